@@ -1,0 +1,129 @@
+/* batchode: integrate huge batches of ODE initial value problems (one model, many runs, each
+ * with its own initial values and parameters) on NVIDIA GPUs and on CPUs.
+ *
+ * This is the whole public API. Every function is prefixed bo_; handles are opaque.
+ *
+ * Conventions (all functions):
+ * - Fallible functions return int: BO_OK (0) on success, a negative bo_status otherwise. The
+ *   message for the last error is kept in the context: bo_errmsg(ctx).
+ * - bo_x_create(..., bo_x **out) / bo_x_destroy(bo_x *): a failed create leaves *out == NULL and
+ *   leaks nothing; destroy accepts NULL.
+ * - Arrays passed in are borrowed for the duration of the call only.
+ * - Thread rules: a context and everything created through it belong to one thread at a time.
+ *   Different contexts may be used concurrently from different threads.
+ * - The library never prints and never exits.
+ */
+#ifndef BATCHODE_H
+#define BATCHODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BO_BUILDING_LIBRARY) && defined(__GNUC__)
+#define BO_API __attribute__((visibility("default")))
+#else
+#define BO_API
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Status codes. One list generates the enum, bo_status_name() and bo_strerror().
+ * ------------------------------------------------------------------------------------- */
+#define BO_STATUS_LIST(X)                                                                     \
+    X(BO_OK, 0, "success")                                                                    \
+    X(BO_ERR_NOMEM, -1, "out of memory")                                                      \
+    X(BO_ERR_INVALID_ARG, -2, "invalid argument")                                             \
+    X(BO_ERR_IO, -3, "input/output error")                                                    \
+    X(BO_ERR_PARSE, -4, "model text has an error")                                            \
+    X(BO_ERR_MODEL, -5, "model is not valid")                                                 \
+    X(BO_ERR_SETTING, -6, "invalid setting")                                                  \
+    X(BO_ERR_UNKNOWN_KEY, -7, "unknown setting key")                                          \
+    X(BO_ERR_COMPILE, -8, "compilation of generated code failed")                             \
+    X(BO_ERR_BACKEND, -9, "backend unavailable")                                              \
+    X(BO_ERR_DEVICE, -10, "device (GPU) error")                                               \
+    X(BO_ERR_NOT_FOUND, -11, "not found")                                                     \
+    X(BO_ERR_RANGE, -12, "value out of range")                                                \
+    X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                    \
+    X(BO_ERR_INTERNAL, -14, "internal error")
+
+typedef enum {
+#define BO_X_ENUM(name, value, text) name = value,
+    BO_STATUS_LIST(BO_X_ENUM)
+#undef BO_X_ENUM
+} bo_status;
+
+/* Symbolic name of a status code ("BO_ERR_NOMEM"); "BO_UNKNOWN_STATUS" for other values. */
+BO_API const char *bo_status_name(int status);
+/* Short human description of a status code. */
+BO_API const char *bo_strerror(int status);
+
+/* Library version as "MAJOR.MINOR.PATCH". */
+BO_API const char *bo_version(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Context: holds the last error message and log (compiler output) for one thread of use.
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_context bo_context;
+
+BO_API int bo_context_create(bo_context **out);
+BO_API void bo_context_destroy(bo_context *ctx);
+/* Last error message ("" when none). Valid until the next call that uses ctx. */
+BO_API const char *bo_errmsg(const bo_context *ctx);
+/* Last long diagnostic log (e.g. a compiler's output), "" when none. */
+BO_API const char *bo_errlog(const bo_context *ctx);
+/* Clear the error message and log. */
+BO_API void bo_clear_error(bo_context *ctx);
+
+/* ---------------------------------------------------------------------------------------
+ * Models: parsed from the .ode model language (docs/model-language.md).
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_model bo_model;
+
+typedef enum {
+    BO_STATE = 0,      /* integrated variables, with initial values */
+    BO_PARAMETER = 1,  /* per-run values, with defaults */
+    BO_CONSTANT = 2,   /* compiled into the generated code */
+    BO_DRIVER = 3,     /* time-varying inputs whose values are supplied at run time */
+    BO_OBSERVABLE = 4, /* named outputs computed from the state */
+    BO_AUXILIARY = 5,  /* named intermediate expressions */
+    BO_SYMBOL_KIND_COUNT = 6
+} bo_symbol_kind;
+
+/* Load a model from a file. On a parse or model error returns BO_ERR_PARSE / BO_ERR_MODEL and
+ * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret. */
+BO_API int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out);
+/* Load a model from text. source_name is used in error messages (NULL: "<string>"). */
+BO_API int bo_model_load_string(bo_context *ctx, const char *text, const char *source_name,
+                                bo_model **out);
+BO_API void bo_model_destroy(bo_model *model);
+
+/* The model's name (from its `model` line, else the file name without extension). */
+BO_API const char *bo_model_name(const bo_model *model);
+/* Number of symbols of a kind; 0 for an invalid kind. */
+BO_API size_t bo_model_count(const bo_model *model, bo_symbol_kind kind);
+/* Name of symbol i of a kind, NULL when out of range. */
+BO_API const char *bo_model_symbol_name(const bo_model *model, bo_symbol_kind kind, size_t i);
+/* Unit declared for symbol i (e.g. "mV"), NULL when none was declared. */
+BO_API const char *bo_model_symbol_unit(const bo_model *model, bo_symbol_kind kind, size_t i);
+/* Default value of symbol i: initial value (states), default (parameters), value (constants).
+ * NaN for kinds without a value. */
+BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind, size_t i);
+/* Index of a symbol by name within a kind; -1 when absent. */
+BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
+
+/* Write the generated C source for the model's functions (dxdt, observables, Jacobian, JVP,
+ * df/dt, df/ddrivers) into a newly allocated NUL-terminated string (*out, free with
+ * bo_free). Deterministic. */
+BO_API int bo_model_emit_c(bo_context *ctx, const bo_model *model, char **out);
+
+/* Free memory returned by the library (strings). Accepts NULL. */
+BO_API void bo_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BATCHODE_H */
