@@ -119,6 +119,37 @@ BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char
  * bo_free). Deterministic. */
 BO_API int bo_model_emit_c(bo_context *ctx, const bo_model *model, char **out);
 
+/* ---------------------------------------------------------------------------------------
+ * Settings: every compile and run setting of every component (docs/settings.md lists them
+ * all). Values are given and read as text; each key validates its value when set.
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_settings bo_settings;
+
+/* Create settings holding every key at its default. Errors later go to ctx. */
+BO_API int bo_settings_create(bo_context *ctx, bo_settings **out);
+BO_API void bo_settings_destroy(bo_settings *s);
+/* Deep copy (same context). */
+BO_API int bo_settings_copy(const bo_settings *s, bo_settings **out);
+/* Set one key. Unknown key: BO_ERR_UNKNOWN_KEY, message names the key and close matches.
+ * Bad value: BO_ERR_SETTING, message names the allowed range or values. On error the
+ * settings are unchanged. */
+BO_API int bo_settings_set(bo_settings *s, const char *key, const char *value);
+/* Set several keys at once, all or nothing. recognised (may be NULL) receives, for each key,
+ * 1 if it is a known key, else 0; the call fails with BO_ERR_UNKNOWN_KEY if any is unknown
+ * (after filling recognised), or BO_ERR_SETTING for the first bad value. */
+BO_API int bo_settings_update(bo_settings *s, size_t count, const char *const *keys,
+                              const char *const *values, unsigned char *recognised);
+/* Current value of a key as text (*value: new string, free with bo_free). */
+BO_API int bo_settings_get(const bo_settings *s, const char *key, char **value);
+/* 1 if the key was set explicitly (not a default), 0 if not, negative on an unknown key. */
+BO_API int bo_settings_is_set(const bo_settings *s, const char *key);
+/* Return a key to its default. */
+BO_API int bo_settings_reset(bo_settings *s, const char *key);
+/* All effective settings as "key = value" lines in a stable order (*out: free with bo_free). */
+BO_API int bo_settings_dump(const bo_settings *s, char **out);
+/* Documentation of every key, as Markdown (docs/settings.md) or as plain text for --help. */
+BO_API int bo_settings_doc(int markdown, char **out);
+
 /* Free memory returned by the library (strings). Accepts NULL. */
 BO_API void bo_free(void *p);
 
