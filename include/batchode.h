@@ -150,6 +150,113 @@ BO_API int bo_settings_dump(const bo_settings *s, char **out);
 /* Documentation of every key, as Markdown (docs/settings.md) or as plain text for --help. */
 BO_API int bo_settings_doc(int markdown, char **out);
 
+/* ---------------------------------------------------------------------------------------
+ * Batches: which runs to integrate. Each run has one value per state (initial value) and
+ * one per parameter; whatever is not given takes the model's default.
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_batch bo_batch;
+
+typedef enum {
+    BO_GRID_COMBINATORIAL = 0, /* Cartesian product of the given value lists (last varies
+                                  fastest), deduplicated per variable order as given */
+    BO_GRID_VERBATIM = 1       /* lists paired element-wise; a single value broadcasts */
+} bo_grid;
+
+BO_API int bo_batch_create(bo_context *ctx, const bo_model *model, bo_batch **out);
+BO_API void bo_batch_destroy(bo_batch *b);
+BO_API int bo_batch_set_grid(bo_batch *b, bo_grid grid);
+/* Values for a state's initial value (kind BO_STATE) or a parameter (BO_PARAMETER), by
+ * name. Replaces earlier values for the same variable. Non-finite values are rejected. */
+BO_API int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name,
+                               const double *values, size_t count);
+/* The same from text: "a:b:n" (n values from a to b inclusive), "v1,v2,..." or "v". */
+BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name,
+                             const char *spec);
+/* Runs from a CSV file: a header row naming states and/or parameters, then one run per row.
+ * The rows form one block of paired columns: combined with other values as one variable
+ * group (combinatorial) or paired with them (verbatim). Errors name file:line. */
+BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
+/* Number of runs the batch describes (0 on an inconsistent verbatim batch: see
+ * bo_batch_validate). */
+BO_API size_t bo_batch_run_count(const bo_batch *b);
+/* Check the batch (e.g. verbatim lengths agree); BO_OK or an error naming the problem. */
+BO_API int bo_batch_validate(const bo_batch *b);
+/* Values of one run: init[n_states], params[n_params] (either may be NULL). */
+BO_API int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params);
+
+/* ---------------------------------------------------------------------------------------
+ * Per-run status: bit flags (kernels/status.h); 0 means success.
+ * ------------------------------------------------------------------------------------- */
+/* Human-readable description of a per-run status word, e.g. "success" or
+ * "step_too_small|nonfinite". Writes into buf (always NUL-terminated); returns buf. */
+BO_API const char *bo_run_status_string(int32_t status, char *buf, size_t len);
+
+/* ---------------------------------------------------------------------------------------
+ * Results of a solve. Values are double on the host whatever the working precision.
+ * Failed runs keep their status; their values are NaN.
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_results bo_results;
+
+BO_API void bo_results_destroy(bo_results *r);
+BO_API size_t bo_results_run_count(const bo_results *r);
+BO_API size_t bo_results_failed_count(const bo_results *r);
+BO_API int32_t bo_results_status(const bo_results *r, size_t run);
+/* Final time reached by a run (the end time when it succeeded). */
+BO_API double bo_results_final_time(const bo_results *r, size_t run);
+/* Final value of state i of a run. */
+BO_API double bo_results_final(const bo_results *r, size_t run, size_t state);
+/* Steps attempted and steps rejected by a run. */
+BO_API int64_t bo_results_steps(const bo_results *r, size_t run);
+BO_API int64_t bo_results_rejections(const bo_results *r, size_t run);
+/* Saved time series: save_count time points (shared by all runs), var_count variables
+ * (the selected states, then the selected observables). */
+BO_API size_t bo_results_save_count(const bo_results *r);
+BO_API double bo_results_save_time(const bo_results *r, size_t save);
+BO_API size_t bo_results_var_count(const bo_results *r);
+BO_API const char *bo_results_var_name(const bo_results *r, size_t var);
+BO_API double bo_results_value(const bo_results *r, size_t save, size_t var, size_t run);
+/* Raw arrays, laid out with consecutive runs adjacent: final[state][run],
+ * series[save][var][run]. Valid while r lives. */
+BO_API const double *bo_results_final_array(const bo_results *r);
+BO_API const double *bo_results_series_array(const bo_results *r);
+/* The initial values and parameters each run used: init[state][run], params[param][run]. */
+BO_API const double *bo_results_init_array(const bo_results *r);
+BO_API const double *bo_results_param_array(const bo_results *r);
+/* Write results into dir (created if needed): format "csv" or "npy". Always writes
+ * final.csv (csv) or final.npy + legend (npy); the time series when saves exist.
+ * See docs/outputs.md for the files and columns. */
+BO_API int bo_results_write(const bo_results *r, const char *dir, const char *format);
+
+/* ---------------------------------------------------------------------------------------
+ * Solver: a model + settings, compiled for one backend. Changing per-run data (batch, t0,
+ * duration, settling, save_every) never recompiles; changing a code setting does.
+ * ------------------------------------------------------------------------------------- */
+typedef struct bo_solver bo_solver;
+
+/* Progress callback: runs done out of total; called from the solving thread. */
+typedef void (*bo_progress_fn)(void *user, size_t done, size_t total);
+
+/* Resolve settings against the model (per-algorithm defaults, tolerances per state, buffer
+ * locations), generate the program and compile it (or load it from the compile cache).
+ * settings are copied. */
+BO_API int bo_solver_create(bo_context *ctx, const bo_model *model, const bo_settings *settings,
+                            bo_solver **out);
+BO_API void bo_solver_destroy(bo_solver *s);
+/* Change one setting; a code setting recompiles on the next solve. */
+BO_API int bo_solver_set(bo_solver *s, const char *key, const char *value);
+BO_API void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user);
+/* Integrate every run of the batch. Returns BO_OK when the solve ran (even if some runs
+ * failed: see bo_results_failed_count), an error when it could not run. */
+BO_API int bo_solver_solve(bo_solver *s, const bo_batch *batch, bo_results **out);
+/* The generated source of the current program (owned by the solver). */
+BO_API const char *bo_solver_source(const bo_solver *s);
+/* Backend in use: "cpu" or "cuda". */
+BO_API const char *bo_solver_backend(const bo_solver *s);
+/* Effective (resolved) settings, "key = value" lines (*out: free with bo_free). */
+BO_API int bo_solver_settings_dump(const bo_solver *s, char **out);
+/* Seconds spent in the last solve: total wall time and integration time. */
+BO_API double bo_solver_last_wall_seconds(const bo_solver *s);
+
 /* Free memory returned by the library (strings). Accepts NULL. */
 BO_API void bo_free(void *p);
 
