@@ -114,6 +114,10 @@ BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind
 /* Index of a symbol by name within a kind; -1 when absent. */
 BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
 
+/* Structural sparsity of the Jacobian df/dy: pattern[i*n + j] = 1 when df_i/dy_j is not
+ * identically zero (n = number of states; caller provides n*n bytes). */
+BO_API int bo_model_jacobian_pattern(const bo_model *model, unsigned char *pattern);
+
 /* Write the generated C source for the model's functions (dxdt, observables, Jacobian, JVP,
  * df/dt, df/ddrivers) into a newly allocated NUL-terminated string (*out, free with
  * bo_free). Deterministic. */
