@@ -1,0 +1,292 @@
+/* The integration loop: one run from t0 to t0 + settling + duration, with saves landing
+ * exactly on t0 + settling + k*save_every, and the kernel / CPU entry points.
+ *
+ * Semantics (docs/loop.md):
+ * - Time is accumulated in double (bo_time) and every event time is computed from its index
+ *   (t_start + k*save_every), never by repeated addition, so long runs do not drift even in
+ *   float32. A step that would pass an event is shortened to land on it exactly; a step that
+ *   would end within 1% of an event is stretched onto it (no sliver steps). A shortened step
+ *   is reported to the controller as truncated: it is accepted or rejected as usual but does
+ *   not change the controller's history, and the next step resumes the step size proposed
+ *   before the truncation.
+ * - Termination is guaranteed: max_steps attempts, the controller's dt_min failure, and
+ *   stagnation (t + dt == t).
+ * - A non-finite proposed state is a rejection for adaptive controllers (the controller
+ *   shrinks the step) and a failure for fixed steps. A run that dies reports why through its
+ *   status bits; the others are unaffected.
+ *
+ * Needs, defined earlier in the unit: the model functions and BO_MODEL_* sizes, BO_N,
+ * bo_drivers_eval, the algorithm step (bo_erk_step), the controller (bo_controller,
+ * bo_controller_init, BO_CONTROLLER), the registry's allocators, and the output selection
+ * (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]). */
+#ifndef BO_LOOP_H
+#define BO_LOOP_H
+
+#define BO_ADAPTIVE (BO_CONTROLLER != BO_CTRL_FIXED)
+#define BO_N_VARS (BO_N_SAVED_STATES + BO_N_SAVED_OBS)
+
+/* Weighted RMS norm used by the starting-step estimate. */
+BO_DEVICE bo_real bo_loop_wrms(const bo_real *v, const bo_real *y)
+{
+    bo_real s = BO_C(0);
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        bo_real sc = bo_ctrl_atol[i] + bo_ctrl_rtol[i] * BO_FABS(y[i]);
+        bo_real q = v[i] / sc;
+        s += q * q;
+    }
+    return BO_SQRT(s / BO_C(BO_N));
+}
+
+/* Starting step size: Hairer, Nørsett & Wanner, Solving ODEs I, 2nd ed., §II.4
+ * ("Starting Step Size", p. 169): compare an explicit Euler trial step with the change of
+ * the derivative. Two RHS evaluations. work must hold 2*BO_N values. */
+BO_DEVICE bo_real bo_loop_initial_dt(const bo_real *y, const bo_real *p, bo_real *drv,
+                                     const void *driver_data, bo_real t, bo_real span,
+                                     bo_real *work)
+{
+    bo_real *f0 = work;
+    bo_real *f1 = work + BO_N;
+    bo_drivers_eval(driver_data, t, drv);
+    bo_model_dxdt(y, p, drv, t, f0);
+    bo_real d0 = bo_loop_wrms(y, y);
+    bo_real d1 = bo_loop_wrms(f0, y);
+    bo_real h0 = (d0 < BO_C(1e-5) || d1 < BO_C(1e-5)) ? BO_C(1e-6) : BO_C(0.01) * d0 / d1;
+    if (h0 > span)
+        h0 = span;
+    bo_real y1[BO_N];
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        y1[i] = y[i] + h0 * f0[i];
+    bo_drivers_eval(driver_data, t + h0, drv);
+    bo_model_dxdt(y1, p, drv, t + h0, f1);
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        f1[i] = f1[i] - f0[i];
+    bo_real d2 = bo_loop_wrms(f1, y) / h0;
+    bo_real dmax = d1 > d2 ? d1 : d2;
+    bo_real h1 = dmax <= BO_C(1e-15)
+                     ? (h0 * BO_C(1e-3) > BO_C(1e-6) ? h0 * BO_C(1e-3) : BO_C(1e-6))
+                     : BO_POW(BO_C(0.01) / dmax, BO_C(1) / BO_C(BO_CTRL_ORDER + 1));
+    bo_real h = BO_C(100) * h0 < h1 ? BO_C(100) * h0 : h1;
+    if (!(h == h) || h <= BO_C(0))
+        h = BO_C(1e-6);
+    return h;
+}
+
+BO_DEVICE int bo_loop_all_finite(const bo_real *v)
+{
+    int ok = 1;
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        ok &= bo_isfinite(v[i]);
+    return ok;
+}
+
+/* Write save k (states then observables) for this run. */
+BO_DEVICE void bo_loop_save(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real *y,
+                            const bo_real *p, bo_real *drv, bo_real *obs, bo_time t)
+{
+    const bo_i64 S = a->run_stride;
+    bo_real *row = a->series + k * (bo_i64)BO_N_VARS * S + run;
+    BO_UNROLL
+    for (int v = 0; v < BO_N_SAVED_STATES; ++v)
+        row[(bo_i64)v * S] = y[bo_saved_states[v]];
+#if BO_N_SAVED_OBS > 0
+    bo_drivers_eval(a->driver_data, (bo_real)t, drv);
+    bo_model_observables(y, p, drv, (bo_real)t, obs);
+    BO_UNROLL
+    for (int v = 0; v < BO_N_SAVED_OBS; ++v)
+        row[(bo_i64)(BO_N_SAVED_STATES + v) * S] = obs[bo_saved_obs[v]];
+#else
+    (void)p;
+    (void)drv;
+    (void)obs;
+    (void)t;
+#endif
+}
+
+/* Integrate run `run` of the launch. shared: this run's slice of the shared scratch. */
+BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
+{
+    bo_real persistent[BO_PERSISTENT_TOTAL > 0 ? BO_PERSISTENT_TOTAL : 1];
+    BO_ALLOC_loop_state(y, shared, persistent);
+    BO_ALLOC_loop_proposed_state(y_new, shared, persistent);
+    BO_ALLOC_loop_parameters(p, shared, persistent);
+    BO_ALLOC_loop_drivers(drv, shared, persistent);
+    BO_ALLOC_loop_observables(obs, shared, persistent);
+    BO_ALLOC_loop_error(err, shared, persistent);
+    bo_real *alg_shared = BO_CHILD_SHARED_loop_algorithm(shared);
+    bo_real *alg_persistent = BO_CHILD_PERSISTENT_loop_algorithm(persistent);
+    bo_real *ctl_shared = BO_CHILD_SHARED_loop_controller(shared);
+    bo_real *ctl_persistent = BO_CHILD_PERSISTENT_loop_controller(persistent);
+    (void)err;
+    (void)obs;
+
+    const bo_i64 S = a->run_stride;
+    bo_i32 status = 0;
+    int inputs_ok = 1;
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        y[i] = a->init[(bo_i64)i * S + run];
+        inputs_ok &= bo_isfinite(y[i]);
+    }
+    BO_UNROLL
+    for (int i = 0; i < BO_MODEL_NP; ++i) {
+        p[i] = a->params[(bo_i64)i * S + run];
+        inputs_ok &= bo_isfinite(p[i]);
+    }
+    bo_controller_init(ctl_shared, ctl_persistent);
+
+    const bo_time t_start = a->t0 + a->settling;
+    const bo_time t_end = t_start + a->duration;
+    bo_time t = a->t0;
+    bo_i64 steps = 0, rejections = 0;
+    bo_i64 next_save = 0; /* index of the next save to write */
+    const bo_i64 n_saves = a->series ? a->n_saves : 0;
+
+    bo_real dt = (bo_real)a->dt0;
+#if BO_ADAPTIVE
+    if (inputs_ok && !(dt > BO_C(0))) {
+        bo_real work[2 * BO_N];
+        dt = bo_loop_initial_dt(y, p, drv, a->driver_data, (bo_real)t, (bo_real)(t_end - t),
+                                work);
+    }
+    if (dt < BO_CTRL_DT_MIN)
+        dt = BO_CTRL_DT_MIN;
+    if (dt > BO_CTRL_DT_MAX)
+        dt = BO_CTRL_DT_MAX;
+#endif
+    if (!inputs_ok)
+        status |= BO_RUN_BAD_INPUT;
+
+    if (!status && n_saves > 0 && a->settling <= 0.0) {
+        bo_loop_save(a, run, 0, y, p, drv, obs, t);
+        next_save = 1;
+    }
+
+    int fsal_valid = 0;
+    int saw_nonfinite = 0;
+    while (!status && t < t_end) {
+        if (steps >= a->max_steps) {
+            status |= BO_RUN_MAX_STEPS;
+            break;
+        }
+        /* The next event: the end of settling, the next save, or the end. */
+        bo_time target = t_end;
+        if (t < t_start)
+            target = t_start;
+        else if (next_save < n_saves) {
+            bo_time ts = t_start + (bo_time)next_save * a->save_every;
+            if (ts < target)
+                target = ts;
+        }
+        bo_real dt_eff = dt;
+        int lands = 0, truncated = 0;
+        if (t + (bo_time)dt * 1.01 >= target) {
+            dt_eff = (bo_real)(target - t);
+            lands = 1;
+            truncated = dt_eff < dt;
+        }
+        if (!(dt_eff > BO_C(0)) || t + (bo_time)dt_eff == t) {
+            status |= BO_RUN_STAGNATION;
+            break;
+        }
+
+        int step_status = bo_erk_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
+                                      fsal_valid, alg_shared, alg_persistent);
+        ++steps;
+        int finite = bo_loop_all_finite(y_new);
+        int accept = 1;
+#if BO_ADAPTIVE
+        if (!finite || step_status) {
+            saw_nonfinite |= !finite;
+            BO_UNROLL
+            for (int i = 0; i < BO_N; ++i)
+                err[i] = BO_C(0) / BO_C(0); /* NaN: the controller rejects and shrinks */
+        }
+        bo_real dt_next = dt_eff;
+        int ctl = bo_controller(&dt_next, y_new, y, err, 0, truncated, &accept, ctl_shared,
+                                ctl_persistent);
+        if (!finite || step_status)
+            accept = 0;
+        if (ctl) {
+            status |= ctl;
+            if (saw_nonfinite)
+                status |= BO_RUN_NONFINITE;
+            break;
+        }
+#else
+        if (!finite || step_status) {
+            status |= step_status ? step_status : BO_RUN_NONFINITE;
+            break;
+        }
+#endif
+        if (!accept) {
+            ++rejections;
+            fsal_valid = 0;
+#if BO_ADAPTIVE
+            dt = dt_next;
+#endif
+            continue;
+        }
+        t = lands ? target : t + (bo_time)dt_eff;
+        BO_UNROLL
+        for (int i = 0; i < BO_N; ++i)
+            y[i] = y_new[i];
+        fsal_valid = BO_ERK_FSAL;
+#if BO_ADAPTIVE
+        if (!truncated)
+            dt = dt_next;
+#endif
+        if (lands && next_save < n_saves && t >= t_start &&
+            t == t_start + (bo_time)next_save * a->save_every) {
+            bo_loop_save(a, run, next_save, y, p, drv, obs, t);
+            ++next_save;
+        }
+    }
+
+    /* A last save that coincides with the end up to rounding of its time is the end. */
+    if (!status && next_save < n_saves &&
+        t_start + (bo_time)next_save * a->save_every <= t_end + 1e-9 * a->duration) {
+        bo_loop_save(a, run, next_save, y, p, drv, obs, t);
+        ++next_save;
+    }
+    (void)saw_nonfinite;
+    if (status) {
+        /* Saves the run never reached are NaN (the host masks failed runs too). */
+        const bo_real nan = BO_C(0) / BO_C(0);
+        for (bo_i64 k = next_save; k < n_saves; ++k)
+            for (int v = 0; v < BO_N_VARS; ++v)
+                a->series[(k * (bo_i64)BO_N_VARS + v) * S + run] = nan;
+    }
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        a->final_state[(bo_i64)i * S + run] = y[i];
+    a->final_time[run] = t;
+    a->status[run] = status;
+    a->steps[run] = steps;
+    a->rejections[run] = rejections;
+}
+
+#if BO_CUDA
+extern "C" __global__ void bo_kernel(bo_args a)
+{
+    extern __shared__ bo_real bo_shared_block[];
+    bo_i64 run = (bo_i64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (run >= a.run_count)
+        return;
+    bo_integrate_run(&a, run, bo_shared_block + (bo_i64)threadIdx.x * BO_SHARED_STRIDE);
+}
+#else
+/* CPU entry point: integrate runs [begin, end) of the launch. */
+void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end);
+void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end)
+{
+    bo_real shared[BO_SHARED_STRIDE > 0 ? BO_SHARED_STRIDE : 1];
+    for (bo_i64 run = begin; run < end; ++run)
+        bo_integrate_run(a, run, shared);
+}
+#endif
+
+#endif

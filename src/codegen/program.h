@@ -1,0 +1,48 @@
+/* Assembly of the generated program: one translation unit = precision + device prelude +
+ * model functions + configuration constants + tableau + the registry's allocators + the
+ * device library (controllers, step, loop) + entry points. The same unit compiles with the
+ * host C compiler (CPU backend) and with NVRTC (CUDA backend). */
+#ifndef BO_PROGRAM_H
+#define BO_PROGRAM_H
+
+#include <stddef.h>
+
+#include "batchode.h"
+#include "registry.h"
+#include "strbuf.h"
+#include "tableau.h"
+
+/* Controller kinds, matching kernels/controllers.h. */
+enum { PG_CTRL_FIXED = 0, PG_CTRL_I = 1, PG_CTRL_PI = 2, PG_CTRL_PID = 3, PG_CTRL_GUSTAFSSON = 4 };
+
+/* Everything that reaches the generated code, resolved from the settings and the model. */
+typedef struct {
+    int precision; /* 32 or 64 */
+    const bo_tableau *tableau;
+    int controller; /* PG_CTRL_* */
+    int order;      /* exponent order of the controller */
+    double safety, min_gain, max_gain, kp, ki, kd, deadband_min, deadband_max, gamma;
+    double dt_min, dt_max;
+    int max_newton_iters;
+    double *atol, *rtol;  /* one per state */
+    int *saved_states;    /* indices of states saved in the time series */
+    size_t n_saved_states;
+    int *saved_obs; /* indices of observables saved */
+    size_t n_saved_obs;
+} pg_config;
+
+/* History length of each controller's timestep_buffer (0 fixed, 0 I, 1 PI, 2 PID,
+ * 2 Gustafsson). */
+size_t pg_controller_history(int controller);
+
+/* Register every component's buffers for this configuration (loop -> algorithm, loop ->
+ * controller) and apply `<name>_location` overrides from locations (pairs of name and
+ * location; count pairs). */
+int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config *cfg,
+                        reg_registry *reg);
+
+/* Write the whole unit. */
+int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_registry *reg,
+            sb_buf *out);
+
+#endif

@@ -1,0 +1,608 @@
+/* The solver: resolves settings against the model (per-algorithm defaults, per-state
+ * tolerances, output selection, buffer placement), generates the program, compiles it for
+ * the backend through the compile cache, and runs batches.
+ *
+ * Code settings are resolved into a pg_config; the generated source is a pure function of
+ * (model, pg_config, buffer layout). Runtime settings (t0, duration, settling, save_every,
+ * dt, max_steps, threads) are read at each solve and passed as kernel arguments, so they
+ * never recompile. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/cpu/cpu.h"
+#include "batch_internal.h"
+#include "codegen/program.h"
+#include "internal.h"
+#include "model/model_internal.h"
+#include "registry.h"
+#include "results_internal.h"
+#include "settings.h"
+#include "strbuf.h"
+#include "tableau.h"
+
+typedef int32_t bo_args_i32;
+typedef int64_t bo_args_i64;
+#include "args.h"
+BO_ARGS_STRUCT(args_f64, double)
+BO_ARGS_STRUCT(args_f32, float)
+
+struct bo_solver {
+    bo_context *ctx;
+    const bo_model *model;
+    bo_settings *settings;
+    pg_config cfg;
+    char *source;
+    cpu_module *cpu;
+    int built; /* source and module match the settings */
+    bo_progress_fn progress;
+    void *progress_user;
+    double last_wall;
+};
+
+static void config_free(pg_config *c)
+{
+    free(c->atol);
+    free(c->rtol);
+    free(c->saved_states);
+    free(c->saved_obs);
+    memset(c, 0, sizeof *c);
+}
+
+/* A real setting, or fallback when it is "auto". */
+static int real_or(const bo_settings *s, const char *key, double fallback, double *out)
+{
+    int a = st_is_auto(s, key);
+    if (a < 0)
+        return a;
+    if (a) {
+        *out = fallback;
+        return BO_OK;
+    }
+    return st_get_real(s, key, out);
+}
+
+static int controller_kind(const char *name)
+{
+    if (strcmp(name, "fixed") == 0)
+        return PG_CTRL_FIXED;
+    if (strcmp(name, "i") == 0)
+        return PG_CTRL_I;
+    if (strcmp(name, "pi") == 0)
+        return PG_CTRL_PI;
+    if (strcmp(name, "pid") == 0)
+        return PG_CTRL_PID;
+    if (strcmp(name, "gustafsson") == 0)
+        return PG_CTRL_GUSTAFSSON;
+    return -1;
+}
+
+/* Per-state tolerance list: one value broadcast, or exactly one per state. */
+static int tolerance(bo_context *ctx, const bo_settings *s, const char *key, size_t n,
+                     double **out)
+{
+    st_list l;
+    memset(&l, 0, sizeof l);
+    int rc = st_get_list(s, key, &l);
+    if (rc != BO_OK)
+        return rc;
+    if (l.count != 1 && l.count != n) {
+        st_list_free(&l);
+        return bo_error(ctx, BO_ERR_SETTING,
+                        "setting '%s' has %zu values; the model has %zu states (give one "
+                        "value, or one per state)",
+                        key, l.count, n);
+    }
+    double *v = bo_calloc(n ? n : 1, sizeof *v);
+    if (!v) {
+        st_list_free(&l);
+        return BO_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; ++i)
+        v[i] = l.reals[l.count == 1 ? 0 : i];
+    st_list_free(&l);
+    *out = v;
+    return BO_OK;
+}
+
+static int has_name(const st_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->count; ++i)
+        if (strcmp(l->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Which states and observables the time series records. */
+static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings *s,
+                          pg_config *c)
+{
+    st_list outs, vars;
+    memset(&outs, 0, sizeof outs);
+    memset(&vars, 0, sizeof vars);
+    int rc = st_get_list(s, "outputs", &outs);
+    if (rc == BO_OK)
+        rc = st_get_list(s, "save_variables", &vars);
+    if (rc != BO_OK)
+        goto done;
+    int all = vars.count == 0 || (vars.count == 1 && strcmp(vars.names[0], "all") == 0);
+    size_t n = m->count[BO_STATE], no = m->count[BO_OBSERVABLE];
+    c->saved_states = bo_calloc(n ? n : 1, sizeof *c->saved_states);
+    c->saved_obs = bo_calloc(no ? no : 1, sizeof *c->saved_obs);
+    if (!c->saved_states || !c->saved_obs) {
+        rc = BO_ERR_NOMEM;
+        goto done;
+    }
+    /* Every named variable must exist. */
+    for (size_t k = 0; !all && k < vars.count; ++k) {
+        const char *v = vars.names[k];
+        if (bo_model_find(m, BO_STATE, v) < 0 && bo_model_find(m, BO_OBSERVABLE, v) < 0) {
+            const char *best = NULL;
+            size_t bd = 3;
+            for (int kind = BO_STATE; kind <= BO_OBSERVABLE; kind += BO_OBSERVABLE) {
+                for (size_t i = 0; i < m->count[kind]; ++i) {
+                    size_t d = bo_edit_distance(v, m->sym[kind][i].name, 2);
+                    if (d < bd) {
+                        bd = d;
+                        best = m->sym[kind][i].name;
+                    }
+                }
+            }
+            rc = bo_error(ctx, BO_ERR_SETTING,
+                          "setting 'save_variables': '%s' is not a state or observable of "
+                          "model '%s'%s%s%s",
+                          v, m->name, best ? " (did you mean '" : "", best ? best : "",
+                          best ? "'?)" : "");
+            goto done;
+        }
+    }
+    if (has_name(&outs, "state"))
+        for (size_t i = 0; i < n; ++i)
+            if (all || has_name(&vars, m->sym[BO_STATE][i].name))
+                c->saved_states[c->n_saved_states++] = (int)i;
+    if (has_name(&outs, "observables"))
+        for (size_t i = 0; i < no; ++i)
+            if (all || has_name(&vars, m->sym[BO_OBSERVABLE][i].name))
+                c->saved_obs[c->n_saved_obs++] = (int)i;
+done:
+    st_list_free(&outs);
+    st_list_free(&vars);
+    return rc;
+}
+
+/* Resolve every code setting into a pg_config. */
+static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_config *c)
+{
+    memset(c, 0, sizeof *c);
+    size_t n = m->count[BO_STATE];
+    const char *v;
+    int rc;
+    if ((rc = st_get_choice(s, "precision", &v)) != BO_OK)
+        return rc;
+    c->precision = strcmp(v, "float32") == 0 ? 32 : 64;
+    if ((rc = st_get_choice(s, "algorithm", &v)) != BO_OK)
+        return rc;
+    c->tableau = tab_find(v);
+    if (!c->tableau)
+        return bo_error(ctx, BO_ERR_SETTING, "algorithm '%s' is not available", v);
+    tab_controller_defaults d = tab_default_controller(c->tableau);
+    int embedded = tab_has_error_estimate(c->tableau);
+
+    long nset = 0;
+    if ((rc = st_get_int(s, "n", &nset)) != BO_OK)
+        return rc;
+    if (nset != 0 && (size_t)nset != n)
+        return bo_error(ctx, BO_ERR_SETTING, "setting 'n' is %ld but model '%s' has %zu states",
+                        nset, m->name, n);
+
+    if (st_is_auto(s, "step_controller") == 1) {
+        v = d.controller;
+    } else if ((rc = st_get_choice(s, "step_controller", &v)) != BO_OK) {
+        return rc;
+    }
+    c->controller = controller_kind(v);
+    if (c->controller < 0)
+        return bo_error(ctx, BO_ERR_SETTING, "unknown step controller '%s'", v);
+    if (c->controller != PG_CTRL_FIXED && !embedded)
+        return bo_error(ctx, BO_ERR_SETTING,
+                        "algorithm '%s' has no embedded error estimate, so it cannot drive the "
+                        "adaptive controller '%s': use step_controller=fixed (and set dt), or "
+                        "an embedded method such as tsit5 or dp5",
+                        c->tableau->name, v);
+
+    /* The error estimate of an embedded pair is of the lower order q; the controller's
+     * exponent 1/(q+1) follows it (cubie used the higher order: a deliberate change). */
+    long order = 0;
+    if (st_is_auto(s, "algorithm_order") == 1)
+        order = embedded && c->tableau->embedded_order < c->tableau->order
+                    ? c->tableau->embedded_order
+                    : c->tableau->order;
+    else if ((rc = st_get_int(s, "algorithm_order", &order)) != BO_OK)
+        return rc;
+    c->order = (int)order;
+
+    int gus = c->controller == PG_CTRL_GUSTAFSSON;
+    if ((rc = st_get_real(s, "safety", &c->safety)) != BO_OK ||
+        (rc = real_or(s, "min_gain", d.min_gain, &c->min_gain)) != BO_OK ||
+        (rc = real_or(s, "max_gain", gus ? 8.0 : d.max_gain, &c->max_gain)) != BO_OK ||
+        (rc = real_or(s, "kp", d.kp, &c->kp)) != BO_OK ||
+        (rc = real_or(s, "ki", d.ki, &c->ki)) != BO_OK ||
+        (rc = real_or(s, "kd", 0.0, &c->kd)) != BO_OK ||
+        (rc = real_or(s, "deadband_min", gus ? 1.0 : d.deadband_min, &c->deadband_min)) !=
+            BO_OK ||
+        (rc = real_or(s, "deadband_max", gus ? 1.2 : d.deadband_max, &c->deadband_max)) !=
+            BO_OK ||
+        (rc = st_get_real(s, "gamma", &c->gamma)) != BO_OK ||
+        (rc = real_or(s, "dt_min", 1e-12, &c->dt_min)) != BO_OK ||
+        (rc = real_or(s, "dt_max", INFINITY, &c->dt_max)) != BO_OK)
+        return rc;
+    if (c->min_gain > 1.0 || c->max_gain < 1.0)
+        return bo_error(ctx, BO_ERR_SETTING,
+                        "step gains must satisfy min_gain <= 1 <= max_gain (got %g, %g)",
+                        c->min_gain, c->max_gain);
+    if (c->deadband_min > c->deadband_max)
+        return bo_error(ctx, BO_ERR_SETTING, "deadband_min (%g) is larger than deadband_max (%g)",
+                        c->deadband_min, c->deadband_max);
+    if (c->dt_min > c->dt_max)
+        return bo_error(ctx, BO_ERR_SETTING, "dt_min (%g) is larger than dt_max (%g)", c->dt_min,
+                        c->dt_max);
+    long nit = 0;
+    if ((rc = st_get_int(s, "max_newton_iters", &nit)) != BO_OK)
+        return rc;
+    c->max_newton_iters = (int)nit;
+    if ((rc = tolerance(ctx, s, "atol", n, &c->atol)) != BO_OK ||
+        (rc = tolerance(ctx, s, "rtol", n, &c->rtol)) != BO_OK)
+        return rc;
+    return select_outputs(ctx, m, s, c);
+}
+
+/* Buffer placement: `<name>_location` settings (timestep_memory is the controller's). */
+static int apply_locations(bo_context *ctx, const bo_settings *s, reg_registry *reg)
+{
+    for (size_t i = 0; i < st_buffers_len; ++i) {
+        char key[128];
+        snprintf(key, sizeof key, "%s_location", st_buffers[i].name);
+        const char *v;
+        int rc = st_get_choice(s, key, &v);
+        if (rc != BO_OK)
+            return rc;
+        reg_location loc;
+        if ((rc = reg_parse_location(ctx, key, v, &loc)) != BO_OK)
+            return rc;
+        reg_set_location(reg, st_buffers[i].name, loc);
+    }
+    return BO_OK;
+}
+
+static int build(bo_solver *sv)
+{
+    bo_context *ctx = sv->ctx;
+    config_free(&sv->cfg);
+    free(sv->source);
+    sv->source = NULL;
+    cpu_module_release(sv->cpu);
+    sv->cpu = NULL;
+    sv->built = 0;
+
+    if (sv->model->count[BO_DRIVER] > 0)
+        return bo_error(ctx, BO_ERR_MODEL,
+                        "model '%s' has drivers (%s...): solving models with drivers needs "
+                        "driver data, which this version cannot take yet",
+                        sv->model->name, sv->model->sym[BO_DRIVER][0].name);
+    int rc = resolve(ctx, sv->model, sv->settings, &sv->cfg);
+    if (rc != BO_OK)
+        return rc;
+    const char *backend;
+    if ((rc = st_get_choice(sv->settings, "backend", &backend)) != BO_OK)
+        return rc;
+    if (strcmp(backend, "cuda") == 0)
+        return bo_error(ctx, BO_ERR_BACKEND,
+                        "backend 'cuda' is not available in this build; use backend=cpu or "
+                        "auto");
+
+    reg_registry *reg = NULL;
+    if ((rc = reg_create(ctx, &reg)) != BO_OK)
+        return rc;
+    rc = pg_register_buffers(ctx, sv->model, &sv->cfg, reg);
+    if (rc == BO_OK)
+        rc = apply_locations(ctx, sv->settings, reg);
+    if (rc == BO_OK)
+        rc = reg_layout(reg);
+    sb_buf src;
+    sb_init(&src);
+    if (rc == BO_OK)
+        rc = pg_emit(ctx, sv->model, &sv->cfg, reg, &src);
+    reg_destroy(reg);
+    if (rc != BO_OK) {
+        sb_free(&src);
+        return rc;
+    }
+    sv->source = sb_take(&src);
+    if (!sv->source)
+        return BO_ERR_NOMEM;
+
+    const char *cc, *cflags;
+    if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
+        (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK)
+        return rc;
+    rc = cpu_module_load(ctx, sv->source, cc, cflags, &sv->cpu);
+    if (rc != BO_OK)
+        return rc;
+    sv->built = 1;
+    return BO_OK;
+}
+
+int bo_solver_create(bo_context *ctx, const bo_model *model, const bo_settings *settings,
+                     bo_solver **out)
+{
+    if (!out)
+        return BO_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!model || !settings)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_solver_create needs a model and settings");
+    bo_solver *sv = bo_calloc(1, sizeof *sv);
+    if (!sv)
+        return BO_ERR_NOMEM;
+    sv->ctx = ctx;
+    sv->model = model;
+    int rc = bo_settings_copy(settings, &sv->settings);
+    if (rc == BO_OK)
+        rc = build(sv);
+    if (rc != BO_OK) {
+        bo_solver_destroy(sv);
+        return rc;
+    }
+    *out = sv;
+    return BO_OK;
+}
+
+void bo_solver_destroy(bo_solver *s)
+{
+    if (!s)
+        return;
+    config_free(&s->cfg);
+    free(s->source);
+    cpu_module_release(s->cpu);
+    bo_settings_destroy(s->settings);
+    free(s);
+}
+
+int bo_solver_set(bo_solver *s, const char *key, const char *value)
+{
+    if (!s)
+        return BO_ERR_INVALID_ARG;
+    char *old = NULL;
+    int rc = bo_settings_get(s->settings, key, &old);
+    if (rc != BO_OK)
+        return bo_settings_set(s->settings, key, value); /* reports the unknown key */
+    rc = bo_settings_set(s->settings, key, value);
+    if (rc == BO_OK) {
+        const st_entry *e = st_find(key);
+        char *now = NULL;
+        if (bo_settings_get(s->settings, key, &now) == BO_OK && strcmp(now, old) != 0 &&
+            e && !(e->flags & ST_RUNTIME))
+            s->built = 0;
+        free(now);
+    }
+    free(old);
+    return rc;
+}
+
+void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user)
+{
+    if (!s)
+        return;
+    s->progress = fn;
+    s->progress_user = user;
+}
+
+const char *bo_solver_source(const bo_solver *s)
+{
+    return s && s->source ? s->source : "";
+}
+
+const char *bo_solver_backend(const bo_solver *s)
+{
+    (void)s;
+    return "cpu";
+}
+
+double bo_solver_last_wall_seconds(const bo_solver *s)
+{
+    return s ? s->last_wall : 0.0;
+}
+
+int bo_solver_settings_dump(const bo_solver *s, char **out)
+{
+    if (!s || !out)
+        return BO_ERR_INVALID_ARG;
+    *out = NULL;
+    char *base = NULL;
+    int rc = bo_settings_dump(s->settings, &base);
+    if (rc != BO_OK)
+        return rc;
+    const pg_config *c = &s->cfg;
+    sb_buf b;
+    sb_init(&b);
+    sb_append(&b, base);
+    free(base);
+    sb_printf(&b, "# resolved for model '%s'\n", s->model->name);
+    sb_printf(&b, "resolved.algorithm = %s\nresolved.step_controller = %d\n", c->tableau->name,
+              c->controller);
+    sb_printf(&b, "resolved.algorithm_order = %d\n", c->order);
+    sb_printf(&b, "resolved.min_gain = %.17g\nresolved.max_gain = %.17g\n", c->min_gain,
+              c->max_gain);
+    sb_printf(&b, "resolved.kp = %.17g\nresolved.ki = %.17g\nresolved.kd = %.17g\n", c->kp,
+              c->ki, c->kd);
+    sb_printf(&b, "resolved.deadband_min = %.17g\nresolved.deadband_max = %.17g\n",
+              c->deadband_min, c->deadband_max);
+    sb_printf(&b, "resolved.dt_min = %.17g\nresolved.dt_max = %.17g\n", c->dt_min, c->dt_max);
+    *out = sb_take(&b);
+    return *out ? BO_OK : BO_ERR_NOMEM;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Runtime settings of a solve. */
+typedef struct {
+    double t0, duration, settling, save_every, dt0;
+    long max_steps, threads;
+} run_params;
+
+static int runtime(bo_solver *sv, run_params *r)
+{
+    const bo_settings *s = sv->settings;
+    int rc;
+    if ((rc = st_get_real(s, "t0", &r->t0)) != BO_OK ||
+        (rc = st_get_real(s, "duration", &r->duration)) != BO_OK ||
+        (rc = st_get_real(s, "settling", &r->settling)) != BO_OK ||
+        (rc = st_get_real(s, "save_every", &r->save_every)) != BO_OK ||
+        (rc = st_get_int(s, "max_steps", &r->max_steps)) != BO_OK ||
+        (rc = st_get_int(s, "threads", &r->threads)) != BO_OK)
+        return rc;
+    if (st_is_auto(s, "dt") == 1)
+        r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
+    else if ((rc = st_get_real(s, "dt", &r->dt0)) != BO_OK)
+        return rc;
+    if (r->save_every > r->duration)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "save_every (%g) is longer than duration (%g): no save would fall "
+                        "inside the run",
+                        r->save_every, r->duration);
+    return BO_OK;
+}
+
+static void progress_thunk(void *user, size_t done, size_t total)
+{
+    bo_solver *sv = user;
+    if (sv->progress)
+        sv->progress(sv->progress_user, done, total);
+}
+
+int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
+{
+    if (!out)
+        return BO_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!sv || !batch)
+        return BO_ERR_INVALID_ARG;
+    bo_context *ctx = sv->ctx;
+    double t_begin = now_seconds();
+    int rc = bo_batch_validate(batch);
+    if (rc != BO_OK)
+        return rc;
+    if (!sv->built && (rc = build(sv)) != BO_OK)
+        return rc;
+    run_params rp;
+    if ((rc = runtime(sv, &rp)) != BO_OK)
+        return rc;
+
+    const bo_model *m = sv->model;
+    const pg_config *c = &sv->cfg;
+    size_t runs = bo_batch_run_count(batch);
+    size_t n = m->count[BO_STATE], np = m->count[BO_PARAMETER];
+    size_t nv = c->n_saved_states + c->n_saved_obs;
+    size_t n_saves = 0;
+    if (rp.save_every > 0 && nv > 0)
+        n_saves = (size_t)floor(rp.duration / rp.save_every + 1e-9) + 1;
+    const char **names = bo_calloc(nv ? nv : 1, sizeof *names);
+    if (!names)
+        return BO_ERR_NOMEM;
+    for (size_t i = 0; i < c->n_saved_states; ++i)
+        names[i] = m->sym[BO_STATE][c->saved_states[i]].name;
+    for (size_t i = 0; i < c->n_saved_obs; ++i)
+        names[c->n_saved_states + i] = m->sym[BO_OBSERVABLE][c->saved_obs[i]].name;
+    bo_results *res = NULL;
+    rc = rs_create(ctx, m, runs, n_saves, nv, names, &res);
+    free(names);
+    if (rc != BO_OK)
+        return rc;
+    for (size_t k = 0; k < n_saves; ++k)
+        res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
+    if (runs > 0 && (rc = bt_fill(batch, 0, runs, res->init, res->params)) != BO_OK) {
+        bo_results_destroy(res);
+        return rc;
+    }
+
+    /* float64 runs in place on the result arrays; float32 converts in and out. */
+    float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL;
+    size_t series_len = n_saves * nv * runs;
+    const void *args_ptr;
+    args_f64 a64;
+    args_f32 a32;
+    memset(&a64, 0, sizeof a64);
+    memset(&a32, 0, sizeof a32);
+#define COMMON(A)                                                                              \
+    do {                                                                                       \
+        (A).driver_data = NULL;                                                                \
+        (A).final_time = res->final_t;                                                         \
+        (A).status = res->status;                                                              \
+        (A).steps = res->steps;                                                                \
+        (A).rejections = res->rejections;                                                      \
+        (A).t0 = rp.t0;                                                                        \
+        (A).settling = rp.settling;                                                            \
+        (A).duration = rp.duration;                                                            \
+        (A).save_every = rp.save_every;                                                        \
+        (A).n_saves = (int64_t)n_saves;                                                        \
+        (A).run_stride = (int64_t)runs;                                                        \
+        (A).run_count = (int64_t)runs;                                                         \
+        (A).max_steps = rp.max_steps;                                                          \
+        (A).dt0 = rp.dt0;                                                                      \
+    } while (0)
+    if (c->precision == 64) {
+        a64.init = res->init;
+        a64.params = res->params;
+        a64.final_state = res->final;
+        a64.series = n_saves ? res->series : NULL;
+        COMMON(a64);
+        args_ptr = &a64;
+    } else {
+        f_init = bo_calloc(n * runs + 1, sizeof *f_init);
+        f_params = bo_calloc(np * runs + 1, sizeof *f_params);
+        f_final = bo_calloc(n * runs + 1, sizeof *f_final);
+        f_series = n_saves ? bo_calloc(series_len + 1, sizeof *f_series) : NULL;
+        if (!f_init || !f_params || !f_final || (n_saves && !f_series)) {
+            rc = BO_ERR_NOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < n * runs; ++i)
+            f_init[i] = (float)res->init[i];
+        for (size_t i = 0; i < np * runs; ++i)
+            f_params[i] = (float)res->params[i];
+        a32.init = f_init;
+        a32.params = f_params;
+        a32.final_state = f_final;
+        a32.series = f_series;
+        COMMON(a32);
+        args_ptr = &a32;
+    }
+#undef COMMON
+    rc = cpu_run(ctx, sv->cpu, args_ptr, (int64_t)runs, (int)rp.threads,
+                 sv->progress ? progress_thunk : NULL, sv);
+    if (rc == BO_OK && c->precision == 32) {
+        for (size_t i = 0; i < n * runs; ++i)
+            res->final[i] = (double)f_final[i];
+        for (size_t i = 0; i < series_len; ++i)
+            res->series[i] = (double)f_series[i];
+    }
+done:
+    free(f_init);
+    free(f_params);
+    free(f_final);
+    free(f_series);
+    if (rc != BO_OK) {
+        bo_results_destroy(res);
+        return rc;
+    }
+    rs_mask_failed(res);
+    sv->last_wall = now_seconds() - t_begin;
+    *out = res;
+    return BO_OK;
+}
