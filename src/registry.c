@@ -340,9 +340,7 @@ int reg_register(reg_registry *r, const char *owner, const char *name, size_t si
                         name ? name : "(null)");
     if (!name || !*name)
         return bo_error(r->ctx, BO_ERR_INVALID_ARG,
-                        "owner '%s' registered a buffer with an "
-                        "empty name",
-                        owner);
+                        "owner '%s' registered a buffer with an empty name", owner);
     if (!is_identifier(owner) || !is_identifier(name))
         return bo_error(r->ctx, BO_ERR_INVALID_ARG,
                         "buffer %s.%s: owner and name must be C identifiers (letters, digits, "
