@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "results_internal.h"
 #include "settings.h"
+#include "solver_internal.h"
 #include "strbuf.h"
 #include "tableau.h"
 
@@ -276,6 +277,54 @@ static int apply_locations(bo_context *ctx, const bo_settings *s, reg_registry *
     return BO_OK;
 }
 
+/* Resolve and emit: the generated source for (model, settings), and its layout facts. */
+static int generate(bo_context *ctx, const bo_model *model, const bo_settings *settings,
+                    pg_config *cfg, char **source, size_t *stride)
+{
+    *source = NULL;
+    if (model->count[BO_DRIVER] > 0)
+        return bo_error(ctx, BO_ERR_MODEL,
+                        "model '%s' has drivers (%s...): solving models with drivers needs "
+                        "driver data, which this version cannot take yet",
+                        model->name, model->sym[BO_DRIVER][0].name);
+    int rc = resolve(ctx, model, settings, cfg);
+    if (rc != BO_OK)
+        return rc;
+    reg_registry *reg = NULL;
+    if ((rc = reg_create(ctx, &reg)) != BO_OK)
+        return rc;
+    rc = pg_register_buffers(ctx, model, cfg, reg);
+    if (rc == BO_OK)
+        rc = apply_locations(ctx, settings, reg);
+    if (rc == BO_OK)
+        rc = reg_layout(reg);
+    sb_buf src;
+    sb_init(&src);
+    if (rc == BO_OK)
+        rc = pg_emit(ctx, model, cfg, reg, &src);
+    if (stride)
+        *stride = reg_shared_stride(reg);
+    reg_destroy(reg);
+    if (rc != BO_OK) {
+        sb_free(&src);
+        return rc;
+    }
+    *source = sb_take(&src);
+    return *source ? BO_OK : BO_ERR_NOMEM;
+}
+
+int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings,
+                char **source, size_t *shared_stride, int *precision_bytes)
+{
+    pg_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = generate(ctx, model, settings, &cfg, source, shared_stride);
+    if (precision_bytes)
+        *precision_bytes = cfg.precision == 32 ? 4 : 8;
+    config_free(&cfg);
+    return rc;
+}
+
 static int build(bo_solver *sv)
 {
     bo_context *ctx = sv->ctx;
@@ -286,43 +335,18 @@ static int build(bo_solver *sv)
     sv->cpu = NULL;
     sv->built = 0;
 
-    if (sv->model->count[BO_DRIVER] > 0)
-        return bo_error(ctx, BO_ERR_MODEL,
-                        "model '%s' has drivers (%s...): solving models with drivers needs "
-                        "driver data, which this version cannot take yet",
-                        sv->model->name, sv->model->sym[BO_DRIVER][0].name);
-    int rc = resolve(ctx, sv->model, sv->settings, &sv->cfg);
-    if (rc != BO_OK)
-        return rc;
     const char *backend;
-    if ((rc = st_get_choice(sv->settings, "backend", &backend)) != BO_OK)
+    int rc = st_get_choice(sv->settings, "backend", &backend);
+    if (rc != BO_OK)
         return rc;
     if (strcmp(backend, "cuda") == 0)
         return bo_error(ctx, BO_ERR_BACKEND,
                         "backend 'cuda' is not available in this build; use backend=cpu or "
                         "auto");
-
-    reg_registry *reg = NULL;
-    if ((rc = reg_create(ctx, &reg)) != BO_OK)
+    size_t stride = 0;
+    rc = generate(ctx, sv->model, sv->settings, &sv->cfg, &sv->source, &stride);
+    if (rc != BO_OK)
         return rc;
-    rc = pg_register_buffers(ctx, sv->model, &sv->cfg, reg);
-    if (rc == BO_OK)
-        rc = apply_locations(ctx, sv->settings, reg);
-    if (rc == BO_OK)
-        rc = reg_layout(reg);
-    sb_buf src;
-    sb_init(&src);
-    if (rc == BO_OK)
-        rc = pg_emit(ctx, sv->model, &sv->cfg, reg, &src);
-    reg_destroy(reg);
-    if (rc != BO_OK) {
-        sb_free(&src);
-        return rc;
-    }
-    sv->source = sb_take(&src);
-    if (!sv->source)
-        return BO_ERR_NOMEM;
-
     const char *cc, *cflags;
     if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
         (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK)

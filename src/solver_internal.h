@@ -1,0 +1,13 @@
+/* Internal solver entry points used by the backends' tests and tools. */
+#ifndef BO_SOLVER_INTERNAL_H
+#define BO_SOLVER_INTERNAL_H
+
+#include "batchode.h"
+
+/* Generate the program for (model, settings) without compiling it. *source: new string
+ * (free with bo_free). *shared_stride: per-run shared-memory elements of the layout (may be
+ * NULL); *precision_bytes: 4 or 8 (may be NULL). */
+int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings,
+                char **source, size_t *shared_stride, int *precision_bytes);
+
+#endif
