@@ -158,6 +158,8 @@ static int run_codegen(const cli_command *cmd, const cli_args *args)
     return rc;
 }
 
+/* check has no options of its own (only --help); C has no empty arrays, so one unused entry
+ * stands in and n_options is 0. */
 static const cli_option check_options[] = {{NULL, 0, NULL, NULL, 0}};
 
 const cli_command cli_command_check = {
