@@ -1,0 +1,99 @@
+/* Shared declarations of the batchode command-line tool: the command and option tables that
+ * drive both argument parsing and --help (so the help text cannot drift from what is
+ * accepted), the parsed-arguments structure, and small output helpers. The tool sees only
+ * the public header batchode.h. */
+#ifndef BO_CLI_H
+#define BO_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "batchode.h"
+
+/* Exit codes (docs/cli.md): success, runtime or integration failure, usage error. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+
+typedef struct {
+    const char *name;    /* long name without the dashes ("rtol") */
+    char short_name;     /* 'o' for -o, 0 for none */
+    const char *metavar; /* value placeholder for --help; NULL for a flag */
+    const char *help;    /* one or more sentences; wrapped by the help printer */
+    int id;              /* command-specific identifier */
+} cli_option;
+
+typedef struct {
+    const cli_option *opt;
+    const char *value; /* NULL for flags */
+} cli_item;
+
+typedef struct {
+    cli_item *items; /* every option occurrence, in command-line order */
+    size_t n_items;
+    const char **positional;
+    size_t n_positional;
+    int help; /* --help or -h was given */
+} cli_args;
+
+typedef struct cli_command cli_command;
+struct cli_command {
+    const char *name;
+    const char *summary;     /* one line, for the general help */
+    const char *usage;       /* after "batchode NAME " */
+    const char *description; /* paragraphs printed before the options */
+    const char *epilog;      /* examples and notes printed after the options; may be NULL */
+    const cli_option *options;
+    size_t n_options;
+    size_t min_positional, max_positional;
+    int (*run)(const cli_command *cmd, const cli_args *args);
+};
+
+extern const cli_command cli_command_check;
+extern const cli_command cli_command_codegen;
+extern const cli_command cli_command_solve;
+extern const cli_command cli_command_settings;
+
+/* Option id shared by every command's --help entry. */
+#define CLI_OPT_HELP (-1)
+
+/* Parse argv[0..argc) (the words after the command name) against cmd's options. Prints a
+ * usage diagnostic and returns CLI_EXIT_USAGE on a bad command line, else CLI_EXIT_OK.
+ * free with cli_args_free. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *out);
+void cli_args_free(cli_args *args);
+/* Value of the last occurrence of option id, NULL when absent (or a flag). */
+const char *cli_args_get(const cli_args *args, int id);
+int cli_args_has(const cli_args *args, int id);
+
+/* The full --help text of a command. */
+void cli_print_command_help(const cli_command *cmd, FILE *f);
+/* "batchode: " + message + "\n" on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* A library message as given: printed verbatim, a newline added when it lacks one. */
+void cli_print_raw(const char *msg);
+/* "batchode: <prefix>: <bo_errmsg>" plus the library's diagnostic log when it has one. */
+void cli_library_error(const bo_context *ctx, const char *prefix);
+/* Usage hint "Try 'batchode NAME --help'." on stderr. */
+void cli_usage_hint(const cli_command *cmd);
+
+/* Load a model file. A parse or model error is printed exactly as the library words it
+ * (file:line:col: message, the source line, a caret); other failures (a missing file) as
+ * "batchode: message". Returns CLI_EXIT_OK or CLI_EXIT_FAILURE. */
+int cli_load_model(bo_context *ctx, const char *path, bo_model **model);
+
+/* Levenshtein distance (for "did you mean" suggestions). */
+size_t cli_edit_distance(const char *a, const char *b);
+/* Closest candidate to word among n names (NULL when n == 0). */
+const char *cli_closest(const char *word, const char *const *names, size_t n);
+
+/* The shortest %.*g text that reads back as v exactly ("nan", "inf", "-inf" otherwise). */
+void cli_format_double(double v, char *buf, size_t len);
+
+/* Write text to path ("-" means stdout). Prints a diagnostic and returns CLI_EXIT_FAILURE
+ * on error. */
+int cli_write_text(const char *path, const char *text);
+
+#endif

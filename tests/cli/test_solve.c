@@ -1,0 +1,348 @@
+/* `batchode solve` end to end on exponential decay, y' = -k*y, whose exact solution is
+ * y(t) = y0 exp(-k (t - t0)): the final.csv header and values, the stdout table, value
+ * sweeps (a:b:n, lists, combinatorial order, verbatim pairing, run files), NPY output with a
+ * valid header, the summary line, and a failing run (dt_min too large for a stiff k) that
+ * must exit 1 and name the run. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char dir[256];
+
+static char *read_all(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (buf)
+        buf[len] = '\0';
+    if (len_out)
+        *len_out = len;
+    fclose(f);
+    return buf;
+}
+
+static char *read_in_dir(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_all(path, len);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static char *out_text, *err_text;
+
+static int run(const char *args)
+{
+    free(out_text);
+    free(err_text);
+    char cmd[2048], out_path[512], err_path[512];
+    snprintf(out_path, sizeof out_path, "%s/stdout.txt", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", dir, BO_CLI_PATH, args, out_path,
+             err_path);
+    int st = system(cmd);
+    out_text = read_all(out_path, NULL);
+    err_text = read_all(err_path, NULL);
+    if (!out_text || !err_text)
+        return -1;
+    if (WIFEXITED(st) && WEXITSTATUS(st) > 2)
+        printf("stderr of '%s':\n%s\n", args, err_text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A parsed CSV table of numbers below a header line. */
+enum { MAX_ROWS = 64, MAX_COLS = 8 };
+typedef struct {
+    char header[256];
+    size_t rows, cols;
+    double v[MAX_ROWS][MAX_COLS];
+} table;
+
+static int parse_table(const char *text, table *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!text)
+        return -1;
+    size_t hl = strcspn(text, "\n");
+    if (hl >= sizeof t->header || text[hl] != '\n')
+        return -1;
+    memcpy(t->header, text, hl);
+    const char *p = text + hl + 1;
+    while (*p && t->rows < MAX_ROWS) {
+        size_t c = 0;
+        while (*p && *p != '\n') {
+            char *end;
+            double x = strtod(p, &end);
+            if (end == p || c >= MAX_COLS)
+                return -1;
+            t->v[t->rows][c++] = x;
+            p = end;
+            if (*p == ',')
+                ++p;
+        }
+        if (t->rows == 0)
+            t->cols = c;
+        else if (c != t->cols)
+            return -1;
+        ++t->rows;
+        if (*p == '\n')
+            ++p;
+    }
+    return 0;
+}
+
+static double exact(double y0, double k, double elapsed)
+{
+    return y0 * exp(-k * elapsed);
+}
+
+static const char decay_model[] = "# exponential decay, y(t) = y0 exp(-k t)\n"
+                                  "model decay\n"
+                                  "param k = 1.5\n"
+                                  "state y = 2.385\n"
+                                  "dy/dt = -k*y\n";
+
+/* Columns of final.csv for the decay model. */
+enum { C_RUN, C_STATUS, C_T, C_K, C_Y0, C_Y };
+
+static void check_decay_row(const table *t, size_t row, double k, double y0, double t_end,
+                            double elapsed, double tol)
+{
+    T_EQ_INT(t->v[row][C_RUN], row);
+    T_EQ_INT(t->v[row][C_STATUS], 0);
+    T_REL(t->v[row][C_T], t_end, 1e-12);
+    T_REL(t->v[row][C_K], k, 1e-15);
+    T_REL(t->v[row][C_Y0], y0, 1e-15);
+    T_REL(t->v[row][C_Y], exact(y0, k, elapsed), tol);
+}
+
+static void test_final_csv(void)
+{
+    table t;
+    /* Default tolerances (1e-6): the global error of tsit5 stays within a few tolerances. */
+    T_EQ_INT(run("solve decay.ode --t0 0.5 --duration 1.25 -o out1"), 0);
+    T_EQ_STR(out_text, "");
+    char *csv = read_in_dir("out1/final.csv", NULL);
+    T_CHECK(parse_table(csv, &t) == 0);
+    T_EQ_STR(t.header, "run,status,t,k,y_0,y");
+    T_EQ_INT(t.rows, 1);
+    T_EQ_INT(t.cols, 6);
+    check_decay_row(&t, 0, 1.5, 2.385, 1.75, 1.25, 1e-5);
+    free(csv);
+    /* The summary line, computed from the results (stderr is not a terminal: no bar). */
+    T_CONTAINS(err_text, "batchode: 1 runs, 0 failed, ");
+    T_CONTAINS(err_text, " steps/s (");
+    T_CONTAINS(err_text, ", tsit5, float64)");
+    T_CHECK(strchr(err_text, '\r') == NULL);
+
+    /* The same run printed to stdout: the same columns, the same numbers. */
+    T_EQ_INT(run("solve decay.ode --t0=0.5 --duration=1.25 --quiet"), 0);
+    T_EQ_STR(err_text, "");
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_STR(t.header, "run,status,t,k,y_0,y");
+    T_EQ_INT(t.rows, 1);
+    check_decay_row(&t, 0, 1.5, 2.385, 1.75, 1.25, 1e-5);
+}
+
+static void test_sweeps(void)
+{
+    table t;
+    /* a:b:n: 4 values 0.5, 1, 1.5, 2 in order; tight tolerances, checked to 1e-7. */
+    T_EQ_INT(run("solve decay.ode --param k=0.5:2:4 --rtol 1e-10 --atol 1e-12 --output=out2"), 0);
+    char *csv = read_in_dir("out2/final.csv", NULL);
+    T_CHECK(parse_table(csv, &t) == 0);
+    free(csv);
+    T_EQ_STR(t.header, "run,status,t,k,y_0,y");
+    T_EQ_INT(t.rows, 4);
+    for (size_t i = 0; i < 4 && i < t.rows; ++i)
+        check_decay_row(&t, i, 0.5 + 0.5 * (double)i, 2.385, 1.0, 1.0, 1e-7);
+
+    /* Combinatorial: the variable given first varies slowest. */
+    T_EQ_INT(run("solve decay.ode --param k=1.25,2.5 --init y=3.5,4.75,6 -q --rtol 1e-10 "
+                 "--atol 1e-12"),
+             0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 6);
+    static const double ks[] = {1.25, 2.5}, ys[] = {3.5, 4.75, 6.0};
+    for (size_t i = 0; i < 6 && i < t.rows; ++i)
+        check_decay_row(&t, i, ks[i / 3], ys[i % 3], 1.0, 1.0, 1e-7);
+    T_EQ_INT(run("solve decay.ode --init y=3.5,4.75,6 --param k=1.25,2.5 -q --rtol 1e-10 "
+                 "--atol 1e-12"),
+             0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 6);
+    for (size_t i = 0; i < 6 && i < t.rows; ++i)
+        check_decay_row(&t, i, ks[i % 2], ys[i / 2], 1.0, 1.0, 1e-7);
+
+    /* Verbatim: paired element-wise; a single value broadcasts. */
+    T_EQ_INT(run("solve decay.ode --grid verbatim --param k=0.75,1.25,3 --init y=4,5,6 -q "
+                 "--rtol 1e-10 --atol 1e-12"),
+             0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 3);
+    static const double vk[] = {0.75, 1.25, 3.0}, vy[] = {4.0, 5.0, 6.0};
+    for (size_t i = 0; i < 3 && i < t.rows; ++i)
+        check_decay_row(&t, i, vk[i], vy[i], 1.0, 1.0, 1e-7);
+    T_EQ_INT(run("solve decay.ode --set grid=verbatim --param k=0.75,1.25,3 --init y=4 -q "
+                 "--rtol 1e-10 --atol 1e-12"),
+             0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 3);
+    for (size_t i = 0; i < 3 && i < t.rows; ++i)
+        check_decay_row(&t, i, vk[i], 4.0, 1.0, 1.0, 1e-7);
+
+    /* A run file: one run per row, columns paired. */
+    write_file("runs.csv", "k,y\n0.5,1.5\n2.25,3.125\n");
+    T_EQ_INT(run("solve decay.ode --runs runs.csv -q --rtol 1e-10 --atol 1e-12"), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 2);
+    if (t.rows == 2) {
+        check_decay_row(&t, 0, 0.5, 1.5, 1.0, 1.0, 1e-7);
+        check_decay_row(&t, 1, 2.25, 3.125, 1.0, 1.0, 1e-7);
+    }
+    T_EQ_INT(run("solve decay.ode --runs no-such-runs.csv -q"), 1);
+    T_CONTAINS(err_text, "batchode: ");
+}
+
+/* Little-endian readers for the NPY header length and float64 data. */
+static unsigned read_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | ((unsigned)p[1] << 8);
+}
+
+static double read_f64le(const unsigned char *p)
+{
+    uint64_t bits = 0;
+    for (int i = 7; i >= 0; --i)
+        bits = (bits << 8) | p[i];
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+static void test_npy(void)
+{
+    T_EQ_INT(run("solve decay.ode --param k=1.5,0.625 -o out3 --format npy -q"), 0);
+    size_t len = 0;
+    unsigned char *npy = (unsigned char *)read_in_dir("out3/final.npy", &len);
+    T_CHECK(npy != NULL);
+    if (!npy)
+        return;
+    T_CHECK(len >= 10 && memcmp(npy, "\x93NUMPY", 6) == 0);
+    T_EQ_INT(npy[6], 1);
+    T_EQ_INT(npy[7], 0);
+    unsigned hlen = read_u16le(npy + 8);
+    T_EQ_INT((10 + hlen) % 64, 0);
+    T_CHECK(len >= 10 + (size_t)hlen);
+    if (len >= 10 + (size_t)hlen) {
+        char header[1024];
+        size_t n = hlen < sizeof header - 1 ? hlen : sizeof header - 1;
+        memcpy(header, npy + 10, n);
+        header[n] = '\0';
+        T_CONTAINS(header, "'descr': '<f8'");
+        T_CONTAINS(header, "'fortran_order': False");
+        T_CONTAINS(header, "'shape': (1, 2)");
+        T_EQ_INT(header[n - 1], '\n');
+        /* Data: final[state][run], 2 runs of one state. */
+        T_EQ_INT(len, 10 + (size_t)hlen + 2 * 8);
+        if (len == 10 + (size_t)hlen + 16) {
+            T_REL(read_f64le(npy + 10 + hlen), exact(2.385, 1.5, 1.0), 1e-5);
+            T_REL(read_f64le(npy + 10 + hlen + 8), exact(2.385, 0.625, 1.0), 1e-5);
+        }
+    }
+    free(npy);
+}
+
+static void test_failures_and_extras(void)
+{
+    table t;
+    /* k = 200 with steps of at least 0.05: k*dt = 10 lies far outside tsit5's stability
+     * region, so every step at dt_min is rejected. k = 1.5 is fine at default tolerances. */
+    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 -o out4"), 1);
+    T_CONTAINS(err_text, "batchode: 2 runs, 1 failed");
+    T_CONTAINS(err_text, "run 1 failed");
+    T_CHECK(strstr(err_text, "run 0 failed") == NULL);
+    char *csv = read_in_dir("out4/final.csv", NULL);
+    T_CHECK(parse_table(csv, &t) == 0);
+    free(csv);
+    T_EQ_INT(t.rows, 2);
+    if (t.rows == 2) {
+        T_EQ_INT(t.v[0][C_STATUS], 0);
+        T_CHECK(t.v[1][C_STATUS] != 0);
+        T_CHECK(isnan(t.v[1][C_Y]));
+        T_REL(t.v[0][C_Y], exact(2.385, 1.5, 1.0), 1e-5);
+    }
+    /* --quiet keeps the failure report. */
+    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 --quiet"), 1);
+    T_CONTAINS(err_text, "run 1 failed");
+    T_CHECK(strstr(err_text, "0 failed") == NULL);
+
+    /* The generated program and the effective settings. */
+    T_EQ_INT(run("solve decay.ode --source prog.c --print-settings -q -o out5"), 0);
+    size_t n = 0;
+    char *src = read_in_dir("prog.c", &n);
+    T_CHECK(src && n > 0);
+    free(src);
+    T_CONTAINS(err_text, "rtol = ");
+    T_CONTAINS(err_text, "algorithm = tsit5");
+
+    /* Settings given by option and by --set apply in order: the later one wins. */
+    T_EQ_INT(run("solve decay.ode --duration 2 --set duration=0.5 -q"), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    if (t.rows == 1)
+        check_decay_row(&t, 0, 1.5, 2.385, 0.5, 0.5, 1e-5);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/bo_cli_solve_XXXXXX");
+    if (!mkdtemp(dir))
+        T_SKIP("cannot create a temp dir");
+    write_file("decay.ode", decay_model);
+
+    test_final_csv();
+    test_sweeps();
+    test_npy();
+    test_failures_and_extras();
+
+    free(out_text);
+    free(err_text);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        printf("note: could not remove %s\n", dir);
+    T_DONE();
+}
