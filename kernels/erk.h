@@ -1,0 +1,136 @@
+/* One engine for every explicit Runge-Kutta method: the tableau arrives as compile-time
+ * constants (tab_emit_erk: BO_ERK_STAGES, BO_ERK_FSAL, BO_ERK_HAS_ERROR, BO_ERK_TABLEAU), the
+ * stage loops unroll fully, and every coefficient becomes an immediate; terms whose
+ * coefficient is zero fold away.
+ *
+ * Needs, defined earlier in the unit: BO_N (states), BO_MODEL_ND (drivers), the model's
+ * bo_model_dxdt(y, p, drv, t, dydt), bo_drivers_eval(const void *driver_data, bo_real t,
+ * bo_real *drv) (fills BO_MODEL_ND driver values at t; a no-op without drivers), and, for
+ * methods of two or more stages, the registry's allocators for the buffers this component
+ * registers under owner "algorithm":
+ *   stage_rhs          n elements, persistent (holds k_1 of the next step for FSAL methods)
+ *   stage_accumulator  (s-1)*n elements, local by default
+ * A one-stage method (Euler) registers nothing and keeps its single stage in a local array.
+ *
+ * Stages are streamed (as in cubie): once k_j is known it is added, times a_ij, into the
+ * partial sum of every later stage i (slot i-1 of stage_accumulator), times b_j into y_new
+ * and times e_j = b_j - bhat_j into err. When stage i comes up its sum is complete; it is
+ * turned into the stage state y + dt*sum in place and f is evaluated into stage_rhs. So s*n
+ * values hold all the step's state, with no separate array per k_j. */
+#ifndef BO_ERK_H
+#define BO_ERK_H
+
+#if BO_MODEL_ND > 0
+#define BO_ERK_NDRV BO_MODEL_ND
+#else
+#define BO_ERK_NDRV 1
+#endif
+
+/* Evaluate f(t, y) into stage_rhs, so that the next bo_erk_step may be called with
+ * fsal_valid = 1. The loop calls it when it wants k_1 before the first step (for example to
+ * estimate an initial step size); otherwise the first step, called with fsal_valid = 0,
+ * evaluates k_1 itself. A no-op for one-stage methods, which keep no stage_rhs. */
+BO_DEVICE void bo_erk_prepare(const bo_real *BO_RESTRICT y, const bo_real *BO_RESTRICT p,
+                              const void *driver_data, bo_real t, bo_real *shared,
+                              bo_real *persistent)
+{
+    (void)shared;
+    (void)persistent;
+#if BO_ERK_STAGES > 1
+    bo_real drv[BO_ERK_NDRV];
+    BO_ALLOC_algorithm_stage_rhs(k, shared, persistent);
+    bo_drivers_eval(driver_data, t, drv);
+    bo_model_dxdt(y, p, drv, t, k);
+#else
+    (void)y;
+    (void)p;
+    (void)driver_data;
+    (void)t;
+#endif
+}
+
+/* One explicit RK step from (t, y) with step dt. Writes y_new and, when the method has an
+ * error estimate, err (n values, = dt * sum_i e_i k_i; err is not touched otherwise and may
+ * then be NULL). fsal_valid = 1 when stage_rhs already holds f(t, y): the previous step was
+ * accepted and the method is FSAL (after it, stage_rhs holds f(t + dt, y_new)), or the loop
+ * called bo_erk_prepare. After a rejected step, or for a method that is not FSAL, pass 0.
+ * Returns 0: explicit steps cannot fail; non-finite values are caught by the loop. */
+BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
+                          bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,
+                          const void *driver_data, bo_real t, bo_real dt, int fsal_valid,
+                          bo_real *shared, bo_real *persistent)
+{
+    BO_ERK_TABLEAU
+    bo_real drv[BO_ERK_NDRV];
+    (void)bo_erk_a;
+    (void)bo_erk_c;
+    (void)bo_erk_e;
+    (void)shared;
+    (void)persistent;
+#if !BO_ERK_HAS_ERROR
+    (void)err;
+#endif
+#if BO_ERK_STAGES == 1
+    /* Forward Euler: no buffers to register; k_1 is always evaluated. */
+    bo_real k[BO_N];
+    (void)fsal_valid;
+    bo_drivers_eval(driver_data, t, drv);
+    bo_model_dxdt(y, p, drv, t, k);
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        y_new[i] = y[i] + dt * (bo_erk_b[0] * k[i]);
+#else
+    BO_ALLOC_algorithm_stage_rhs(k, shared, persistent);
+    BO_ALLOC_algorithm_stage_accumulator(acc, shared, persistent);
+    if (!fsal_valid) {
+        bo_drivers_eval(driver_data, t, drv);
+        bo_model_dxdt(y, p, drv, t, k);
+    }
+    BO_UNROLL
+    for (int st = 0; st < BO_ERK_STAGES; ++st) {
+        if (st > 0) {
+            bo_real *ys = acc + (st - 1) * BO_N;
+            const bo_real ts = t + bo_erk_c[st] * dt;
+            BO_UNROLL
+            for (int i = 0; i < BO_N; ++i)
+                ys[i] = y[i] + dt * ys[i];
+            bo_drivers_eval(driver_data, ts, drv);
+            bo_model_dxdt(ys, p, drv, ts, k);
+        }
+        /* Stream k_st into every sum that uses it. The first stage assigns, so nothing needs
+         * zeroing; later zero coefficients are skipped (they fold away once unrolled). */
+        BO_UNROLL
+        for (int i = 0; i < BO_N; ++i) {
+            const bo_real ki = k[i];
+            if (st == 0)
+                y_new[i] = bo_erk_b[0] * ki;
+            else if (bo_erk_b[st] != BO_C(0))
+                y_new[i] += bo_erk_b[st] * ki;
+#if BO_ERK_HAS_ERROR
+            if (st == 0)
+                err[i] = bo_erk_e[0] * ki;
+            else if (bo_erk_e[st] != BO_C(0))
+                err[i] += bo_erk_e[st] * ki;
+#endif
+            BO_UNROLL
+            for (int r = st + 1; r < BO_ERK_STAGES; ++r) {
+                const bo_real a = bo_erk_a[r * BO_ERK_STAGES + st];
+                if (st == 0)
+                    acc[(r - 1) * BO_N + i] = a * ki;
+                else if (a != BO_C(0))
+                    acc[(r - 1) * BO_N + i] += a * ki;
+            }
+        }
+    }
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        y_new[i] = y[i] + dt * y_new[i];
+#if BO_ERK_HAS_ERROR
+        err[i] = dt * err[i];
+#endif
+    }
+#endif
+    return 0;
+}
+
+#endif

@@ -1,0 +1,81 @@
+/* Butcher tableaus of the explicit Runge-Kutta methods, as exported constant tables (one per
+ * method, cited beside its coefficients in tableau.c), their lookup by name, their default
+ * step-controller settings, and the emission of one tableau as compile-time constants for
+ * the device step engine (kernels/erk.h). Internal to the library (prefix tab_). */
+#ifndef BO_TABLEAU_H
+#define BO_TABLEAU_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* An explicit Runge-Kutta method: y_new = y + dt * sum_i b_i k_i with
+ * k_i = f(t + c_i dt, y + dt * sum_{j<i} a_ij k_j). All arrays are borrowed static data. */
+typedef struct bo_tableau {
+    const char *name;           /* canonical lower-case name, e.g. "dp5" */
+    const char *const *aliases; /* NULL-terminated list of other accepted names */
+    int stages;                 /* s */
+    const double *a;            /* s*s, row-major, strictly lower triangular */
+    const double *b;            /* s weights of the propagated solution */
+    const double *b_hat;        /* s weights of the embedded solution; NULL when none */
+    const double *c;            /* s nodes, c_i = sum_j a_ij */
+    int order;                  /* p of the propagated solution */
+    int embedded_order;         /* q of the embedded solution; 0 when none */
+    int fsal;                   /* 1 when row s of A equals b and c_s = 1 */
+    const char *citation;       /* where the coefficients come from */
+} bo_tableau;
+
+extern const bo_tableau bo_tableau_euler;
+extern const bo_tableau bo_tableau_heun;
+extern const bo_tableau bo_tableau_ralston;
+extern const bo_tableau bo_tableau_rk4;
+extern const bo_tableau bo_tableau_bs3;
+extern const bo_tableau bo_tableau_dp5;
+extern const bo_tableau bo_tableau_cash_karp;
+extern const bo_tableau bo_tableau_fehlberg45;
+extern const bo_tableau bo_tableau_tsit5;
+extern const bo_tableau bo_tableau_vern7;
+extern const bo_tableau bo_tableau_dop853;
+
+/* Tableau by canonical name or alias, ignoring ASCII case ("RK45" finds dp5); NULL when the
+ * name is unknown or NULL. */
+const bo_tableau *tab_find(const char *name);
+
+/* Every tableau, in a fixed order (lowest order first); *count receives the length when count
+ * is not NULL. The array is static. */
+const bo_tableau *const *tab_list(size_t *count);
+
+/* 1 when the method carries an embedded solution (and so an error estimate). */
+int tab_has_error_estimate(const bo_tableau *t);
+
+/* Step-controller settings a method gets unless the user overrides them. */
+typedef struct {
+    const char *controller; /* "pi" for embedded pairs, "fixed" otherwise */
+    int algorithm_order;    /* order for the gain exponent 1/(order+1): the error estimate
+                               shrinks like dt^(min(p,q)+1), so min(p, q); p without a pair */
+    double kp, ki;          /* PI gains on the error exponent */
+    double min_gain, max_gain;
+    double safety;
+    double deadband_min, deadband_max; /* (1, 1) = off */
+} tab_controller_defaults;
+
+/* Defaults for t: embedded methods get PI with kp 0.7, ki -0.4, gains [0.2, 10], safety 0.9,
+ * deadband off; the others get "fixed" (the numeric fields are then filled the same way but
+ * unused). */
+tab_controller_defaults tab_default_controller(const bo_tableau *t);
+
+/* Buffers the ERK step registers (owner "algorithm"), in elements, for n states:
+ * stage_rhs (persistent) and stage_accumulator (local by default). Both are 0 for a
+ * one-stage method, which registers nothing. */
+size_t tab_erk_stage_rhs_size(const bo_tableau *t, size_t n);
+size_t tab_erk_stage_accumulator_size(const bo_tableau *t, size_t n);
+
+/* Append to out the device-side definitions of t for the generated unit: BO_ERK_STAGES,
+ * BO_ERK_FSAL, BO_ERK_HAS_ERROR and BO_ERK_TABLEAU, which declares the local const arrays
+ * bo_erk_a[s*s], bo_erk_b[s], bo_erk_e[s] (e = b - b_hat, zeros without an embedded pair)
+ * and bo_erk_c[s] with every coefficient written exactly (BO_C(%.17g)); also BO_ERK_ORDER.
+ * Returns BO_OK, BO_ERR_INVALID_ARG when t or out is NULL, or BO_ERR_NOMEM when out has
+ * failed. */
+int tab_emit_erk(const bo_tableau *t, sb_buf *out);
+
+#endif

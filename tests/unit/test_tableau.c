@@ -1,0 +1,312 @@
+/* The explicit Runge-Kutta tableaus: every order condition of every table (generated from
+ * rooted trees, Butcher's theory: Hairer-Norsett-Wanner, Solving ODEs I, Section II.2), the
+ * embedded weights' conditions, structure (explicitness, row sums, FSAL), lookup and
+ * aliases, controller defaults and the emitted device constants. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "tableau.h"
+
+#define MAX_ORDER 9
+#define MAX_TREES 512
+#define MAX_STAGES 12
+
+/* A rooted tree as the multiset of its root's subtrees (indices into trees[], nondecreasing,
+ * so each tree is generated once). */
+typedef struct {
+    int order;
+    int nchild;
+    int child[MAX_ORDER];
+    double gamma; /* density: order * product of the children's densities */
+} tree;
+
+static tree trees[MAX_TREES];
+static int ntrees;
+static int first_of_order[MAX_ORDER + 2];
+
+static void gen(int order, int remaining, int min_index, int *children, int k)
+{
+    if (remaining == 0) {
+        tree *t = &trees[ntrees++];
+        t->order = order;
+        t->nchild = k;
+        t->gamma = order;
+        for (int i = 0; i < k; ++i) {
+            t->child[i] = children[i];
+            t->gamma *= trees[children[i]].gamma;
+        }
+        return;
+    }
+    for (int i = min_index; i < first_of_order[order]; ++i) {
+        if (trees[i].order > remaining)
+            break;
+        children[k] = i;
+        gen(order, remaining - trees[i].order, i, children, k + 1);
+    }
+}
+
+static void gen_trees(void)
+{
+    int children[MAX_ORDER];
+    ntrees = 0;
+    for (int order = 1; order <= MAX_ORDER; ++order) {
+        first_of_order[order] = ntrees;
+        gen(order, order - 1, 0, children, 0);
+    }
+    first_of_order[MAX_ORDER + 1] = ntrees;
+}
+
+/* psi[t][i]: the stage weights of tree t, so that the elementary weight is sum_i w_i psi_i;
+ * mag[t][i] the same with |a_ij|, to scale the rounding the sum can carry. */
+static double psi[MAX_TREES][MAX_STAGES], mag[MAX_TREES][MAX_STAGES];
+
+static void compute_psi(const bo_tableau *tab)
+{
+    int s = tab->stages;
+    for (int t = 0; t < ntrees; ++t) {
+        for (int i = 0; i < s; ++i) {
+            double v = 1.0, m = 1.0;
+            for (int k = 0; k < trees[t].nchild; ++k) {
+                int u = trees[t].child[k];
+                double sum = 0.0, msum = 0.0;
+                for (int j = 0; j < s; ++j) {
+                    sum += tab->a[i * s + j] * psi[u][j];
+                    msum += fabs(tab->a[i * s + j]) * mag[u][j];
+                }
+                v *= sum;
+                m *= msum;
+            }
+            psi[t][i] = v;
+            mag[t][i] = m;
+        }
+    }
+}
+
+/* Largest |Phi(t) - 1/gamma(t)| over trees of the given order, scaled by the magnitude of
+ * the terms (so a residual of a few ulps of the largest term reads as ~1e-16). */
+static double worst_residual(const bo_tableau *tab, const double *w, int order, double *raw)
+{
+    double worst = 0.0, worst_raw = 0.0;
+    for (int t = first_of_order[order]; t < first_of_order[order + 1]; ++t) {
+        double phi = 0.0, scale = 0.0;
+        for (int i = 0; i < tab->stages; ++i) {
+            phi += w[i] * psi[t][i];
+            scale += fabs(w[i]) * mag[t][i];
+        }
+        double r = fabs(phi - 1.0 / trees[t].gamma);
+        if (r > worst_raw)
+            worst_raw = r;
+        if (scale < 1.0)
+            scale = 1.0;
+        if (r / scale > worst)
+            worst = r / scale;
+    }
+    if (raw)
+        *raw = worst_raw;
+    return worst;
+}
+
+static void check_orders(const bo_tableau *tab)
+{
+    compute_psi(tab);
+    /* Rounding the coefficients to double leaves residuals of a few ulps of the largest
+     * term (scaled residual <= ~2e-16 for every table here); the raw residual, which
+     * grows with the coefficients' size, stays within 2e-14 (tsit5's 16-digit values). */
+    const double tol = 2e-15, raw_tol = 2e-14;
+    for (int q = 1; q <= tab->order; ++q) {
+        double raw;
+        double r = worst_residual(tab, tab->b, q, &raw);
+        T_CHECKF(r <= tol && raw <= raw_tol, "%s: order-%d condition residual %.3g (raw %.3g)",
+                 tab->name, q, r, raw);
+        if (getenv("BO_TEST_VERBOSE"))
+            printf("%-10s order %d: scaled %.2e raw %.2e\n", tab->name, q, r, raw);
+    }
+    /* The order is exact: some condition of the next order fails clearly. */
+    if (tab->order < MAX_ORDER) {
+        double r;
+        worst_residual(tab, tab->b, tab->order + 1, &r);
+        T_CHECKF(r > 1e-6, "%s: satisfies order %d too (%.3g)", tab->name, tab->order + 1, r);
+    }
+    if (tab->b_hat) {
+        for (int q = 1; q <= tab->embedded_order; ++q) {
+            double raw;
+            double r = worst_residual(tab, tab->b_hat, q, &raw);
+            T_CHECKF(r <= tol && raw <= raw_tol, "%s: embedded order-%d residual %.3g (raw %.3g)",
+                     tab->name, q, r, raw);
+        }
+        double r;
+        worst_residual(tab, tab->b_hat, tab->embedded_order + 1, &r);
+        T_CHECKF(r > 1e-6, "%s: embedded weights satisfy order %d too (%.3g)", tab->name,
+                 tab->embedded_order + 1, r);
+    }
+}
+
+static void check_structure(const bo_tableau *tab)
+{
+    int s = tab->stages;
+    T_CHECK(s >= 1 && s <= MAX_STAGES);
+    int explicit_ok = 1, rows_ok = 1;
+    for (int i = 0; i < s; ++i) {
+        double sum = 0.0, mag_sum = 0.0;
+        for (int j = 0; j < s; ++j) {
+            if (j >= i && tab->a[i * s + j] != 0.0)
+                explicit_ok = 0;
+            sum += tab->a[i * s + j];
+            mag_sum += fabs(tab->a[i * s + j]);
+        }
+        /* c_i = sum_j a_ij: the row-sum (consistency) condition. */
+        if (fabs(sum - tab->c[i]) > 4e-16 * (mag_sum > 1.0 ? mag_sum : 1.0))
+            rows_ok = 0;
+    }
+    T_CHECKF(explicit_ok, "%s: A is not strictly lower triangular", tab->name);
+    T_CHECKF(rows_ok, "%s: some c_i differs from the row sum of A", tab->name);
+    T_EQ_INT(tab->c[0], 0);
+    int last_is_b = 1;
+    for (int j = 0; j < s; ++j) {
+        if (tab->a[(s - 1) * s + j] != tab->b[j])
+            last_is_b = 0;
+    }
+    int fsal = s > 1 && last_is_b && tab->c[s - 1] == 1.0 && tab->b[s - 1] == 0.0;
+    T_CHECKF(fsal == tab->fsal, "%s: FSAL flag %d, structure says %d", tab->name, tab->fsal, fsal);
+    T_CHECK(tab->citation && strlen(tab->citation) > 10);
+    T_CHECK((tab->b_hat != NULL) == (tab->embedded_order > 0));
+    T_EQ_INT(tab_has_error_estimate(tab), tab->b_hat != NULL);
+}
+
+/* Read back the numbers of `name[k] = {BO_C(x), ...}` from emitted text. */
+static int read_emitted(const char *text, const char *name, double *out, int max)
+{
+    const char *p = strstr(text, name);
+    if (!p)
+        return -1;
+    const char *end = strchr(p, '}');
+    int k = 0;
+    for (p = strstr(p, "BO_C("); p && p < end && k < max; p = strstr(p + 1, "BO_C("))
+        out[k++] = strtod(p + 5, NULL);
+    return k;
+}
+
+static void check_emission(void)
+{
+    sb_buf b;
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_dp5, &b), 0);
+    const char *text = sb_cstr(&b);
+    T_CONTAINS(text, "#define BO_ERK_STAGES 7\n");
+    T_CONTAINS(text, "#define BO_ERK_FSAL 1\n");
+    T_CONTAINS(text, "#define BO_ERK_HAS_ERROR 1\n");
+    T_CONTAINS(text, "#define BO_ERK_TABLEAU");
+    double v[64];
+    /* Dormand & Prince (1980), Table 2: e = b - bhat, by hand from the rationals. */
+    const double e_want[7] = {35.0 / 384 - 5179.0 / 57600,
+                              0.0,
+                              500.0 / 1113 - 7571.0 / 16695,
+                              125.0 / 192 - 393.0 / 640,
+                              -2187.0 / 6784 + 92097.0 / 339200,
+                              11.0 / 84 - 187.0 / 2100,
+                              -1.0 / 40};
+    T_EQ_INT(read_emitted(text, "bo_erk_e[7]", v, 64), 7);
+    T_REL(v[0], 71.0 / 57600.0, 1e-14); /* b - bhat rounds once in double */
+    for (int i = 0; i < 7; ++i)
+        T_ABS(v[i], e_want[i], 1e-17);
+    T_EQ_INT(read_emitted(text, "bo_erk_a[49]", v, 64), 49);
+    T_CHECK(v[7] == 0.2 && v[14] == 3.0 / 40.0 && v[47] == 11.0 / 84.0 && v[6] == 0.0);
+    T_EQ_INT(read_emitted(text, "bo_erk_c[7]", v, 64), 7);
+    T_CHECK(v[4] == 8.0 / 9.0 && v[6] == 1.0);
+    sb_free(&b);
+
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_euler, &b), 0);
+    text = sb_cstr(&b);
+    T_CONTAINS(text, "#define BO_ERK_STAGES 1\n");
+    T_CONTAINS(text, "#define BO_ERK_HAS_ERROR 0\n");
+    T_EQ_INT(read_emitted(text, "bo_erk_e[1]", v, 64), 1);
+    T_CHECK(v[0] == 0.0);
+    sb_free(&b);
+
+    T_EQ_INT(tab_emit_erk(NULL, &b), BO_ERR_INVALID_ARG);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_rk4, NULL), BO_ERR_INVALID_ARG);
+    /* An allocation failure is reported, not hidden. */
+    sb_init(&b);
+    bo_test_fail_alloc_after(0);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_rk4, &b), BO_ERR_NOMEM);
+    bo_test_fail_alloc_after(-1);
+    sb_free(&b);
+}
+
+static void check_lookup(void)
+{
+    size_t count = 0;
+    const bo_tableau *const *all = tab_list(&count);
+    T_EQ_INT(count, 11);
+    T_CHECK(tab_list(NULL) == all);
+    for (size_t i = 0; i < count; ++i)
+        T_CHECK(tab_find(all[i]->name) == all[i]);
+    T_CHECK(tab_find("rk23") == &bo_tableau_bs3);
+    T_CHECK(tab_find("ODE23") == &bo_tableau_bs3);
+    T_CHECK(tab_find("rk45") == &bo_tableau_dp5);
+    T_CHECK(tab_find("DOPRI5") == &bo_tableau_dp5);
+    T_CHECK(tab_find("ode45") == &bo_tableau_dp5);
+    T_CHECK(tab_find("Dormand-Prince") == &bo_tableau_dp5);
+    T_CHECK(tab_find("dormand_prince") == &bo_tableau_dp5);
+    T_CHECK(tab_find("dopri853") == &bo_tableau_dop853);
+    T_CHECK(tab_find("Tsit5") == &bo_tableau_tsit5);
+    T_CHECK(tab_find("cash-karp") == &bo_tableau_cash_karp);
+    T_CHECK(tab_find("rkf45") == &bo_tableau_fehlberg45);
+    T_CHECK(tab_find("RK4") == &bo_tableau_rk4);
+    T_CHECK(tab_find("rk4x") == NULL);
+    T_CHECK(tab_find("") == NULL);
+    T_CHECK(tab_find(NULL) == NULL);
+
+    tab_controller_defaults d = tab_default_controller(&bo_tableau_tsit5);
+    T_EQ_STR(d.controller, "pi");
+    T_REL(d.kp, 0.7, 0);
+    T_REL(d.ki, -0.4, 0);
+    T_REL(d.min_gain, 0.2, 0);
+    T_REL(d.max_gain, 10.0, 0);
+    T_REL(d.safety, 0.9, 0);
+    T_CHECK(d.deadband_min == 1.0 && d.deadband_max == 1.0);
+    /* Hairer-Norsett-Wanner I, II.4 (4.13): the exponent follows the lower order of a pair. */
+    T_EQ_INT(d.algorithm_order, 4);
+    T_EQ_INT(tab_default_controller(&bo_tableau_fehlberg45).algorithm_order, 4);
+    T_EQ_INT(tab_default_controller(&bo_tableau_dop853).algorithm_order, 5);
+    T_EQ_INT(tab_default_controller(&bo_tableau_vern7).algorithm_order, 6);
+    T_EQ_INT(tab_default_controller(&bo_tableau_rk4).algorithm_order, 4);
+    T_EQ_STR(tab_default_controller(&bo_tableau_rk4).controller, "fixed");
+    T_EQ_STR(tab_default_controller(&bo_tableau_euler).controller, "fixed");
+
+    T_EQ_INT(tab_erk_stage_rhs_size(&bo_tableau_dp5, 5), 5);
+    T_EQ_INT(tab_erk_stage_accumulator_size(&bo_tableau_dp5, 5), 30);
+    T_EQ_INT(tab_erk_stage_accumulator_size(&bo_tableau_dop853, 3), 33);
+    T_EQ_INT(tab_erk_stage_rhs_size(&bo_tableau_euler, 5), 0);
+    T_EQ_INT(tab_erk_stage_accumulator_size(&bo_tableau_euler, 5), 0);
+}
+
+int main(void)
+{
+    gen_trees();
+    /* Rooted trees per order (OEIS A000081): 1, 1, 2, 4, 9, 20, 48, 115, 286; 17 conditions
+     * through order 5, 200 through order 8. */
+    const int per_order[MAX_ORDER + 1] = {0, 1, 1, 2, 4, 9, 20, 48, 115, 286};
+    for (int q = 1; q <= MAX_ORDER; ++q)
+        T_EQ_INT(first_of_order[q + 1] - first_of_order[q], per_order[q]);
+    T_EQ_INT(first_of_order[6], 17);
+    T_EQ_INT(first_of_order[9], 200);
+
+    size_t count;
+    const bo_tableau *const *all = tab_list(&count);
+    for (size_t i = 0; i < count; ++i) {
+        check_structure(all[i]);
+        check_orders(all[i]);
+    }
+    /* Spot values straight from the papers, so a transposed table cannot pass. */
+    T_EQ_INT(bo_tableau_tsit5.stages, 7);
+    T_REL(bo_tableau_tsit5.b_hat[6], -1.0 / 66.0, 1e-15);
+    T_EQ_INT(bo_tableau_vern7.stages, 10);
+    T_EQ_INT(bo_tableau_dop853.stages, 12);
+    T_REL(bo_tableau_dop853.c[8], 127.0 / 195.0, 1e-15);
+    T_REL(bo_tableau_cash_karp.a[5 * 6 + 3], 44275.0 / 110592.0, 0);
+    check_emission();
+    check_lookup();
+    T_DONE();
+}
