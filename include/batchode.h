@@ -32,21 +32,21 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------
  * Status codes. One list generates the enum, bo_status_name() and bo_strerror().
  * ------------------------------------------------------------------------------------- */
-#define BO_STATUS_LIST(X)                                                                     \
-    X(BO_OK, 0, "success")                                                                    \
-    X(BO_ERR_NOMEM, -1, "out of memory")                                                      \
-    X(BO_ERR_INVALID_ARG, -2, "invalid argument")                                             \
-    X(BO_ERR_IO, -3, "input/output error")                                                    \
-    X(BO_ERR_PARSE, -4, "model text has an error")                                            \
-    X(BO_ERR_MODEL, -5, "model is not valid")                                                 \
-    X(BO_ERR_SETTING, -6, "invalid setting")                                                  \
-    X(BO_ERR_UNKNOWN_KEY, -7, "unknown setting key")                                          \
-    X(BO_ERR_COMPILE, -8, "compilation of generated code failed")                             \
-    X(BO_ERR_BACKEND, -9, "backend unavailable")                                              \
-    X(BO_ERR_DEVICE, -10, "device (GPU) error")                                               \
-    X(BO_ERR_NOT_FOUND, -11, "not found")                                                     \
-    X(BO_ERR_RANGE, -12, "value out of range")                                                \
-    X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                    \
+#define BO_STATUS_LIST(X)                                                                          \
+    X(BO_OK, 0, "success")                                                                         \
+    X(BO_ERR_NOMEM, -1, "out of memory")                                                           \
+    X(BO_ERR_INVALID_ARG, -2, "invalid argument")                                                  \
+    X(BO_ERR_IO, -3, "input/output error")                                                         \
+    X(BO_ERR_PARSE, -4, "model text has an error")                                                 \
+    X(BO_ERR_MODEL, -5, "model is not valid")                                                      \
+    X(BO_ERR_SETTING, -6, "invalid setting")                                                       \
+    X(BO_ERR_UNKNOWN_KEY, -7, "unknown setting key")                                               \
+    X(BO_ERR_COMPILE, -8, "compilation of generated code failed")                                  \
+    X(BO_ERR_BACKEND, -9, "backend unavailable")                                                   \
+    X(BO_ERR_DEVICE, -10, "device (GPU) error")                                                    \
+    X(BO_ERR_NOT_FOUND, -11, "not found")                                                          \
+    X(BO_ERR_RANGE, -12, "value out of range")                                                     \
+    X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                         \
     X(BO_ERR_INTERNAL, -14, "internal error")
 
 typedef enum {
@@ -174,8 +174,7 @@ BO_API int bo_batch_set_grid(bo_batch *b, bo_grid grid);
 BO_API int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name,
                                const double *values, size_t count);
 /* The same from text: "a:b:n" (n values from a to b inclusive), "v1,v2,..." or "v". */
-BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name,
-                             const char *spec);
+BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec);
 /* Runs from a CSV file: a header row naming states and/or parameters, then one run per row.
  * The rows form one block of paired columns: combined with other values as one variable
  * group (combinatorial) or paired with them (verbatim). Errors name file:line. */

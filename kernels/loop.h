@@ -65,9 +65,8 @@ BO_DEVICE bo_real bo_loop_initial_dt(const bo_real *y, const bo_real *p, bo_real
         f1[i] = f1[i] - f0[i];
     bo_real d2 = bo_loop_wrms(f1, y) / h0;
     bo_real dmax = d1 > d2 ? d1 : d2;
-    bo_real h1 = dmax <= BO_C(1e-15)
-                     ? (h0 * BO_C(1e-3) > BO_C(1e-6) ? h0 * BO_C(1e-3) : BO_C(1e-6))
-                     : BO_POW(BO_C(0.01) / dmax, BO_C(1) / BO_C(BO_CTRL_ORDER + 1));
+    bo_real h1 = dmax <= BO_C(1e-15) ? (h0 * BO_C(1e-3) > BO_C(1e-6) ? h0 * BO_C(1e-3) : BO_C(1e-6))
+                                     : BO_POW(BO_C(0.01) / dmax, BO_C(1) / BO_C(BO_CTRL_ORDER + 1));
     bo_real h = BO_C(100) * h0 < h1 ? BO_C(100) * h0 : h1;
     if (!(h == h) || h <= BO_C(0))
         h = BO_C(1e-6);
@@ -149,8 +148,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #if BO_ADAPTIVE
     if (inputs_ok && !(dt > BO_C(0))) {
         bo_real work[2 * BO_N];
-        dt = bo_loop_initial_dt(y, p, drv, a->driver_data, (bo_real)t, (bo_real)(t_end - t),
-                                work);
+        dt = bo_loop_initial_dt(y, p, drv, a->driver_data, (bo_real)t, (bo_real)(t_end - t), work);
     }
     if (dt < BO_CTRL_DT_MIN)
         dt = BO_CTRL_DT_MIN;

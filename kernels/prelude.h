@@ -26,7 +26,11 @@ typedef unsigned long long bo_u64;
 #define BO_CUDA 0
 #include <math.h>
 #include <stdint.h>
+#if defined(__GNUC__)
+#define BO_DEVICE static inline __attribute__((unused))
+#else
 #define BO_DEVICE static inline
+#endif
 #define BO_DEVICE_NOINLINE static
 #define BO_RESTRICT restrict
 #define BO_CONST_ARRAY static const

@@ -4,16 +4,16 @@
 #ifndef BO_STATUS_H
 #define BO_STATUS_H
 
-#define BO_RUN_STATUS_LIST(X)                                                                  \
-    X(BO_RUN_MAX_NEWTON_ITERS, 1, "Newton iteration did not converge within max_newton_iters") \
-    X(BO_RUN_MAX_LINEAR_ITERS, 2, "linear solver did not converge within its iteration limit") \
-    X(BO_RUN_STEP_TOO_SMALL, 3, "step size fell below dt_min")                                 \
-    X(BO_RUN_MAX_STEPS, 5, "max_steps reached before the end time")                            \
-    X(BO_RUN_STAGNATION, 6, "time stopped advancing (step below time resolution)")             \
-    X(BO_RUN_LINEAR_BREAKDOWN, 7, "Krylov solver breakdown")                                   \
-    X(BO_RUN_NEWTON_DIVERGENCE, 8, "Newton iteration diverged")                                \
-    X(BO_RUN_NONFINITE, 9, "state became NaN or infinite")                                     \
-    X(BO_RUN_SINGULAR, 10, "iteration matrix is singular")                                     \
+#define BO_RUN_STATUS_LIST(X)                                                                      \
+    X(BO_RUN_MAX_NEWTON_ITERS, 1, "Newton iteration did not converge within max_newton_iters")     \
+    X(BO_RUN_MAX_LINEAR_ITERS, 2, "linear solver did not converge within its iteration limit")     \
+    X(BO_RUN_STEP_TOO_SMALL, 3, "step size fell below dt_min")                                     \
+    X(BO_RUN_MAX_STEPS, 5, "max_steps reached before the end time")                                \
+    X(BO_RUN_STAGNATION, 6, "time stopped advancing (step below time resolution)")                 \
+    X(BO_RUN_LINEAR_BREAKDOWN, 7, "Krylov solver breakdown")                                       \
+    X(BO_RUN_NEWTON_DIVERGENCE, 8, "Newton iteration diverged")                                    \
+    X(BO_RUN_NONFINITE, 9, "state became NaN or infinite")                                         \
+    X(BO_RUN_SINGULAR, 10, "iteration matrix is singular")                                         \
     X(BO_RUN_BAD_INPUT, 11, "initial values or parameters are not finite")
 
 #define BO_RUN_SUCCESS 0

@@ -19,8 +19,8 @@ const char *bo_version(void)
 const char *bo_status_name(int status)
 {
     switch (status) {
-#define BO_X_NAME(name, value, text)                                                          \
-    case value:                                                                               \
+#define BO_X_NAME(name, value, text)                                                               \
+    case value:                                                                                    \
         return #name;
         BO_STATUS_LIST(BO_X_NAME)
 #undef BO_X_NAME
@@ -32,8 +32,8 @@ const char *bo_status_name(int status)
 const char *bo_strerror(int status)
 {
     switch (status) {
-#define BO_X_TEXT(name, value, text)                                                          \
-    case value:                                                                               \
+#define BO_X_TEXT(name, value, text)                                                               \
+    case value:                                                                                    \
         return text;
         BO_STATUS_LIST(BO_X_TEXT)
 #undef BO_X_TEXT

@@ -81,8 +81,7 @@ static int controller_kind(const char *name)
 }
 
 /* Per-state tolerance list: one value broadcast, or exactly one per state. */
-static int tolerance(bo_context *ctx, const bo_settings *s, const char *key, size_t n,
-                     double **out)
+static int tolerance(bo_context *ctx, const bo_settings *s, const char *key, size_t n, double **out)
 {
     st_list l;
     memset(&l, 0, sizeof l);
@@ -117,8 +116,7 @@ static int has_name(const st_list *l, const char *name)
 }
 
 /* Which states and observables the time series records. */
-static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings *s,
-                          pg_config *c)
+static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_config *c)
 {
     st_list outs, vars;
     memset(&outs, 0, sizeof outs);
@@ -231,10 +229,8 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
         (rc = real_or(s, "kp", d.kp, &c->kp)) != BO_OK ||
         (rc = real_or(s, "ki", d.ki, &c->ki)) != BO_OK ||
         (rc = real_or(s, "kd", 0.0, &c->kd)) != BO_OK ||
-        (rc = real_or(s, "deadband_min", gus ? 1.0 : d.deadband_min, &c->deadband_min)) !=
-            BO_OK ||
-        (rc = real_or(s, "deadband_max", gus ? 1.2 : d.deadband_max, &c->deadband_max)) !=
-            BO_OK ||
+        (rc = real_or(s, "deadband_min", gus ? 1.0 : d.deadband_min, &c->deadband_min)) != BO_OK ||
+        (rc = real_or(s, "deadband_max", gus ? 1.2 : d.deadband_max, &c->deadband_max)) != BO_OK ||
         (rc = st_get_real(s, "gamma", &c->gamma)) != BO_OK ||
         (rc = real_or(s, "dt_min", 1e-12, &c->dt_min)) != BO_OK ||
         (rc = real_or(s, "dt_max", INFINITY, &c->dt_max)) != BO_OK)
@@ -313,8 +309,8 @@ static int generate(bo_context *ctx, const bo_model *model, const bo_settings *s
     return *source ? BO_OK : BO_ERR_NOMEM;
 }
 
-int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings,
-                char **source, size_t *shared_stride, int *precision_bytes)
+int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings, char **source,
+                size_t *shared_stride, int *precision_bytes)
 {
     pg_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -405,8 +401,8 @@ int bo_solver_set(bo_solver *s, const char *key, const char *value)
     if (rc == BO_OK) {
         const st_entry *e = st_find(key);
         char *now = NULL;
-        if (bo_settings_get(s->settings, key, &now) == BO_OK && strcmp(now, old) != 0 &&
-            e && !(e->flags & ST_RUNTIME))
+        if (bo_settings_get(s->settings, key, &now) == BO_OK && strcmp(now, old) != 0 && e &&
+            !(e->flags & ST_RUNTIME))
             s->built = 0;
         free(now);
     }
@@ -458,10 +454,10 @@ int bo_solver_settings_dump(const bo_solver *s, char **out)
     sb_printf(&b, "resolved.algorithm_order = %d\n", c->order);
     sb_printf(&b, "resolved.min_gain = %.17g\nresolved.max_gain = %.17g\n", c->min_gain,
               c->max_gain);
-    sb_printf(&b, "resolved.kp = %.17g\nresolved.ki = %.17g\nresolved.kd = %.17g\n", c->kp,
-              c->ki, c->kd);
-    sb_printf(&b, "resolved.deadband_min = %.17g\nresolved.deadband_max = %.17g\n",
-              c->deadband_min, c->deadband_max);
+    sb_printf(&b, "resolved.kp = %.17g\nresolved.ki = %.17g\nresolved.kd = %.17g\n", c->kp, c->ki,
+              c->kd);
+    sb_printf(&b, "resolved.deadband_min = %.17g\nresolved.deadband_max = %.17g\n", c->deadband_min,
+              c->deadband_max);
     sb_printf(&b, "resolved.dt_min = %.17g\nresolved.dt_max = %.17g\n", c->dt_min, c->dt_max);
     *out = sb_take(&b);
     return *out ? BO_OK : BO_ERR_NOMEM;
@@ -563,22 +559,22 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
     args_f32 a32;
     memset(&a64, 0, sizeof a64);
     memset(&a32, 0, sizeof a32);
-#define COMMON(A)                                                                              \
-    do {                                                                                       \
-        (A).driver_data = NULL;                                                                \
-        (A).final_time = res->final_t;                                                         \
-        (A).status = res->status;                                                              \
-        (A).steps = res->steps;                                                                \
-        (A).rejections = res->rejections;                                                      \
-        (A).t0 = rp.t0;                                                                        \
-        (A).settling = rp.settling;                                                            \
-        (A).duration = rp.duration;                                                            \
-        (A).save_every = rp.save_every;                                                        \
-        (A).n_saves = (int64_t)n_saves;                                                        \
-        (A).run_stride = (int64_t)runs;                                                        \
-        (A).run_count = (int64_t)runs;                                                         \
-        (A).max_steps = rp.max_steps;                                                          \
-        (A).dt0 = rp.dt0;                                                                      \
+#define COMMON(A)                                                                                  \
+    do {                                                                                           \
+        (A).driver_data = NULL;                                                                    \
+        (A).final_time = res->final_t;                                                             \
+        (A).status = res->status;                                                                  \
+        (A).steps = res->steps;                                                                    \
+        (A).rejections = res->rejections;                                                          \
+        (A).t0 = rp.t0;                                                                            \
+        (A).settling = rp.settling;                                                                \
+        (A).duration = rp.duration;                                                                \
+        (A).save_every = rp.save_every;                                                            \
+        (A).n_saves = (int64_t)n_saves;                                                            \
+        (A).run_stride = (int64_t)runs;                                                            \
+        (A).run_count = (int64_t)runs;                                                             \
+        (A).max_steps = rp.max_steps;                                                              \
+        (A).dt0 = rp.dt0;                                                                          \
     } while (0)
     if (c->precision == 64) {
         a64.init = res->init;

@@ -7,7 +7,7 @@
 /* Generate the program for (model, settings) without compiling it. *source: new string
  * (free with bo_free). *shared_stride: per-run shared-memory elements of the layout (may be
  * NULL); *precision_bytes: 4 or 8 (may be NULL). */
-int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings,
-                char **source, size_t *shared_stride, int *precision_bytes);
+int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings, char **source,
+                size_t *shared_stride, int *precision_bytes);
 
 #endif

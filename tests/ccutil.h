@@ -72,8 +72,8 @@ static inline char *ccu_compile_run(const char *source, const char *flags, int *
     char exe[512], out[512], cmd[2048];
     snprintf(exe, sizeof exe, "%s.bin", src);
     snprintf(out, sizeof out, "%s.out", src);
-    snprintf(cmd, sizeof cmd, "%s %s %s -o %s %s -lm 2>&1", ccu_cc(), flags ? flags : "", src,
-             exe, "");
+    snprintf(cmd, sizeof cmd, "%s %s %s -o %s %s -lm 2>&1", ccu_cc(), flags ? flags : "", src, exe,
+             "");
     FILE *p = popen(cmd, "r");
     char line[1024];
     while (p && fgets(line, sizeof line, p))
@@ -104,8 +104,8 @@ static inline void *ccu_compile_so(const char *source, const char *flags)
         return NULL;
     char so[512], cmd[2048];
     snprintf(so, sizeof so, "%s.so", src);
-    snprintf(cmd, sizeof cmd, "%s %s -shared -fPIC %s -o %s -lm 2>&1", ccu_cc(),
-             flags ? flags : "", src, so);
+    snprintf(cmd, sizeof cmd, "%s %s -shared -fPIC %s -o %s -lm 2>&1", ccu_cc(), flags ? flags : "",
+             src, so);
     FILE *p = popen(cmd, "r");
     char line[1024];
     while (p && fgets(line, sizeof line, p))

@@ -11,26 +11,26 @@
 
 static int t_passed, t_failed;
 
-#define T_CHECK(cond)                                                                          \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            ++t_passed;                                                                        \
-        } else {                                                                               \
-            ++t_failed;                                                                        \
-            printf("FAIL: %s:%d: %s\n", __FILE__, __LINE__, #cond);                            \
-        }                                                                                      \
+#define T_CHECK(cond)                                                                              \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            ++t_passed;                                                                            \
+        } else {                                                                                   \
+            ++t_failed;                                                                            \
+            printf("FAIL: %s:%d: %s\n", __FILE__, __LINE__, #cond);                                \
+        }                                                                                          \
     } while (0)
 
-#define T_CHECKF(cond, ...)                                                                    \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            ++t_passed;                                                                        \
-        } else {                                                                               \
-            ++t_failed;                                                                        \
-            printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);                            \
-            printf(__VA_ARGS__);                                                               \
-            printf("\n");                                                                      \
-        }                                                                                      \
+#define T_CHECKF(cond, ...)                                                                        \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            ++t_passed;                                                                            \
+        } else {                                                                                   \
+            ++t_failed;                                                                            \
+            printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);                                \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
     } while (0)
 
 /* |got - want| <= tol * max(|want|, tiny); NaN never passes unless both are NaN. */
@@ -53,53 +53,53 @@ static inline int t_abs_ok(double got, double want, double tol)
     return fabs(got - want) <= tol;
 }
 
-#define T_REL(got, want, tol)                                                                  \
-    do {                                                                                       \
-        double t_g_ = (double)(got), t_w_ = (double)(want);                                    \
-        T_CHECKF(t_rel_ok(t_g_, t_w_, (tol)), "got %.17g want %.17g (rel tol %g)", t_g_, t_w_, \
-                 (double)(tol));                                                               \
+#define T_REL(got, want, tol)                                                                      \
+    do {                                                                                           \
+        double t_g_ = (double)(got), t_w_ = (double)(want);                                        \
+        T_CHECKF(t_rel_ok(t_g_, t_w_, (tol)), "got %.17g want %.17g (rel tol %g)", t_g_, t_w_,     \
+                 (double)(tol));                                                                   \
     } while (0)
 
-#define T_ABS(got, want, tol)                                                                  \
-    do {                                                                                       \
-        double t_g_ = (double)(got), t_w_ = (double)(want);                                    \
-        T_CHECKF(t_abs_ok(t_g_, t_w_, (tol)), "got %.17g want %.17g (abs tol %g)", t_g_, t_w_, \
-                 (double)(tol));                                                               \
+#define T_ABS(got, want, tol)                                                                      \
+    do {                                                                                           \
+        double t_g_ = (double)(got), t_w_ = (double)(want);                                        \
+        T_CHECKF(t_abs_ok(t_g_, t_w_, (tol)), "got %.17g want %.17g (abs tol %g)", t_g_, t_w_,     \
+                 (double)(tol));                                                                   \
     } while (0)
 
-#define T_EQ_INT(got, want)                                                                    \
-    do {                                                                                       \
-        long long t_g_ = (long long)(got), t_w_ = (long long)(want);                           \
-        T_CHECKF(t_g_ == t_w_, "got %lld want %lld", t_g_, t_w_);                              \
+#define T_EQ_INT(got, want)                                                                        \
+    do {                                                                                           \
+        long long t_g_ = (long long)(got), t_w_ = (long long)(want);                               \
+        T_CHECKF(t_g_ == t_w_, "got %lld want %lld", t_g_, t_w_);                                  \
     } while (0)
 
-#define T_EQ_STR(got, want)                                                                    \
-    do {                                                                                       \
-        const char *t_g_ = (got), *t_w_ = (want);                                              \
-        T_CHECKF(t_g_ && t_w_ && strcmp(t_g_, t_w_) == 0, "got \"%s\" want \"%s\"",            \
-                 t_g_ ? t_g_ : "(null)", t_w_ ? t_w_ : "(null)");                              \
+#define T_EQ_STR(got, want)                                                                        \
+    do {                                                                                           \
+        const char *t_g_ = (got), *t_w_ = (want);                                                  \
+        T_CHECKF(t_g_ &&t_w_ &&strcmp(t_g_, t_w_) == 0, "got \"%s\" want \"%s\"",                  \
+                 t_g_ ? t_g_ : "(null)", t_w_ ? t_w_ : "(null)");                                  \
     } while (0)
 
 /* Substring check. */
-#define T_CONTAINS(hay, needle)                                                                \
-    do {                                                                                       \
-        const char *t_h_ = (hay), *t_n_ = (needle);                                            \
-        T_CHECKF(t_h_ && t_n_ && strstr(t_h_, t_n_) != NULL, "\"%s\" does not contain \"%s\"", \
-                 t_h_ ? t_h_ : "(null)", t_n_ ? t_n_ : "(null)");                              \
+#define T_CONTAINS(hay, needle)                                                                    \
+    do {                                                                                           \
+        const char *t_h_ = (hay), *t_n_ = (needle);                                                \
+        T_CHECKF(t_h_ &&t_n_ &&strstr(t_h_, t_n_) != NULL, "\"%s\" does not contain \"%s\"",       \
+                 t_h_ ? t_h_ : "(null)", t_n_ ? t_n_ : "(null)");                                  \
     } while (0)
 
-#define T_SKIP(...)                                                                            \
-    do {                                                                                       \
-        printf("SKIP: ");                                                                      \
-        printf(__VA_ARGS__);                                                                   \
-        printf("\n");                                                                          \
-        exit(77);                                                                              \
+#define T_SKIP(...)                                                                                \
+    do {                                                                                           \
+        printf("SKIP: ");                                                                          \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        exit(77);                                                                                  \
     } while (0)
 
-#define T_DONE()                                                                               \
-    do {                                                                                       \
-        printf("%d passed, %d failed\n", t_passed, t_failed);                                  \
-        return t_failed ? 1 : 0;                                                               \
+#define T_DONE()                                                                                   \
+    do {                                                                                           \
+        printf("%d passed, %d failed\n", t_passed, t_failed);                                      \
+        return t_failed ? 1 : 0;                                                                   \
     } while (0)
 
 #endif

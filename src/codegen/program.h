@@ -24,8 +24,8 @@ typedef struct {
     double safety, min_gain, max_gain, kp, ki, kd, deadband_min, deadband_max, gamma;
     double dt_min, dt_max;
     int max_newton_iters;
-    double *atol, *rtol;  /* one per state */
-    int *saved_states;    /* indices of states saved in the time series */
+    double *atol, *rtol; /* one per state */
+    int *saved_states;   /* indices of states saved in the time series */
     size_t n_saved_states;
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;

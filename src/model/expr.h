@@ -89,10 +89,10 @@ typedef enum {
 } ex_varkind;
 
 typedef struct {
-    uint8_t op;   /* ex_op */
-    uint8_t sub;  /* ex_func for EX_CALL, ex_varkind for EX_VAR, else 0 */
+    uint8_t op;      /* ex_op */
+    uint8_t sub;     /* ex_func for EX_CALL, ex_varkind for EX_VAR, else 0 */
     int32_t a, b, c; /* children (EX_NONE when unused); for EX_VAR: a = index */
-    double value; /* EX_CONST */
+    double value;    /* EX_CONST */
 } ex_node;
 
 typedef struct ex_graph ex_graph;
@@ -109,8 +109,8 @@ int ex_failed(const ex_graph *g);
 /* Constructors. They hash-cons and simplify; an EX_NONE operand gives EX_NONE. */
 ex_id ex_const(ex_graph *g, double v);
 ex_id ex_var(ex_graph *g, ex_varkind kind, int index);
-ex_id ex_unary(ex_graph *g, ex_op op, ex_id a);            /* EX_NEG, EX_NOT */
-ex_id ex_binary(ex_graph *g, ex_op op, ex_id a, ex_id b);  /* EX_ADD .. EX_OR */
+ex_id ex_unary(ex_graph *g, ex_op op, ex_id a);           /* EX_NEG, EX_NOT */
+ex_id ex_binary(ex_graph *g, ex_op op, ex_id a, ex_id b); /* EX_ADD .. EX_OR */
 ex_id ex_select(ex_graph *g, ex_id cond, ex_id a, ex_id b);
 ex_id ex_call(ex_graph *g, ex_func fn, ex_id a, ex_id b); /* b = EX_NONE for unary */
 

@@ -21,8 +21,8 @@
 #include "strbuf.h"
 
 /* Optimisation flags: fast, but never -ffinite-math-only, so NaN/Inf checks keep working. */
-#define CPU_BASE_FLAGS                                                                         \
-    "-std=c11 -O3 -fPIC -shared -fno-math-errno -fno-trapping-math -ffp-contract=fast "      \
+#define CPU_BASE_FLAGS                                                                             \
+    "-std=c11 -O3 -fPIC -shared -fno-math-errno -fno-trapping-math -ffp-contract=fast "            \
     "-fno-semantic-interposition -march=native"
 
 typedef void (*run_range_fn)(const void *args, int64_t begin, int64_t end);
@@ -95,8 +95,7 @@ static int run_compiler(bo_context *ctx, const char *cc, const char *flags, cons
     if (!p) {
         int e = errno;
         free(cmd);
-        return bo_error(ctx, BO_ERR_COMPILE, "cannot run the C compiler '%s': %s", cc,
-                        strerror(e));
+        return bo_error(ctx, BO_ERR_COMPILE, "cannot run the C compiler '%s': %s", cc, strerror(e));
     }
     sb_buf log;
     sb_init(&log);
@@ -343,8 +342,8 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
             atomic_fetch_add(&q.done, end - begin);
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
-            double el = (double)(now.tv_sec - last.tv_sec) +
-                        1e-9 * (double)(now.tv_nsec - last.tv_nsec);
+            double el =
+                (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec);
             if (el > 0.1) {
                 progress(user, (size_t)atomic_load(&q.done), (size_t)run_count);
                 last = now;
