@@ -244,19 +244,7 @@ const double *bo_results_param_array(const bo_results *r)
 /* ---- per-run status text --------------------------------------------------------------- */
 
 /* Flag names are the BO_RUN_ names without the prefix, in lower case ("step_too_small"). */
-static void append_flag(char *buf, size_t len, size_t *pos, const char *name)
-{
-    if (*pos && *pos + 1 < len)
-        buf[(*pos)++] = '|';
-    for (const char *p = name; *p && *pos + 1 < len; ++p) {
-        char c = *p;
-        buf[(*pos)++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    buf[*pos < len ? *pos : len - 1] = '\0';
-}
-
-/* Name of a known flag bit, NULL for a bit the list does not define. */
-static const char *flag_name(unsigned bit)
+static const char *flag_name_upper(unsigned bit)
 {
     switch (bit) {
 #define BO_X_FLAG(name, b, text)                                                                   \
@@ -267,6 +255,28 @@ static const char *flag_name(unsigned bit)
     default:
         return NULL;
     }
+}
+
+const char *rs_flag_name(unsigned bit, char *buf, size_t len)
+{
+    const char *up = bit < 32 ? flag_name_upper(bit) : NULL;
+    if (!up || !buf || len == 0)
+        return NULL;
+    size_t i = 0;
+    for (; up[i] && i + 1 < len; ++i)
+        buf[i] = (char)(up[i] >= 'A' && up[i] <= 'Z' ? up[i] - 'A' + 'a' : up[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* Append name to buf (with a '|' separator), truncating at len - 1 characters. */
+static void append_flag(char *buf, size_t len, size_t *pos, const char *name)
+{
+    if (*pos && *pos + 1 < len)
+        buf[(*pos)++] = '|';
+    for (const char *p = name; *p && *pos + 1 < len; ++p)
+        buf[(*pos)++] = *p;
+    buf[*pos] = '\0';
 }
 
 const char *bo_run_status_string(int32_t status, char *buf, size_t len)
@@ -283,8 +293,8 @@ const char *bo_run_status_string(int32_t status, char *buf, size_t len)
     for (unsigned bit = 0; bit < 32; ++bit) {
         if (!(bits & (1u << bit)))
             continue;
-        const char *name = flag_name(bit);
-        char tmp[8];
+        char tmp[64];
+        const char *name = rs_flag_name(bit, tmp, sizeof tmp);
         if (!name) {
             snprintf(tmp, sizeof tmp, "bit%u", bit);
             name = tmp;

@@ -40,4 +40,8 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
  * final_t, init, params and counters are kept. Called by the solver after a solve. */
 void rs_mask_failed(bo_results *r);
 
+/* Lower-case name of per-run status flag bit ("step_too_small") written into buf, or NULL when
+ * the bit is not a defined flag. */
+const char *rs_flag_name(unsigned bit, char *buf, size_t len);
+
 #endif
