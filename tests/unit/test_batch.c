@@ -282,6 +282,14 @@ int main(void)
     T_CONTAINS(bo_errmsg(ctx), "header but no runs");
     T_EQ_INT(load_text(b, "\"x\",k\n1,nan\n", path, sizeof path), BO_ERR_PARSE);
     T_CONTAINS(bo_errmsg(ctx), ":2:3: non-finite value 'nan'");
+    T_EQ_INT(load_text(b, "x, \"k\n1,2\n", path, sizeof path), BO_ERR_PARSE);
+    snprintf(want, sizeof want, "%s:1:4: unterminated quote", path);
+    T_EQ_STR(bo_errmsg(ctx), want);
+    T_EQ_INT(load_text(b, "\xEF\xBB\xBFk\n2.5\n", path, sizeof path), BO_OK); /* UTF-8 BOM */
+    bo_batch_get_run(b, 0, in, pa);
+    T_CHECK(pa[0] == 2.5);
+    T_EQ_INT(load_text(b, "\"k\"\"\"\n2.5\n", path, sizeof path), BO_ERR_NOT_FOUND);
+    T_CONTAINS(bo_errmsg(ctx), "unknown state or parameter 'k\"'");
     T_EQ_INT(bo_batch_load_csv(b, "/nonexistent/runs.csv"), BO_ERR_IO);
     T_CONTAINS(bo_errmsg(ctx), "/nonexistent/runs.csv");
     T_EQ_INT(bo_batch_run_count(b), 1); /* failed loads change nothing */
