@@ -1,0 +1,767 @@
+/* Batches: which runs a solve integrates. Values are kept per variable group (one variable
+ * set by name, or the paired columns of a CSV run file); a grid rule turns the groups into
+ * runs. Combinatorial grids are a Cartesian product over the groups in the order first
+ * given (the last varies fastest); verbatim grids pair the groups row by row, a group of one
+ * row broadcasting. The grid is never materialised: run r's row in each group is computed
+ * from r, so batches of 2^24+ runs cost only their value lists. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_internal.h"
+#include "csv.h"
+#include "internal.h"
+#include "strbuf.h"
+
+typedef struct {
+    int kind;     /* BO_STATE or BO_PARAMETER */
+    size_t index; /* index within the kind */
+} bt_var;
+
+typedef struct {
+    size_t n_cols;
+    bt_var *var;   /* [n_cols] */
+    double **col;  /* col[c][row] */
+    size_t n_rows; /* rows as given */
+    /* Combinatorial grids use each single variable's distinct values in order of first
+     * appearance (so a list with repeats does not repeat runs). NULL when the list has no
+     * repeats (then col[0] serves). Blocks from files are used as given. */
+    double *uniq;
+    size_t n_uniq;
+    char *source; /* file the block came from; NULL for a single variable */
+} bt_group;
+
+struct bo_batch {
+    bo_context *ctx;
+    const bo_model *model;
+    size_t n_var[2];     /* states, parameters */
+    double *defaults[2]; /* model defaults per kind */
+    bo_grid grid;
+    bt_group *group;
+    size_t n_groups;
+};
+
+static const char *kind_word(int kind)
+{
+    return kind == BO_STATE ? "state" : "parameter";
+}
+
+static void group_free(bt_group *g)
+{
+    if (g->col)
+        for (size_t c = 0; c < g->n_cols; ++c)
+            bo_free(g->col[c]);
+    bo_free(g->col);
+    bo_free(g->var);
+    bo_free(g->uniq);
+    bo_free(g->source);
+    memset(g, 0, sizeof *g);
+}
+
+void bo_batch_destroy(bo_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n_groups; ++i)
+        group_free(&b->group[i]);
+    bo_free(b->group);
+    bo_free(b->defaults[0]);
+    bo_free(b->defaults[1]);
+    bo_free(b);
+}
+
+int bo_batch_create(bo_context *ctx, const bo_model *model, bo_batch **out)
+{
+    if (!out)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_batch_create: out is NULL");
+    *out = NULL;
+    if (!model)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_batch_create: model is NULL");
+    bo_batch *b = bo_calloc(1, sizeof *b);
+    if (!b)
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory creating a batch");
+    b->ctx = ctx;
+    b->model = model;
+    b->grid = BO_GRID_COMBINATORIAL;
+    for (int k = 0; k < 2; ++k) {
+        bo_symbol_kind kind = k == 0 ? BO_STATE : BO_PARAMETER;
+        b->n_var[k] = bo_model_count(model, kind);
+        b->defaults[k] = bo_calloc(b->n_var[k], sizeof(double));
+        if (!b->defaults[k]) {
+            bo_batch_destroy(b);
+            return bo_error(ctx, BO_ERR_NOMEM, "out of memory creating a batch");
+        }
+        for (size_t i = 0; i < b->n_var[k]; ++i)
+            b->defaults[k][i] = bo_model_symbol_default(model, kind, i);
+    }
+    *out = b;
+    return BO_OK;
+}
+
+int bo_batch_set_grid(bo_batch *b, bo_grid grid)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    if (grid != BO_GRID_COMBINATORIAL && grid != BO_GRID_VERBATIM)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG,
+                        "unknown grid %d: use BO_GRID_COMBINATORIAL or BO_GRID_VERBATIM",
+                        (int)grid);
+    b->grid = grid;
+    return BO_OK;
+}
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+/* The closest state or parameter name to name, for "did you mean" (NULL when none is close). */
+static const char *suggest(const bo_batch *b, const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = strlen(name) / 3 + 2;
+    for (int k = 0; k < 2; ++k) {
+        bo_symbol_kind kind = k == 0 ? BO_STATE : BO_PARAMETER;
+        for (size_t i = 0; i < b->n_var[k]; ++i) {
+            const char *cand = bo_model_symbol_name(b->model, kind, i);
+            size_t d = bo_edit_distance(name, cand, best_d);
+            if (d < best_d) {
+                best_d = d;
+                best = cand;
+            }
+        }
+    }
+    return best;
+}
+
+/* Resolve name as a variable of kind (kind < 0: either kind). where prefixes messages. */
+static int resolve(const bo_batch *b, int kind, const char *name, const char *where, bt_var *v)
+{
+    for (int k = 0; k < 2; ++k) {
+        if (kind >= 0 && k != kind)
+            continue;
+        long i = bo_model_find(b->model, k == 0 ? BO_STATE : BO_PARAMETER, name);
+        if (i >= 0) {
+            v->kind = k;
+            v->index = (size_t)i;
+            return BO_OK;
+        }
+    }
+    if (kind >= 0) {
+        int other = kind == BO_STATE ? BO_PARAMETER : BO_STATE;
+        if (bo_model_find(b->model, (bo_symbol_kind)other, name) >= 0)
+            return bo_error(b->ctx, BO_ERR_INVALID_ARG, "%s'%s' is a %s, not a %s", where, name,
+                            kind_word(other), kind_word(kind));
+    }
+    const char *s = suggest(b, name);
+    const char *what = kind < 0 ? "state or parameter" : kind_word(kind);
+    if (s)
+        return bo_error(b->ctx, BO_ERR_NOT_FOUND, "%sunknown %s '%s' (did you mean '%s'?)", where,
+                        what, name, s);
+    return bo_error(b->ctx, BO_ERR_NOT_FOUND, "%sunknown %s '%s'", where, what, name);
+}
+
+static const char *var_name(const bo_batch *b, bt_var v)
+{
+    return bo_model_symbol_name(b->model, v.kind == 0 ? BO_STATE : BO_PARAMETER, v.index);
+}
+
+/* ---- groups ---------------------------------------------------------------------------- */
+
+static int find_var(const bo_batch *b, bt_var v, size_t *gi, size_t *ci)
+{
+    for (size_t g = 0; g < b->n_groups; ++g)
+        for (size_t c = 0; c < b->group[g].n_cols; ++c)
+            if (b->group[g].var[c].kind == v.kind && b->group[g].var[c].index == v.index) {
+                *gi = g;
+                *ci = c;
+                return 1;
+            }
+    return 0;
+}
+
+static void remove_group(bo_batch *b, size_t gi)
+{
+    group_free(&b->group[gi]);
+    memmove(&b->group[gi], &b->group[gi + 1], (b->n_groups - gi - 1) * sizeof *b->group);
+    --b->n_groups;
+}
+
+/* Take variable v out of whichever group holds it, so a new group can own it. A single
+ * variable's group stays in place (returned in *slot) so replaced values keep their position
+ * in the grid order; a column of a block is dropped from the block. */
+static void detach_var(bo_batch *b, bt_var v, size_t *slot)
+{
+    size_t gi, ci;
+    *slot = (size_t)-1;
+    if (!find_var(b, v, &gi, &ci))
+        return;
+    bt_group *g = &b->group[gi];
+    if (g->n_cols == 1) {
+        *slot = gi;
+        return;
+    }
+    bo_free(g->col[ci]);
+    memmove(&g->col[ci], &g->col[ci + 1], (g->n_cols - ci - 1) * sizeof *g->col);
+    memmove(&g->var[ci], &g->var[ci + 1], (g->n_cols - ci - 1) * sizeof *g->var);
+    --g->n_cols;
+}
+
+typedef struct {
+    double v;
+    size_t i;
+} bt_pair;
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+    const bt_pair *a = pa, *b = pb;
+    if (a->v < b->v)
+        return -1;
+    if (a->v > b->v)
+        return 1;
+    return a->i < b->i ? -1 : (a->i > b->i);
+}
+
+/* Fill g->uniq with the distinct values of g->col[0] in order of first appearance: sort
+ * (value, position) pairs, mark the first position of each value, then keep marked values
+ * in position order. O(n log n), so long linspace lists stay cheap. */
+static int make_unique(bt_group *g)
+{
+    size_t n = g->n_rows;
+    g->uniq = NULL;
+    g->n_uniq = n;
+    if (n < 2)
+        return BO_OK;
+    bt_pair *p = bo_calloc(n, sizeof *p);
+    unsigned char *keep = bo_calloc(n, 1);
+    if (!p || !keep) {
+        bo_free(p);
+        bo_free(keep);
+        return BO_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        p[i].v = g->col[0][i];
+        p[i].i = i;
+    }
+    qsort(p, n, sizeof *p, cmp_pair);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (i == 0 || p[i].v != p[i - 1].v) {
+            keep[p[i].i] = 1;
+            ++distinct;
+        }
+    bo_free(p);
+    if (distinct < n) {
+        g->uniq = bo_calloc(distinct, sizeof(double));
+        if (!g->uniq) {
+            bo_free(keep);
+            return BO_ERR_NOMEM;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < n; ++i)
+            if (keep[i])
+                g->uniq[k++] = g->col[0][i];
+        g->n_uniq = distinct;
+    }
+    bo_free(keep);
+    return BO_OK;
+}
+
+static int append_group(bo_batch *b, bt_group *g)
+{
+    bt_group *ng = bo_array_realloc(b->group, b->n_groups + 1, sizeof *ng);
+    if (!ng)
+        return BO_ERR_NOMEM;
+    b->group = ng;
+    b->group[b->n_groups++] = *g;
+    return BO_OK;
+}
+
+/* Install a single-variable group owning vals (taken over on success and on failure). */
+static int put_single(bo_batch *b, bt_var v, double *vals, size_t count)
+{
+    bt_group g;
+    memset(&g, 0, sizeof g);
+    g.n_cols = 1;
+    g.n_rows = count;
+    g.var = bo_malloc(sizeof *g.var);
+    g.col = bo_malloc(sizeof *g.col);
+    if (!g.var || !g.col) {
+        bo_free(g.var);
+        bo_free(g.col);
+        bo_free(vals);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing batch values");
+    }
+    g.var[0] = v;
+    g.col[0] = vals;
+    if (make_unique(&g) != BO_OK) {
+        group_free(&g);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing batch values");
+    }
+    size_t slot;
+    detach_var(b, v, &slot);
+    if (slot != (size_t)-1) {
+        group_free(&b->group[slot]);
+        b->group[slot] = g;
+        return BO_OK;
+    }
+    if (append_group(b, &g) != BO_OK) {
+        group_free(&g);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing batch values");
+    }
+    return BO_OK;
+}
+
+static int check_kind(bo_batch *b, bo_symbol_kind kind, const char *name)
+{
+    if (kind != BO_STATE && kind != BO_PARAMETER)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG,
+                        "batch values for '%s': kind must be BO_STATE or BO_PARAMETER",
+                        name ? name : "(null)");
+    if (!name)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "batch values: name is NULL");
+    return BO_OK;
+}
+
+int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name, const double *values,
+                        size_t count)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    int rc = check_kind(b, kind, name);
+    if (rc != BO_OK)
+        return rc;
+    bt_var v;
+    if ((rc = resolve(b, (int)kind, name, "", &v)) != BO_OK)
+        return rc;
+    if (!values || count == 0)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "no values given for %s '%s'",
+                        kind_word((int)kind), name);
+    for (size_t i = 0; i < count; ++i)
+        if (!isfinite(values[i]))
+            return bo_error(b->ctx, BO_ERR_INVALID_ARG, "value %zu for %s '%s' is not finite (%g)",
+                            i, kind_word((int)kind), name, values[i]);
+    double *copy = bo_array_realloc(NULL, count, sizeof *copy);
+    if (!copy)
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing %zu values for '%s'", count,
+                        name);
+    memcpy(copy, values, count * sizeof *copy);
+    return put_single(b, v, copy, count);
+}
+
+/* ---- specs ----------------------------------------------------------------------------- */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Parse text[0..len) (blanks around it allowed) as a finite number. */
+static int parse_num(const char *text, size_t len, double *out)
+{
+    while (len && is_space(*text)) {
+        ++text;
+        --len;
+    }
+    while (len && is_space(text[len - 1]))
+        --len;
+    if (len == 0 || len > 63)
+        return -1;
+    char tmp[64];
+    memcpy(tmp, text, len);
+    tmp[len] = '\0';
+    char *end = NULL;
+    double v = strtod(tmp, &end);
+    if (end != tmp + len)
+        return -1;
+    if (!isfinite(v))
+        return -2;
+    *out = v;
+    return 0;
+}
+
+static int spec_error(bo_batch *b, const char *spec, const char *name, const char *what)
+{
+    return bo_error(b->ctx, BO_ERR_INVALID_ARG, "spec '%s' for '%s': %s", spec, name, what);
+}
+
+static int spec_number(bo_batch *b, const char *spec, const char *name, const char *text,
+                       size_t len, const char *role, double *out)
+{
+    int rc = parse_num(text, len, out);
+    if (rc == 0)
+        return BO_OK;
+    char *item = bo_strndup(text, len);
+    char *msg = item ? bo_asprintf(rc == -2 ? "%s '%s' is not finite" : "%s '%s' is not a number",
+                                   role, item)
+                     : NULL;
+    rc = msg ? spec_error(b, spec, name, msg) : bo_error(b->ctx, BO_ERR_NOMEM, "out of memory");
+    bo_free(item);
+    bo_free(msg);
+    return rc;
+}
+
+/* "a:b:n": n values from a to b inclusive, a + (b-a)*i/(n-1), with the last exactly b. */
+static int spec_linspace(bo_batch *b, const char *spec, const char *name, double **vals,
+                         size_t *count)
+{
+    const char *c1 = strchr(spec, ':');
+    const char *c2 = strchr(c1 + 1, ':');
+    if (!c2 || strchr(c2 + 1, ':'))
+        return spec_error(b, spec, name, "a range is written start:stop:count");
+    double a, z;
+    int rc;
+    if ((rc = spec_number(b, spec, name, spec, (size_t)(c1 - spec), "start", &a)) != BO_OK ||
+        (rc = spec_number(b, spec, name, c1 + 1, (size_t)(c2 - c1 - 1), "stop", &z)) != BO_OK)
+        return rc;
+    const char *p = c2 + 1;
+    while (is_space(*p))
+        ++p;
+    char *end = NULL;
+    unsigned long long n = 0;
+    int digits = *p >= '0' && *p <= '9';
+    if (digits)
+        n = strtoull(p, &end, 10);
+    while (end && is_space(*end))
+        ++end;
+    if (!digits || !end || *end != '\0' || n < 1)
+        return spec_error(b, spec, name, "count must be a whole number >= 1");
+    if (n > SIZE_MAX / sizeof(double))
+        return spec_error(b, spec, name, "count is too large");
+    double span = z - a;
+    if (!isfinite(span))
+        return spec_error(b, spec, name, "stop - start is not finite");
+    size_t cnt = (size_t)n;
+    double *v = bo_array_realloc(NULL, cnt, sizeof *v);
+    if (!v)
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", cnt, name);
+    v[0] = a;
+    for (size_t i = 1; i < cnt; ++i)
+        v[i] = a + span * (double)i / (double)(cnt - 1);
+    if (cnt > 1)
+        v[cnt - 1] = z;
+    *vals = v;
+    *count = cnt;
+    return BO_OK;
+}
+
+/* "v1,v2,...": the values as listed; "v": one value. */
+static int spec_list(bo_batch *b, const char *spec, const char *name, double **vals, size_t *count)
+{
+    size_t n = 1;
+    for (const char *p = spec; *p; ++p)
+        n += *p == ',';
+    double *v = bo_array_realloc(NULL, n, sizeof *v);
+    if (!v)
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", n, name);
+    const char *p = spec;
+    for (size_t i = 0; i < n; ++i) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char role[48];
+        snprintf(role, sizeof role, "value %zu", i + 1);
+        int rc = spec_number(b, spec, name, p, len, role, &v[i]);
+        if (rc != BO_OK) {
+            bo_free(v);
+            return rc;
+        }
+        p = e ? e + 1 : p + len;
+    }
+    *vals = v;
+    *count = n;
+    return BO_OK;
+}
+
+int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    int rc = check_kind(b, kind, name);
+    if (rc != BO_OK)
+        return rc;
+    if (!spec)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "spec for '%s' is NULL", name);
+    bt_var v;
+    if ((rc = resolve(b, (int)kind, name, "", &v)) != BO_OK)
+        return rc;
+    double *vals = NULL;
+    size_t count = 0;
+    rc = strchr(spec, ':') ? spec_linspace(b, spec, name, &vals, &count)
+                           : spec_list(b, spec, name, &vals, &count);
+    if (rc != BO_OK)
+        return rc;
+    return put_single(b, v, vals, count);
+}
+
+/* ---- CSV run files --------------------------------------------------------------------- */
+
+static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
+{
+    const char *src = t->source;
+    if (t->n_rows == 0)
+        return bo_error(b->ctx, BO_ERR_PARSE, "%s: no header row", src);
+    const csv_row *h = &t->row[0];
+    if (t->n_rows < 2)
+        return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu: header but no runs", src, h->line);
+    g->n_cols = h->n;
+    g->n_rows = t->n_rows - 1;
+    g->var = bo_calloc(h->n, sizeof *g->var);
+    g->col = bo_calloc(h->n, sizeof *g->col);
+    if (!g->var || !g->col || !(g->source = bo_strdup(src)))
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory reading %s", src);
+    for (size_t c = 0; c < h->n; ++c) {
+        char where[512];
+        snprintf(where, sizeof where, "%s:%zu:%zu: ", src, h->line, h->col[c]);
+        if (!*h->field[c])
+            return bo_error(b->ctx, BO_ERR_PARSE, "%sempty column name", where);
+        int rc = resolve(b, -1, h->field[c], where, &g->var[c]);
+        if (rc != BO_OK)
+            return rc;
+        for (size_t d = 0; d < c; ++d)
+            if (g->var[d].kind == g->var[c].kind && g->var[d].index == g->var[c].index)
+                return bo_error(b->ctx, BO_ERR_PARSE, "%scolumn '%s' appears twice", where,
+                                h->field[c]);
+        g->col[c] = bo_array_realloc(NULL, g->n_rows, sizeof(double));
+        if (!g->col[c])
+            return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory reading %s", src);
+    }
+    for (size_t r = 1; r < t->n_rows; ++r) {
+        const csv_row *row = &t->row[r];
+        if (row->n != h->n) {
+            size_t col = row->n < h->n ? row->end_col : row->col[h->n];
+            return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: expected %zu values, found %zu", src,
+                            row->line, col, h->n, row->n);
+        }
+        for (size_t c = 0; c < h->n; ++c) {
+            int rc = csv_number(row->field[c], &g->col[c][r - 1]);
+            if (rc != 0)
+                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' for column '%s'", src,
+                                row->line, row->col[c],
+                                rc == -2 ? "non-finite value" : "not a number:", row->field[c],
+                                h->field[c]);
+        }
+    }
+    return BO_OK;
+}
+
+int bo_batch_load_csv(bo_batch *b, const char *path)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    csv_table *t = NULL;
+    int rc = csv_read_file(b->ctx, path, &t);
+    if (rc != BO_OK)
+        return rc;
+    bt_group g;
+    memset(&g, 0, sizeof g);
+    rc = load_table(b, t, &g);
+    csv_destroy(t);
+    if (rc != BO_OK) {
+        group_free(&g);
+        return rc;
+    }
+    /* Reserve the slot first so that detaching columns cannot be followed by a failure. */
+    bt_group *ng = bo_array_realloc(b->group, b->n_groups + 1, sizeof *ng);
+    if (!ng) {
+        group_free(&g);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory loading %s", path);
+    }
+    b->group = ng;
+    for (size_t c = 0; c < g.n_cols; ++c) {
+        size_t slot;
+        detach_var(b, g.var[c], &slot);
+        if (slot != (size_t)-1)
+            remove_group(b, slot);
+    }
+    for (size_t gi = b->n_groups; gi-- > 0;)
+        if (b->group[gi].n_cols == 0)
+            remove_group(b, gi);
+    b->group[b->n_groups++] = g;
+    return BO_OK;
+}
+
+/* ---- run arithmetic -------------------------------------------------------------------- */
+
+/* Rows of group g under the current grid rule. */
+static size_t group_len(const bo_batch *b, const bt_group *g)
+{
+    return b->grid == BO_GRID_COMBINATORIAL && g->uniq ? g->n_uniq : g->n_rows;
+}
+
+static double group_value(const bo_batch *b, const bt_group *g, size_t c, size_t row)
+{
+    if (b->grid == BO_GRID_COMBINATORIAL && g->uniq)
+        return g->uniq[row];
+    return g->col[c][row];
+}
+
+static void describe_group(const bo_batch *b, const bt_group *g, sb_buf *sb)
+{
+    for (size_t c = 0; c < g->n_cols; ++c)
+        sb_printf(sb, "%s%s", c ? "," : "", var_name(b, g->var[c]));
+    if (g->source)
+        sb_printf(sb, " (from %s)", g->source);
+    sb_printf(sb, " %s %zu", g->n_cols > 1 ? "have" : "has", group_len(b, g));
+}
+
+/* Number of runs, or an error (written to why when given) for a mismatch or overflow. */
+static int count_runs(const bo_batch *b, size_t *runs, sb_buf *why)
+{
+    size_t n = 1;
+    if (b->grid == BO_GRID_COMBINATORIAL) {
+        for (size_t g = 0; g < b->n_groups; ++g) {
+            size_t len = group_len(b, &b->group[g]);
+            if (len && n > SIZE_MAX / len) {
+                if (why) {
+                    sb_append(why, "combinatorial grid has too many runs (more than "
+                                   "SIZE_MAX): ");
+                    for (size_t k = 0; k < b->n_groups; ++k) {
+                        sb_append(why, k ? ", " : "");
+                        describe_group(b, &b->group[k], why);
+                    }
+                }
+                *runs = 0;
+                return BO_ERR_RANGE;
+            }
+            n *= len;
+        }
+        *runs = n;
+        return BO_OK;
+    }
+    for (size_t g = 0; g < b->n_groups; ++g) {
+        size_t len = b->group[g].n_rows;
+        if (len != 1 && n != 1 && len != n) {
+            if (why) {
+                sb_append(why, "verbatim grid: value counts differ: ");
+                for (size_t k = 0; k < b->n_groups; ++k) {
+                    sb_append(why, k ? ", " : "");
+                    describe_group(b, &b->group[k], why);
+                }
+                sb_append(why, " (give every variable the same number of values, or one to "
+                               "broadcast)");
+            }
+            *runs = 0;
+            return BO_ERR_INVALID_ARG;
+        }
+        if (len != 1)
+            n = len;
+    }
+    *runs = n;
+    return BO_OK;
+}
+
+size_t bo_batch_run_count(const bo_batch *b)
+{
+    size_t n = 0;
+    if (!b || count_runs(b, &n, NULL) != BO_OK)
+        return 0;
+    return n;
+}
+
+int bo_batch_validate(const bo_batch *b)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    size_t n;
+    sb_buf why;
+    sb_init(&why);
+    int rc = count_runs(b, &n, &why);
+    if (rc != BO_OK)
+        rc = bo_error(b->ctx, rc, "%s", why.failed ? "batch is inconsistent" : sb_cstr(&why));
+    sb_free(&why);
+    return rc;
+}
+
+static double *kind_out(int kind, double *init, double *params)
+{
+    return kind == 0 ? init : params;
+}
+
+int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    size_t runs;
+    int rc = bo_batch_validate(b);
+    if (rc != BO_OK)
+        return rc;
+    count_runs(b, &runs, NULL);
+    if (run >= runs)
+        return bo_error(b->ctx, BO_ERR_RANGE, "run %zu is out of range (the batch has %zu runs)",
+                        run, runs);
+    if (init)
+        memcpy(init, b->defaults[0], b->n_var[0] * sizeof *init);
+    if (params)
+        memcpy(params, b->defaults[1], b->n_var[1] * sizeof *params);
+    /* Mixed-radix digits of run, least significant (last group) first. */
+    size_t rest = run;
+    for (size_t gi = b->n_groups; gi-- > 0;) {
+        const bt_group *g = &b->group[gi];
+        size_t len = group_len(b, g), row;
+        if (b->grid == BO_GRID_COMBINATORIAL) {
+            row = rest % len;
+            rest /= len;
+        } else {
+            row = len == 1 ? 0 : run;
+        }
+        for (size_t c = 0; c < g->n_cols; ++c) {
+            double *dst = kind_out(g->var[c].kind, init, params);
+            if (dst)
+                dst[g->var[c].index] = group_value(b, g, c, row);
+        }
+    }
+    return BO_OK;
+}
+
+int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    size_t runs;
+    int rc = bo_batch_validate(b);
+    if (rc != BO_OK)
+        return rc;
+    count_runs(b, &runs, NULL);
+    if (first_run > runs || count > runs - first_run)
+        return bo_error(b->ctx, BO_ERR_RANGE,
+                        "runs %zu..%zu are out of range (the batch has %zu runs)", first_run,
+                        first_run + count, runs);
+    for (int k = 0; k < 2; ++k) {
+        double *dst = kind_out(k, init, params);
+        if (!dst)
+            continue;
+        for (size_t v = 0; v < b->n_var[k]; ++v) {
+            double d = b->defaults[k][v];
+            double *o = dst + v * count;
+            for (size_t i = 0; i < count; ++i)
+                o[i] = d;
+        }
+    }
+    /* Each group's row advances by one every `stride` runs and wraps at its length; walking
+     * that odometer avoids a division per value. Verbatim grids are stride 1 (a broadcast
+     * group has length 1 and so stays on row 0). */
+    size_t stride = 1;
+    for (size_t gi = b->n_groups; gi-- > 0;) {
+        const bt_group *g = &b->group[gi];
+        size_t len = group_len(b, g);
+        size_t row0 = (first_run / stride) % len;
+        size_t left0 = stride - first_run % stride;
+        for (size_t c = 0; c < g->n_cols; ++c) {
+            double *dst = kind_out(g->var[c].kind, init, params);
+            if (!dst)
+                continue;
+            double *o = dst + g->var[c].index * count;
+            size_t row = row0, left = left0;
+            for (size_t i = 0; i < count; ++i) {
+                o[i] = group_value(b, g, c, row);
+                if (--left == 0) {
+                    left = stride;
+                    if (++row == len)
+                        row = 0;
+                }
+            }
+        }
+        if (b->grid == BO_GRID_COMBINATORIAL)
+            stride *= len;
+    }
+    return BO_OK;
+}

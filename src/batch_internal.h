@@ -1,0 +1,16 @@
+/* What the solver needs from a batch beyond the public API: the values of a range of runs in
+ * the device's coalesced layout, produced without materialising the whole grid. */
+#ifndef BO_BATCH_INTERNAL_H
+#define BO_BATCH_INTERNAL_H
+
+#include <stddef.h>
+
+#include "batchode.h"
+
+/* Values of runs [first_run, first_run + count): init[s * count + i] is the initial value of
+ * state s for run first_run + i, params[p * count + i] likewise (variable-major, run index
+ * fastest). Either array may be NULL. The batch must validate; a range past the last run is
+ * BO_ERR_RANGE. Errors go to the batch's context. */
+int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params);
+
+#endif

@@ -1,0 +1,305 @@
+/* Results of a solve: allocation for the solver, masking of failed runs, the public
+ * accessors (bounds-checked: out of range gives NaN, 0 or NULL) and per-run status text. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "results_internal.h"
+#include "status.h"
+
+static void free_names(char **names, size_t n)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; ++i)
+        bo_free(names[i]);
+    bo_free(names);
+}
+
+void bo_results_destroy(bo_results *r)
+{
+    if (!r)
+        return;
+    bo_free(r->model_name);
+    free_names(r->state_names, r->n_states);
+    free_names(r->param_names, r->n_params);
+    free_names(r->var_names, r->n_vars);
+    bo_free(r->init);
+    bo_free(r->params);
+    bo_free(r->final);
+    bo_free(r->final_t);
+    bo_free(r->status);
+    bo_free(r->steps);
+    bo_free(r->rejections);
+    bo_free(r->save_t);
+    bo_free(r->series);
+    bo_free(r);
+}
+
+/* n *= f unless that overflows (then 0 and n is unchanged). */
+static int mul_ok(size_t *n, size_t f)
+{
+    if (f && *n > SIZE_MAX / f)
+        return 0;
+    *n *= f;
+    return 1;
+}
+
+/* a * b * c elements of size bytes fit in size_t. */
+static int fits(size_t a, size_t b, size_t c, size_t size)
+{
+    size_t n = a;
+    return mul_ok(&n, b) && mul_ok(&n, c) && mul_ok(&n, size);
+}
+
+static char **copy_names(size_t n, const char *(*get)(const void *, size_t), const void *src)
+{
+    char **out = bo_calloc(n, sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; ++i) {
+        const char *s = get(src, i);
+        out[i] = bo_strdup(s ? s : "");
+        if (!out[i]) {
+            free_names(out, n);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static const char *get_state(const void *m, size_t i)
+{
+    return bo_model_symbol_name((const bo_model *)m, BO_STATE, i);
+}
+
+static const char *get_param(const void *m, size_t i)
+{
+    return bo_model_symbol_name((const bo_model *)m, BO_PARAMETER, i);
+}
+
+static const char *get_var(const void *names, size_t i)
+{
+    return ((const char *const *)names)[i];
+}
+
+int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_saves, size_t n_vars,
+              const char *const *var_names, bo_results **out)
+{
+    if (!out)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "results: out is NULL");
+    *out = NULL;
+    if (!model || (n_vars && !var_names))
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "results: model or variable names missing");
+    size_t ns = bo_model_count(model, BO_STATE), np = bo_model_count(model, BO_PARAMETER);
+    if (!fits(ns, runs, 1, sizeof(double)) || !fits(np, runs, 1, sizeof(double)) ||
+        !fits(n_saves, n_vars, runs, sizeof(double)) || !fits(runs, 1, 1, sizeof(int64_t)))
+        return bo_error(ctx, BO_ERR_RANGE,
+                        "results for %zu runs x %zu saves x %zu variables do not fit in memory",
+                        runs, n_saves, n_vars);
+    bo_results *r = bo_calloc(1, sizeof *r);
+    if (!r)
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory allocating results");
+    r->ctx = ctx;
+    r->runs = runs;
+    r->n_states = ns;
+    r->n_params = np;
+    r->n_saves = n_saves;
+    r->n_vars = n_vars;
+    const char *mname = bo_model_name(model);
+    r->model_name = bo_strdup(mname ? mname : "");
+    r->state_names = copy_names(ns, get_state, model);
+    r->param_names = copy_names(np, get_param, model);
+    r->var_names = copy_names(n_vars, get_var, var_names);
+    r->init = bo_calloc(ns * runs, sizeof(double));
+    r->params = bo_calloc(np * runs, sizeof(double));
+    r->final = bo_calloc(ns * runs, sizeof(double));
+    r->final_t = bo_calloc(runs, sizeof(double));
+    r->status = bo_calloc(runs, sizeof(int32_t));
+    r->steps = bo_calloc(runs, sizeof(int64_t));
+    r->rejections = bo_calloc(runs, sizeof(int64_t));
+    r->save_t = bo_calloc(n_saves, sizeof(double));
+    r->series = bo_calloc(n_saves * n_vars * runs, sizeof(double));
+    if (!r->model_name || !r->state_names || !r->param_names || !r->var_names || !r->init ||
+        !r->params || !r->final || !r->final_t || !r->status || !r->steps || !r->rejections ||
+        !r->save_t || !r->series) {
+        /* A failed name copy left its array NULL, so destroy must not walk the counts. */
+        if (!r->state_names)
+            r->n_states = 0;
+        if (!r->param_names)
+            r->n_params = 0;
+        if (!r->var_names)
+            r->n_vars = 0;
+        bo_results_destroy(r);
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory allocating results for %zu runs", runs);
+    }
+    *out = r;
+    return BO_OK;
+}
+
+void rs_mask_failed(bo_results *r)
+{
+    if (!r)
+        return;
+    size_t runs = r->runs;
+    for (size_t i = 0; i < runs; ++i) {
+        if (r->status[i] == 0)
+            continue;
+        for (size_t s = 0; s < r->n_states; ++s)
+            r->final[s * runs + i] = NAN;
+        for (size_t k = 0; k < r->n_saves * r->n_vars; ++k)
+            r->series[k * runs + i] = NAN;
+    }
+}
+
+/* ---- accessors ------------------------------------------------------------------------- */
+
+size_t bo_results_run_count(const bo_results *r)
+{
+    return r ? r->runs : 0;
+}
+
+size_t bo_results_failed_count(const bo_results *r)
+{
+    size_t n = 0;
+    if (r)
+        for (size_t i = 0; i < r->runs; ++i)
+            n += r->status[i] != 0;
+    return n;
+}
+
+int32_t bo_results_status(const bo_results *r, size_t run)
+{
+    return r && run < r->runs ? r->status[run] : 0;
+}
+
+double bo_results_final_time(const bo_results *r, size_t run)
+{
+    return r && run < r->runs ? r->final_t[run] : NAN;
+}
+
+double bo_results_final(const bo_results *r, size_t run, size_t state)
+{
+    return r && run < r->runs && state < r->n_states ? r->final[state * r->runs + run] : NAN;
+}
+
+int64_t bo_results_steps(const bo_results *r, size_t run)
+{
+    return r && run < r->runs ? r->steps[run] : 0;
+}
+
+int64_t bo_results_rejections(const bo_results *r, size_t run)
+{
+    return r && run < r->runs ? r->rejections[run] : 0;
+}
+
+size_t bo_results_save_count(const bo_results *r)
+{
+    return r ? r->n_saves : 0;
+}
+
+double bo_results_save_time(const bo_results *r, size_t save)
+{
+    return r && save < r->n_saves ? r->save_t[save] : NAN;
+}
+
+size_t bo_results_var_count(const bo_results *r)
+{
+    return r ? r->n_vars : 0;
+}
+
+const char *bo_results_var_name(const bo_results *r, size_t var)
+{
+    return r && var < r->n_vars ? r->var_names[var] : NULL;
+}
+
+double bo_results_value(const bo_results *r, size_t save, size_t var, size_t run)
+{
+    if (!r || save >= r->n_saves || var >= r->n_vars || run >= r->runs)
+        return NAN;
+    return r->series[(save * r->n_vars + var) * r->runs + run];
+}
+
+const double *bo_results_final_array(const bo_results *r)
+{
+    return r ? r->final : NULL;
+}
+
+const double *bo_results_series_array(const bo_results *r)
+{
+    return r ? r->series : NULL;
+}
+
+const double *bo_results_init_array(const bo_results *r)
+{
+    return r ? r->init : NULL;
+}
+
+const double *bo_results_param_array(const bo_results *r)
+{
+    return r ? r->params : NULL;
+}
+
+/* ---- per-run status text --------------------------------------------------------------- */
+
+/* Flag names are the BO_RUN_ names without the prefix, in lower case ("step_too_small"). */
+static const char *flag_name_upper(unsigned bit)
+{
+    switch (bit) {
+#define BO_X_FLAG(name, b, text)                                                                   \
+    case b:                                                                                        \
+        return #name + (sizeof "BO_RUN_" - 1);
+        BO_RUN_STATUS_LIST(BO_X_FLAG)
+#undef BO_X_FLAG
+    default:
+        return NULL;
+    }
+}
+
+const char *rs_flag_name(unsigned bit, char *buf, size_t len)
+{
+    const char *up = bit < 32 ? flag_name_upper(bit) : NULL;
+    if (!up || !buf || len == 0)
+        return NULL;
+    size_t i = 0;
+    for (; up[i] && i + 1 < len; ++i)
+        buf[i] = (char)(up[i] >= 'A' && up[i] <= 'Z' ? up[i] - 'A' + 'a' : up[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* Append name to buf (with a '|' separator), truncating at len - 1 characters. */
+static void append_flag(char *buf, size_t len, size_t *pos, const char *name)
+{
+    if (*pos && *pos + 1 < len)
+        buf[(*pos)++] = '|';
+    for (const char *p = name; *p && *pos + 1 < len; ++p)
+        buf[(*pos)++] = *p;
+    buf[*pos] = '\0';
+}
+
+const char *bo_run_status_string(int32_t status, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return buf;
+    buf[0] = '\0';
+    if (status == 0) {
+        snprintf(buf, len, "success");
+        return buf;
+    }
+    uint32_t bits = (uint32_t)status;
+    size_t pos = 0;
+    for (unsigned bit = 0; bit < 32; ++bit) {
+        if (!(bits & (1u << bit)))
+            continue;
+        char tmp[64];
+        const char *name = rs_flag_name(bit, tmp, sizeof tmp);
+        if (!name) {
+            snprintf(tmp, sizeof tmp, "bit%u", bit);
+            name = tmp;
+        }
+        append_flag(buf, len, &pos, name);
+    }
+    return buf;
+}
