@@ -1,0 +1,139 @@
+/* The public model API: loading a model from a file or a string (the parsing itself is in
+ * parser.c), destroying it, and reading its symbols by kind and index. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "model_internal.h"
+
+static const char *errno_text(int err, char *buf, size_t size)
+{
+    /* XSI strerror_r (we build with _POSIX_C_SOURCE): thread-safe, unlike strerror. */
+    if (strerror_r(err, buf, size) != 0)
+        snprintf(buf, size, "error %d", err);
+    return buf;
+}
+
+int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_model_load_file: %s is NULL",
+                        !path ? "path" : "out");
+    char ebuf[128];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return bo_error(ctx, BO_ERR_IO, "cannot open '%s': %s", path,
+                        errno_text(errno, ebuf, sizeof ebuf));
+    /* Read in growing chunks: works for pipes and special files, which have no size. */
+    size_t len = 0, cap = 0;
+    char *text = NULL;
+    int err = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *t = bo_realloc(text, ncap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                return bo_error(ctx, BO_ERR_NOMEM, "out of memory reading '%s'", path);
+            }
+            text = t;
+            cap = ncap;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f))
+                err = errno ? errno : EIO;
+            break;
+        }
+    }
+    fclose(f);
+    if (err) {
+        free(text);
+        return bo_error(ctx, BO_ERR_IO, "cannot read '%s': %s", path,
+                        errno_text(err, ebuf, sizeof ebuf));
+    }
+    int rc = md_parse(ctx, text, len, path, out);
+    free(text);
+    return rc;
+}
+
+int bo_model_load_string(bo_context *ctx, const char *text, const char *source_name, bo_model **out)
+{
+    if (out)
+        *out = NULL;
+    if (!text || !out)
+        return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_model_load_string: %s is NULL",
+                        !text ? "text" : "out");
+    return md_parse(ctx, text, strlen(text), source_name, out);
+}
+
+void bo_model_destroy(bo_model *model)
+{
+    if (!model)
+        return;
+    for (int k = 0; k < BO_SYMBOL_KIND_COUNT; ++k) {
+        for (size_t i = 0; model->sym[k] && i < model->count[k]; ++i) {
+            free(model->sym[k][i].name);
+            free(model->sym[k][i].unit);
+        }
+        free(model->sym[k]);
+    }
+    ex_graph_destroy(model->g);
+    free(model->name);
+    free(model->source_name);
+    free(model);
+}
+
+const char *bo_model_name(const bo_model *model)
+{
+    return model ? model->name : NULL;
+}
+
+static const md_symbol *symbol(const bo_model *model, bo_symbol_kind kind, size_t i)
+{
+    if (!model || (unsigned)kind >= BO_SYMBOL_KIND_COUNT || i >= model->count[kind])
+        return NULL;
+    return &model->sym[kind][i];
+}
+
+size_t bo_model_count(const bo_model *model, bo_symbol_kind kind)
+{
+    if (!model || (unsigned)kind >= BO_SYMBOL_KIND_COUNT)
+        return 0;
+    return model->count[kind];
+}
+
+const char *bo_model_symbol_name(const bo_model *model, bo_symbol_kind kind, size_t i)
+{
+    const md_symbol *s = symbol(model, kind, i);
+    return s ? s->name : NULL;
+}
+
+const char *bo_model_symbol_unit(const bo_model *model, bo_symbol_kind kind, size_t i)
+{
+    const md_symbol *s = symbol(model, kind, i);
+    return s ? s->unit : NULL;
+}
+
+double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind, size_t i)
+{
+    const md_symbol *s = symbol(model, kind, i);
+    return s ? s->value : NAN;
+}
+
+long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name)
+{
+    if (!model || !name || (unsigned)kind >= BO_SYMBOL_KIND_COUNT)
+        return -1;
+    for (size_t i = 0; i < model->count[kind]; ++i)
+        if (strcmp(model->sym[kind][i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
