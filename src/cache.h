@@ -30,7 +30,9 @@ int cc_path(bo_context *ctx, const char *key, const char *ext, char **out);
 
 /* Look an entry up. Returns 1 on a hit (content present and matching its sum; *path_out set
  * when path_out is not NULL), 0 on a miss (*path_out NULL), negative on an error. A corrupt or
- * partial entry is removed and is a miss. */
+ * partial entry is removed and is a miss. Another process may replace (by rename: the new file
+ * is again complete) or remove the file after the check, so a caller that then fails to open
+ * the path treats it as a miss. */
 int cc_lookup(bo_context *ctx, const char *key, const char *ext, char **path_out);
 
 /* Read a verified entry into memory: 1 on a hit (*data: bo_free, *size its length; the bytes
@@ -38,7 +40,8 @@ int cc_lookup(bo_context *ctx, const char *key, const char *ext, char **path_out
 int cc_load_bytes(bo_context *ctx, const char *key, const char *ext, void **data, size_t *size);
 
 /* Publish an entry from bytes or from a file's content, creating the directory when needed.
- * Safe against concurrent readers and writers of the same key. BO_OK or negative. */
+ * Safe against concurrent readers and writers of the same key. BO_OK or negative. Temporary
+ * files (.tmp-*) of a writer killed mid-store stay behind; nothing reads them. */
 int cc_store_bytes(bo_context *ctx, const char *key, const char *ext, const void *data,
                    size_t size);
 int cc_store_file(bo_context *ctx, const char *key, const char *ext, const char *src_path);

@@ -74,6 +74,8 @@ void sha256_init(sha256_ctx *c)
 
 void sha256_update(sha256_ctx *c, const void *data, size_t len)
 {
+    if (len == 0)
+        return; /* data may then be NULL, which memcpy does not allow even for 0 bytes */
     const unsigned char *p = data;
     c->bytes += (uint64_t)len;
     if (c->fill) {
