@@ -1,0 +1,403 @@
+/* The keys each component recognises, in one table: type, default, validation, what changing
+ * the key affects, and a one-line description. settings.c validates against it and generates
+ * docs/settings.md from it, so this table is the single source of truth for every setting. */
+#include "settings.h"
+
+/* Keeps int settings representable as C int in generated code on every platform. */
+#define INT_TOP 2147483647.0
+
+static const char *const precisions[] = {"float32", "float64", NULL};
+static const char *const precision_aliases[] = {
+    "single",  "float32", "f32",     "float32", "fp32",    "float32", "double",
+    "float64", "f64",     "float64", "fp64",    "float64", NULL};
+
+static const char *const algorithms[] = {"euler", "heun",  "ralston",   "rk4",
+                                         "bs3",   "dp5",   "cash_karp", "fehlberg45",
+                                         "tsit5", "vern7", "dop853",    NULL};
+static const char *const algorithm_aliases[] = {
+    "rk23",  "bs3", "ode23",          "bs3", "rk45",     "dp5",    "dopri5", "dp5",
+    "ode45", "dp5", "dormand_prince", "dp5", "dopri853", "dop853", NULL};
+
+static const char *const backends[] = {"auto", "cpu", "cuda", NULL};
+static const char *const backend_aliases[] = {"gpu", "cuda", NULL};
+
+static const char *const controllers[] = {"auto", "fixed", "i", "pi", "pid", "gustafsson", NULL};
+static const char *const controller_aliases[] = {"predictive", "gustafsson", NULL};
+
+static const char *const locations[] = {"local", "shared", NULL};
+
+static const char *const output_kinds[] = {"state", "observables", "time", "counters", NULL};
+static const char *const output_aliases[] = {"states",  "state",    "observable", "observables",
+                                             "counter", "counters", NULL};
+
+static const char *const grids[] = {"combinatorial", "verbatim", NULL};
+
+#define BUFFER_KEY(name, owner_text)                                                               \
+    {                                                                                              \
+        .key = name "_location", .component = "buffers", .type = ST_CHOICE, .def = "local",        \
+        .choices = locations, .flags = ST_CODE,                                                    \
+        .doc = "Memory for the " owner_text " buffer `" name "`."                                  \
+    }
+
+const st_entry st_table[] = {
+    /* ---- solver ---- */
+    {.key = "precision",
+     .component = "solver",
+     .also = "controller",
+     .type = ST_CHOICE,
+     .def = "float64",
+     .choices = precisions,
+     .aliases = precision_aliases,
+     .flags = ST_CODE,
+     .doc = "Floating-point type of states, parameters and all arithmetic in the generated "
+            "code."},
+    {.key = "algorithm",
+     .component = "solver",
+     .type = ST_CHOICE,
+     .def = "tsit5",
+     .choices = algorithms,
+     .aliases = algorithm_aliases,
+     .flags = ST_CODE,
+     .doc = "Integration method (explicit Runge-Kutta; the error-estimating pairs adapt the "
+            "step, the others run with a fixed step)."},
+    {.key = "backend",
+     .component = "solver",
+     .type = ST_CHOICE,
+     .def = "auto",
+     .choices = backends,
+     .aliases = backend_aliases,
+     .flags = ST_BUILD,
+     .doc = "Where runs execute: auto uses a usable NVIDIA GPU and falls back to the CPU."},
+    {.key = "threads",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 65536,
+     .flags = ST_RUNTIME,
+     .doc = "CPU backend worker threads; 0 uses every core."},
+    {.key = "device",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 1023,
+     .flags = ST_BUILD,
+     .doc = "CUDA device ordinal used by the GPU backend."},
+    {.key = "block_size",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_BLOCK,
+     .flags = ST_RUNTIME,
+     .doc = "GPU threads per block (one run per thread); 0 lets the backend choose from the "
+            "shared-memory footprint and the device."},
+    {.key = "cc",
+     .component = "solver",
+     .type = ST_STRING,
+     .def = "cc",
+     .bounds = ST_NONEMPTY,
+     .flags = ST_BUILD,
+     .doc = "C compiler the CPU backend runs on the generated source (a command name or "
+            "path)."},
+    {.key = "cflags",
+     .component = "solver",
+     .type = ST_STRING,
+     .def = "-O3 -fno-math-errno",
+     .flags = ST_BUILD,
+     .doc = "Extra compiler flags for the CPU backend (it adds -shared -fPIC itself). "
+            "-fno-math-errno lets sqrt inline without changing results; -march=native is "
+            "faster but is not the default because a cache directory shared between machines "
+            "with different CPUs would then hold objects that crash on the older ones."},
+    {.key = "max_steps",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "1000000",
+     .bounds = ST_LO | ST_HI,
+     .lo = 1,
+     .hi = INT_TOP,
+     .flags = ST_CODE,
+     .doc = "Step attempts allowed per run before it stops with the max-steps status flag."},
+    {.key = "cache",
+     .component = "solver",
+     .type = ST_BOOL,
+     .def = "true",
+     .flags = ST_RUNTIME,
+     .doc = "Keep compiled code in the on-disk cache ($BATCHODE_CACHE_DIR, else "
+            "$XDG_CACHE_HOME/batchode, else ~/.cache/batchode) and reuse it."},
+
+    /* ---- step controller ---- */
+    {.key = "n",
+     .component = "controller",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = INT_TOP,
+     .flags = ST_CODE,
+     .doc = "Number of states the controller measures; 0 takes it from the model (a nonzero "
+            "value must equal the model's count)."},
+    {.key = "step_controller",
+     .component = "controller",
+     .type = ST_CHOICE,
+     .def = "auto",
+     .choices = controllers,
+     .aliases = controller_aliases,
+     .flags = ST_CODE,
+     .doc = "Step-size control: auto picks an adaptive controller for methods with an error "
+            "estimate and fixed for the others; i, pi and pid are the integral, "
+            "proportional-integral and PID filters, gustafsson the predictive controller."},
+    {.key = "dt",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Step size of fixed-step runs, and the first step of adaptive ones (auto: chosen "
+            "by the solver from the method, the tolerances and the duration)."},
+    {.key = "dt_min",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Smallest step the controller may take; a run that needs a smaller one stops with "
+            "the dt-min status flag."},
+    {.key = "dt_max",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Largest step the controller may take (auto: the whole duration); must be >= "
+            "dt_min."},
+    {.key = "atol",
+     .component = "controller",
+     .type = ST_REAL_LIST,
+     .def = "1e-06",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE,
+     .doc = "Absolute tolerance: one value for all states, or a comma list with one per "
+            "state."},
+    {.key = "rtol",
+     .component = "controller",
+     .type = ST_REAL_LIST,
+     .def = "1e-06",
+     .bounds = ST_LO,
+     .lo = 0,
+     .flags = ST_CODE,
+     .doc = "Relative tolerance: one value for all states, or a comma list with one per "
+            "state."},
+    {.key = "algorithm_order",
+     .component = "controller",
+     .type = ST_INT,
+     .def = "auto",
+     .bounds = ST_LO | ST_HI,
+     .lo = 1,
+     .hi = 64,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Order used in the controller's gain exponents (auto: the algorithm's)."},
+    {.key = "min_gain",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN | ST_HI,
+     .lo = 0,
+     .hi = 1,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Smallest factor by which one step may shrink the next."},
+    {.key = "max_gain",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO,
+     .lo = 1,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Largest factor by which one step may grow the next."},
+    {.key = "safety",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "0.9",
+     .bounds = ST_LO_OPEN | ST_HI,
+     .lo = 0,
+     .hi = 1,
+     .flags = ST_CODE,
+     .doc = "Safety factor applied to every proposed step change."},
+    {.key = "kp",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Proportional gain of the pi and pid controllers (auto: the controller's own "
+            "default)."},
+    {.key = "ki",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Integral gain of the pi and pid controllers."},
+    {.key = "kd",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Derivative gain of the pid controller."},
+    {.key = "deadband_min",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Lower edge of the deadband: a gain inside [deadband_min, deadband_max] keeps the "
+            "step unchanged."},
+    {.key = "deadband_max",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "Upper edge of the deadband; must be >= deadband_min."},
+    {.key = "gamma",
+     .component = "controller",
+     .type = ST_REAL,
+     .def = "0.9",
+     .bounds = ST_LO_OPEN | ST_HI,
+     .lo = 0,
+     .hi = 1,
+     .flags = ST_CODE,
+     .doc = "Damping of the gustafsson controller's Newton-iteration term."},
+    {.key = "max_newton_iters",
+     .component = "controller",
+     .type = ST_INT,
+     .def = "20",
+     .bounds = ST_LO | ST_HI,
+     .lo = 1,
+     .hi = 1000,
+     .flags = ST_CODE,
+     .doc = "Newton iterations an implicit step may take; the gustafsson controller scales "
+            "the step by how many were used."},
+    {.key = "timestep_memory",
+     .component = "controller",
+     .type = ST_CHOICE,
+     .def = "local",
+     .choices = locations,
+     .flags = ST_CODE,
+     .doc = "Where the controller keeps its error history (the persistent buffer "
+            "`timestep_buffer`); the same setting as `timestep_buffer_location`."},
+
+    /* ---- loop and outputs ---- */
+    {.key = "t0",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "0.0",
+     .flags = ST_RUNTIME,
+     .doc = "Start time."},
+    {.key = "duration",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "1.0",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_RUNTIME,
+     .doc = "Length of the integration after settling; runs end at t0 + settling + duration."},
+    {.key = "settling",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "0.0",
+     .bounds = ST_LO,
+     .lo = 0,
+     .flags = ST_RUNTIME,
+     .doc = "Warm-up time integrated from t0 before anything is saved."},
+    {.key = "save_every",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "0.0",
+     .bounds = ST_LO,
+     .lo = 0,
+     .flags = ST_RUNTIME,
+     .doc = "Interval between saved samples (exact save times); 0 saves the final state only."},
+    {.key = "outputs",
+     .component = "loop",
+     .type = ST_NAMES,
+     .def = "state",
+     .choices = output_kinds,
+     .aliases = output_aliases,
+     .flags = ST_CODE,
+     .doc = "What each saved sample holds: states, observables, the time, and the step and "
+            "rejection counters."},
+    {.key = "save_variables",
+     .component = "loop",
+     .type = ST_NAMES,
+     .def = "all",
+     .flags = ST_CODE,
+     .doc = "States and observables to save, by name (all: every one); names are checked "
+            "against the model."},
+    {.key = "grid",
+     .component = "loop",
+     .type = ST_CHOICE,
+     .def = "combinatorial",
+     .choices = grids,
+     .flags = ST_RUNTIME,
+     .doc = "How per-variable value lists become runs: every combination, or paired "
+            "column by column."},
+
+    /* ---- buffer locations (one key per name in st_buffers) ---- */
+    BUFFER_KEY("state", "loop's"),
+    BUFFER_KEY("proposed_state", "loop's"),
+    BUFFER_KEY("parameters", "loop's"),
+    BUFFER_KEY("drivers", "loop's"),
+    BUFFER_KEY("observables", "loop's"),
+    BUFFER_KEY("error", "loop's"),
+    BUFFER_KEY("stage_rhs", "algorithm's"),
+    BUFFER_KEY("stage_accumulator", "algorithm's"),
+    {.key = "timestep_buffer_location",
+     .component = "buffers",
+     .also = "controller",
+     .same_as = "timestep_memory",
+     .type = ST_CHOICE,
+     .def = "local",
+     .choices = locations,
+     .flags = ST_CODE,
+     .doc = "Memory for the controller's buffer `timestep_buffer`; another name for "
+            "`timestep_memory`."},
+};
+const size_t st_table_len = sizeof st_table / sizeof st_table[0];
+
+const st_buffer_decl st_buffers[] = {
+    {"loop", "state"},
+    {"loop", "proposed_state"},
+    {"loop", "parameters"},
+    {"loop", "drivers"},
+    {"loop", "observables"},
+    {"loop", "error"},
+    {"algorithm", "stage_rhs"},
+    {"algorithm", "stage_accumulator"},
+    {"controller", "timestep_buffer"},
+};
+const size_t st_buffers_len = sizeof st_buffers / sizeof st_buffers[0];
+
+const st_component_info st_components[] = {
+    {"solver", "Solver",
+     "The method, precision, backend and compiler. `precision` is shared with the step "
+     "controller (one key)."},
+    {"controller", "Step controller",
+     "Step-size control and error tolerances. The controller also recognises `precision` "
+     "(see Solver) and `timestep_buffer_location` (see Buffer locations). Keys a controller "
+     "does not use (for example `kd` with `pi`) are accepted and ignored."},
+    {"loop", "Loop and outputs",
+     "The integration interval, what is saved, and how batches of runs are formed."},
+    {"buffers", "Buffer locations",
+     "Each buffer a component registers lives in per-thread memory (`local`: registers or "
+     "local memory) or in the block's shared memory (`shared`); `<name>_location` chooses. "
+     "The results are the same either way; the speed is not. `timestep_buffer_location` and "
+     "`timestep_memory` are two names for one setting."},
+};
+const size_t st_components_len = sizeof st_components / sizeof st_components[0];
