@@ -118,7 +118,7 @@ const st_entry st_table[] = {
      .bounds = ST_LO | ST_HI,
      .lo = 1,
      .hi = INT_TOP,
-     .flags = ST_CODE,
+     .flags = ST_RUNTIME,
      .doc = "Step attempts allowed per run before it stops with the max-steps status flag."},
     {.key = "cache",
      .component = "solver",
@@ -155,9 +155,10 @@ const st_entry st_table[] = {
      .def = "auto",
      .bounds = ST_LO_OPEN,
      .lo = 0,
-     .flags = ST_CODE | ST_AUTO,
-     .doc = "Step size of fixed-step runs, and the first step of adaptive ones (auto: chosen "
-            "by the solver from the method, the tolerances and the duration)."},
+     .flags = ST_RUNTIME | ST_AUTO,
+     .doc = "Step size of fixed-step runs, and the first step of adaptive ones (auto: 0.001 "
+            "for fixed steps; adaptive runs each estimate their own starting step from the "
+            "tolerances and two evaluations of the right-hand side)."},
     {.key = "dt_min",
      .component = "controller",
      .type = ST_REAL,
@@ -165,8 +166,8 @@ const st_entry st_table[] = {
      .bounds = ST_LO_OPEN,
      .lo = 0,
      .flags = ST_CODE | ST_AUTO,
-     .doc = "Smallest step the controller may take; a run that needs a smaller one stops with "
-            "the dt-min status flag."},
+     .doc = "Smallest step the controller may take (auto: 1e-12); a run that needs a smaller "
+            "one stops with the step_too_small status flag."},
     {.key = "dt_max",
      .component = "controller",
      .type = ST_REAL,
@@ -174,8 +175,8 @@ const st_entry st_table[] = {
      .bounds = ST_LO_OPEN,
      .lo = 0,
      .flags = ST_CODE | ST_AUTO,
-     .doc = "Largest step the controller may take (auto: the whole duration); must be >= "
-            "dt_min."},
+     .doc = "Largest step the controller may take (auto: unbounded; steps never pass the end "
+            "time or a save time anyway); must be >= dt_min."},
     {.key = "atol",
      .component = "controller",
      .type = ST_REAL_LIST,
@@ -202,7 +203,8 @@ const st_entry st_table[] = {
      .lo = 1,
      .hi = 64,
      .flags = ST_CODE | ST_AUTO,
-     .doc = "Order used in the controller's gain exponents (auto: the algorithm's)."},
+     .doc = "Order used in the controller's gain exponents (auto: the order of the method's "
+            "error estimate, min(p, q) for an embedded pair)."},
     {.key = "min_gain",
      .component = "controller",
      .type = ST_REAL,

@@ -347,7 +347,10 @@ static int build(bo_solver *sv)
     if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
         (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK)
         return rc;
-    rc = cpu_module_load(ctx, sv->source, cc, cflags, &sv->cpu);
+    int disk_cache = 1;
+    if ((rc = st_get_bool(sv->settings, "cache", &disk_cache)) != BO_OK)
+        return rc;
+    rc = cpu_module_load(ctx, sv->source, cc, cflags, disk_cache, &sv->cpu);
     if (rc != BO_OK)
         return rc;
     sv->built = 1;

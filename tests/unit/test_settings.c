@@ -442,7 +442,7 @@ static void test_getters(void)
 static void test_fingerprint(void)
 {
     /* (key, a valid non-default value, whether it reaches the generated code) — from the
-     * specification: t0, duration, settling, save_every and grid are per call; threads,
+     * specification: t0, duration, settling, save_every, dt, max_steps and grid are per call; threads,
      * block_size and cache only steer the host; backend, device, cc and cflags choose how
      * the code is built, which the compile cache keys separately. */
     static const struct {
@@ -451,10 +451,10 @@ static void test_fingerprint(void)
     } cases[] = {
         {"precision", "float32", 1},
         {"algorithm", "dp5", 1},
-        {"max_steps", "5000", 1},
+        {"max_steps", "5000", 0}, /* a kernel argument */
         {"n", "3", 1},
         {"step_controller", "pi", 1},
-        {"dt", "0.01", 1},
+        {"dt", "0.01", 0}, /* the first or fixed step: a kernel argument */
         {"dt_min", "1e-12", 1},
         {"dt_max", "0.5", 1},
         {"atol", "1e-9", 1},

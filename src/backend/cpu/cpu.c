@@ -149,7 +149,7 @@ static int open_so(bo_context *ctx, const char *path, loaded_so **out)
 }
 
 int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const char *cflags,
-                    cpu_module **out)
+                    int disk_cache, cpu_module **out)
 {
     if (!out || !source)
         return BO_ERR_INVALID_ARG;
@@ -157,6 +157,7 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
     if (!cc || !*cc)
         cc = "cc";
     char *flags = bo_asprintf("%s %s", CPU_BASE_FLAGS, cflags ? cflags : "");
+    /* -march=native code is only valid on this CPU model: key the cache by it. */
     char *ident = compiler_identity(cc);
     if (!flags || !ident) {
         free(flags);
@@ -186,8 +187,8 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
 
     int rc;
     char *path = NULL;
-    rc = cc_lookup(ctx, key, "so", &path);
-    if (rc == BO_OK && path) {
+    rc = disk_cache ? cc_lookup(ctx, key, "so", &path) : 0;
+    if (rc == 1 && path) {
         m->cached = 1;
     } else {
         free(path);
@@ -215,8 +216,8 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
             rc = run_compiler(ctx, cc, flags, src, so);
         if (rc == BO_OK) {
             /* A cache that cannot be written is not an error: load from the temp dir. */
-            if (cc_store_file(ctx, key, "so", so) == BO_OK &&
-                cc_lookup(ctx, key, "so", &path) == BO_OK && path) {
+            if (disk_cache && cc_store_file(ctx, key, "so", so) == BO_OK &&
+                cc_lookup(ctx, key, "so", &path) == 1 && path) {
             } else {
                 free(path);
                 path = bo_strdup(so);
@@ -251,10 +252,17 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
     }
     m->so = l;
 publish:
-    /* The in-memory cache holds its own reference. */
+    /* The in-memory cache holds its own reference; when another thread stored one first,
+     * use that and drop ours. */
     atomic_fetch_add(&m->so->refs, 1);
-    if (cc_mem_put(memkey, m->so, loaded_release) != BO_OK)
+    void *held = NULL;
+    if (cc_mem_put(ctx, memkey, m->so, loaded_release, &held) != BO_OK) {
         loaded_release(m->so);
+    } else if (held && held != m->so) {
+        loaded_release(m->so);
+        m->so = held;
+        atomic_fetch_add(&m->so->refs, 1);
+    }
     *out = m;
     return BO_OK;
 }

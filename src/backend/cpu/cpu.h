@@ -11,10 +11,11 @@
 typedef struct cpu_module cpu_module;
 
 /* Compile (or fetch from the cache) and load. cc: compiler command ("cc"); cflags: extra
- * flags appended to the built-in optimisation flags (may be NULL). On a compile failure:
+ * flags appended to the built-in optimisation flags (may be NULL); disk_cache: use the on-disk
+ * compile cache (the in-process cache is always used). On a compile failure:
  * BO_ERR_COMPILE, the compiler's output in bo_errlog(ctx). */
 int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const char *cflags,
-                    cpu_module **out);
+                    int disk_cache, cpu_module **out);
 void cpu_module_release(cpu_module *m);
 /* 1 if the module came from the on-disk cache or the in-process cache (no compile ran). */
 int cpu_module_was_cached(const cpu_module *m);
