@@ -55,13 +55,23 @@ static ex_id tsub(const tctx *c, ex_id a, ex_id b)
     return ex_sub(c->g, a, b);
 }
 
+/* a * b, writing a product with the constant -1 as an exact negation. */
+static ex_id mul(const tctx *c, ex_id a, ex_id b)
+{
+    if (ex_is_const(c->g, a, -1.0))
+        return ex_neg(c->g, b);
+    if (ex_is_const(c->g, b, -1.0))
+        return ex_neg(c->g, a);
+    return ex_mul(c->g, a, b);
+}
+
 /* coef * d, where a zero factor makes the whole term vanish: a tangent is linear in the
  * seeds, so a zero coefficient contributes nothing (unlike the value x*0, which can be NaN). */
 static ex_id tscale(const tctx *c, ex_id coef, ex_id d)
 {
     if (is_zero(c, d) || is_zero(c, coef))
         return c->zero;
-    return ex_mul(c->g, coef, d);
+    return mul(c, coef, d);
 }
 
 static ex_id tdiv(const tctx *c, ex_id d, ex_id den)
@@ -179,7 +189,7 @@ static ex_id pow_rule(const tctx *c, ex_id id, ex_id a, ex_id b, ex_id da, ex_id
         /* d(a^b)/da = b a^(b-1); a constant b folds b-1, and a^1 simplifies to a. */
         const ex_node *nb = ex_get(g, b);
         if (!(nb->op == EX_CONST && nb->value == 0.0)) {
-            ex_id coef = ex_mul(g, b, ex_pow(g, a, ex_sub(g, b, c->one)));
+            ex_id coef = mul(c, b, ex_pow(g, a, ex_sub(g, b, c->one)));
             term = tscale(c, coef, da);
         }
     }
