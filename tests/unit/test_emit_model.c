@@ -251,7 +251,7 @@ static int agrees(double got, double want, double tol)
 static void compare(bo_model *m, const loaded *L, int precision, const double *y, const double *p,
                     const double *drv, double t)
 {
-    double tol = precision == 64 ? 1e-13 : 2e-5;
+    double tol = precision == 64 ? 1e-13 : 1e-5;
     size_t n = m->count[BO_STATE], nd = m->count[BO_DRIVER], no = m->count[BO_OBSERVABLE];
     ex_graph *g = m->g;
     ex_id f[MAXN], obs[MAXN], jac[MAXN * MAXN], jv[MAXN], dfdt[MAXN], dfddrv[MAXN * MAXN];
