@@ -157,8 +157,11 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     emit_real(out, "BO_CTRL_GAMMA", cfg->gamma);
     sb_printf(out, "#define BO_CTRL_MAX_NEWTON_ITERS %d\n", cfg->max_newton_iters);
     emit_real(out, "BO_CTRL_DT_MIN", cfg->dt_min);
-    emit_real(out, "BO_CTRL_DT_MAX",
-              cfg->precision == 32 && cfg->dt_max > 3e38 ? 3e38 : cfg->dt_max);
+    /* "Unbounded" is the largest finite value of the precision's range we write. */
+    double dt_max = cfg->dt_max;
+    if (dt_max > (cfg->precision == 32 ? 3e38 : 1e300))
+        dt_max = cfg->precision == 32 ? 3e38 : 1e300;
+    emit_real(out, "BO_CTRL_DT_MAX", dt_max);
     emit_real_array(out, "bo_ctrl_atol", cfg->atol, n);
     emit_real_array(out, "bo_ctrl_rtol", cfg->rtol, n);
 
@@ -185,4 +188,11 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     if (out->failed)
         return bo_error(ctx, BO_ERR_NOMEM, "out of memory while generating the program");
     return BO_OK;
+}
+
+int bo_model_jacobian_pattern(const bo_model *model, unsigned char *pattern)
+{
+    if (!model || !pattern)
+        return BO_ERR_INVALID_ARG;
+    return cg_jacobian_pattern(model, pattern);
 }
