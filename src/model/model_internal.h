@@ -8,10 +8,10 @@
 
 typedef struct {
     char *name;
-    char *unit;   /* NULL when not declared */
-    double value; /* initial value / default / constant value; NaN for other kinds */
-    ex_id expr;   /* states: derivative dx/dt; observables, auxiliaries: definition;
-                     other kinds: EX_NONE */
+    char *unit;    /* NULL when not declared */
+    double value;  /* initial value / default / constant value; NaN for other kinds */
+    ex_id expr;    /* states: derivative dx/dt; observables, auxiliaries: definition;
+                      other kinds: EX_NONE */
     int line, col; /* where declared (1-based) */
 } md_symbol;
 

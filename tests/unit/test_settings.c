@@ -442,8 +442,8 @@ static void test_getters(void)
 static void test_fingerprint(void)
 {
     /* (key, a valid non-default value, whether it reaches the generated code) — from the
-     * specification: t0, duration, settling, save_every, dt, max_steps and grid are per call; threads,
-     * block_size and cache only steer the host; backend, device, cc and cflags choose how
+     * specification: t0, duration, settling, save_every, dt, max_steps and grid are per call;
+     * threads, block_size and cache only steer the host; backend, device, cc and cflags choose how
      * the code is built, which the compile cache keys separately. */
     static const struct {
         const char *key, *value;
