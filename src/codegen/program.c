@@ -42,7 +42,9 @@ int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config 
     REG("loop", "parameters", np, 0);
     REG("loop", "drivers", nd, 0);
     REG("loop", "observables", no, 0);
-    REG("loop", "error", adaptive ? n : 0, 0);
+    /* The step writes an error estimate whenever the method has one, even under a fixed
+     * controller, so the buffer must exist then too. */
+    REG("loop", "error", (adaptive || tab_has_error_estimate(cfg->tableau)) ? n : 0, 0);
     /* Explicit RK (docs/algorithms.md): the FSAL derivative survives between steps. */
     REG("algorithm", "stage_rhs", tab_erk_stage_rhs_size(cfg->tableau, n), 1);
     REG("algorithm", "stage_accumulator", tab_erk_stage_accumulator_size(cfg->tableau, n), 0);
