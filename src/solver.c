@@ -37,7 +37,8 @@ struct bo_solver {
     pg_config cfg;
     char *source;
     cpu_module *cpu;
-    int built; /* source and module match the settings */
+    int built;       /* source and module match the settings */
+    int build_count; /* programs generated and loaded so far */
     bo_progress_fn progress;
     void *progress_user;
     double last_wall;
@@ -354,6 +355,7 @@ static int build(bo_solver *sv)
     if (rc != BO_OK)
         return rc;
     sv->built = 1;
+    ++sv->build_count;
     return BO_OK;
 }
 
@@ -628,4 +630,9 @@ done:
     sv->last_wall = now_seconds() - t_begin;
     *out = res;
     return BO_OK;
+}
+
+int sv_build_count(const bo_solver *s)
+{
+    return s ? s->build_count : 0;
 }

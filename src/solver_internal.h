@@ -10,4 +10,8 @@
 int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *settings, char **source,
                 size_t *shared_stride, int *precision_bytes);
 
+/* How many times the solver generated and loaded its program (tests: runtime settings must
+ * not rebuild, code settings must). */
+int sv_build_count(const bo_solver *s);
+
 #endif

@@ -8,80 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "cli_util.h"
 #include "harness.h"
-
-static char dir[256];
-
-static char *read_all(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    if (buf)
-        buf[len] = '\0';
-    if (len_out)
-        *len_out = len;
-    fclose(f);
-    return buf;
-}
-
-static char *read_in_dir(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return read_all(path, len);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static char *out_text, *err_text;
-
-static int run(const char *args)
-{
-    free(out_text);
-    free(err_text);
-    char cmd[2048], out_path[512], err_path[512];
-    snprintf(out_path, sizeof out_path, "%s/stdout.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", dir, BO_CLI_PATH, args, out_path,
-             err_path);
-    int st = system(cmd);
-    out_text = read_all(out_path, NULL);
-    err_text = read_all(err_path, NULL);
-    if (!out_text || !err_text)
-        return -1;
-    if (WIFEXITED(st) && WEXITSTATUS(st) > 2)
-        printf("stderr of '%s':\n%s\n", args, err_text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* A parsed CSV table of numbers below a header line. */
 enum { MAX_ROWS = 64, MAX_COLS = 8 };
@@ -328,8 +257,7 @@ static void test_failures_and_extras(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/bo_cli_solve_XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_setup("/tmp/bo_cli_solve_XXXXXX") != 0)
         T_SKIP("cannot create a temp dir");
     write_file("decay.ode", decay_model);
 
@@ -338,11 +266,6 @@ int main(void)
     test_npy();
     test_failures_and_extras();
 
-    free(out_text);
-    free(err_text);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        printf("note: could not remove %s\n", dir);
+    cli_cleanup();
     T_DONE();
 }

@@ -5,71 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "batchode.h"
+#include "cli_util.h"
 #include "harness.h"
-
-static char dir[256];
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    if (buf)
-        buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static char *out_text, *err_text;
-
-/* Run `batchode ARGS` inside the temp dir; stdout and stderr land in out_text/err_text. */
-static int run(const char *args)
-{
-    free(out_text);
-    free(err_text);
-    char cmd[2048], out_path[512], err_path[512];
-    snprintf(out_path, sizeof out_path, "%s/stdout.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", dir, BO_CLI_PATH, args, out_path,
-             err_path);
-    int st = system(cmd);
-    out_text = read_all(out_path);
-    err_text = read_all(err_path);
-    if (!out_text || !err_text)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static const char decay_model[] = "# exponential decay, y(t) = y0 exp(-k t)\n"
                                   "model decay\n"
@@ -246,14 +185,11 @@ static void test_codegen_settings(void)
     T_CHECK(printed && strlen(printed) > 0);
     T_EQ_INT(run("codegen decay.ode -o decay.c"), 0);
     T_EQ_STR(out_text, "");
-    char path[512];
-    snprintf(path, sizeof path, "%s/decay.c", dir);
-    char *file = read_all(path);
+    char *file = read_in_dir("decay.c", NULL);
     T_EQ_STR(file, printed);
     free(file);
     T_EQ_INT(run("codegen decay.ode --output=decay2.c"), 0);
-    snprintf(path, sizeof path, "%s/decay2.c", dir);
-    file = read_all(path);
+    file = read_in_dir("decay2.c", NULL);
     T_EQ_STR(file, printed);
     free(file);
     free(printed);
@@ -271,8 +207,7 @@ static void test_codegen_settings(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/bo_cli_usage_XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_setup("/tmp/bo_cli_usage_XXXXXX") != 0)
         T_SKIP("cannot create a temp dir");
     write_file("decay.ode", decay_model);
     write_file("lorenz.ode", lorenz_model);
@@ -285,11 +220,6 @@ int main(void)
     test_check();
     test_codegen_settings();
 
-    free(out_text);
-    free(err_text);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        printf("note: could not remove %s\n", dir);
+    cli_cleanup();
     T_DONE();
 }

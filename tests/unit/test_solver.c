@@ -1,0 +1,121 @@
+/* The solver: settings resolution errors, rebuilds exactly when a code setting changes, and
+ * a solve checked against the closed-form solution y = y0 exp(-k t). */
+#include "harness.h"
+#include "solver_internal.h"
+
+static const char *decay = "model decay\nparam k = 1.5\nstate y = 2.385\ndy/dt = -k*y\n"
+                           "obs twice = 2*y\n";
+
+static bo_context *ctx;
+
+static bo_model *load(const char *text)
+{
+    bo_model *m = NULL;
+    if (bo_model_load_string(ctx, text, "m.ode", &m) != BO_OK)
+        printf("load failed: %s\n", bo_errmsg(ctx));
+    return m;
+}
+
+/* Create a solver with one extra setting; return its status and leave the message. */
+static int try_create(bo_model *m, const char *key, const char *value)
+{
+    bo_settings *s = NULL;
+    bo_settings_create(ctx, &s);
+    bo_settings_set(s, "backend", "cpu");
+    int rc = bo_settings_set(s, key, value);
+    bo_solver *sv = NULL;
+    if (rc == BO_OK)
+        rc = bo_solver_create(ctx, m, s, &sv);
+    bo_solver_destroy(sv);
+    bo_settings_destroy(s);
+    return rc;
+}
+
+int main(void)
+{
+    T_EQ_INT(bo_context_create(&ctx), BO_OK);
+    bo_model *m = load(decay);
+    T_CHECK(m != NULL);
+
+    /* Settings that cannot work with this model or method are clear errors. */
+    T_EQ_INT(try_create(m, "algorithm", "rk4"), BO_OK); /* auto controller = fixed */
+    bo_settings *s = NULL;
+    bo_settings_create(ctx, &s);
+    bo_settings_set(s, "algorithm", "rk4");
+    bo_settings_set(s, "step_controller", "pi");
+    bo_solver *sv = NULL;
+    T_EQ_INT(bo_solver_create(ctx, m, s, &sv), BO_ERR_SETTING);
+    T_CONTAINS(bo_errmsg(ctx), "no embedded error estimate");
+    T_CHECK(sv == NULL);
+    bo_settings_destroy(s);
+    T_EQ_INT(try_create(m, "atol", "1e-6,1e-7"), BO_ERR_SETTING);
+    T_CONTAINS(bo_errmsg(ctx), "1 states");
+    T_EQ_INT(try_create(m, "save_variables", "twicee"), BO_ERR_SETTING);
+    T_CONTAINS(bo_errmsg(ctx), "did you mean 'twice'");
+    T_EQ_INT(try_create(m, "n", "3"), BO_ERR_SETTING);
+    T_EQ_INT(try_create(m, "backend", "cuda"), BO_ERR_BACKEND);
+    bo_model *drv = load("driver F\nstate y = 1\ndy/dt = F - y\n");
+    T_EQ_INT(try_create(drv, "rtol", "1e-6"), BO_ERR_MODEL);
+    T_CONTAINS(bo_errmsg(ctx), "drivers");
+    bo_model_destroy(drv);
+
+    /* A solve against the closed form, and rebuild accounting. */
+    bo_settings_create(ctx, &s);
+    bo_settings_set(s, "rtol", "1e-10");
+    bo_settings_set(s, "atol", "1e-12");
+    bo_settings_set(s, "save_every", "0.25");
+    bo_settings_set(s, "outputs", "state,observables");
+    T_EQ_INT(bo_solver_create(ctx, m, s, &sv), BO_OK);
+    T_EQ_INT(sv_build_count(sv), 1);
+    bo_batch *b = NULL;
+    bo_batch_create(ctx, m, &b);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0.5:2.5:5"), BO_OK);
+    bo_results *r = NULL;
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    T_EQ_INT(bo_results_run_count(r), 5);
+    T_EQ_INT(bo_results_save_count(r), 5);
+    T_EQ_INT(bo_results_var_count(r), 2);
+    T_EQ_STR(bo_results_var_name(r, 1), "twice");
+    for (size_t run = 0; run < 5; ++run) {
+        double k = 0.5 + 0.5 * (double)run;
+        T_EQ_INT(bo_results_status(r, run), 0);
+        T_REL(bo_results_final(r, run, 0), 2.385 * exp(-k), 1e-8);
+        for (size_t j = 0; j < 5; ++j) {
+            double t = 0.25 * (double)j;
+            T_ABS(bo_results_save_time(r, j), t, 0);
+            T_REL(bo_results_value(r, j, 0, run), 2.385 * exp(-k * t), 1e-8);
+            T_REL(bo_results_value(r, j, 1, run), 2 * 2.385 * exp(-k * t), 1e-8);
+        }
+    }
+    bo_results_destroy(r);
+    /* Runtime settings never rebuild; a code setting does, on the next solve. */
+    T_EQ_INT(bo_solver_set(sv, "duration", "2.385"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "t0", "1"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "dt", "0.01"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    T_EQ_INT(sv_build_count(sv), 1);
+    T_REL(bo_results_final_time(r, 0), 3.385, 1e-15);
+    T_REL(bo_results_final(r, 4, 0), 2.385 * exp(-2.5 * 2.385), 1e-8);
+    bo_results_destroy(r);
+    T_EQ_INT(bo_solver_set(sv, "rtol", "1e-9"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    T_EQ_INT(sv_build_count(sv), 2);
+    bo_results_destroy(r);
+    T_EQ_INT(bo_solver_set(sv, "rtoll", "1e-9"), BO_ERR_UNKNOWN_KEY);
+
+    /* float32 agrees with the closed form to float32 accuracy. */
+    T_EQ_INT(bo_solver_set(sv, "precision", "float32"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "rtol", "1e-6"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "atol", "1e-7"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    T_REL(bo_results_final(r, 2, 0), 2.385 * exp(-1.5 * 2.385), 2e-5);
+    T_CONTAINS(bo_solver_source(sv), "#define BO_PRECISION 32");
+    bo_results_destroy(r);
+
+    bo_batch_destroy(b);
+    bo_solver_destroy(sv);
+    bo_settings_destroy(s);
+    bo_model_destroy(m);
+    bo_context_destroy(ctx);
+    T_DONE();
+}
