@@ -54,6 +54,12 @@ int main(void)
     T_CONTAINS(bo_errmsg(ctx), "did you mean 'twice'");
     T_EQ_INT(try_create(m, "n", "3"), BO_ERR_SETTING);
     T_EQ_INT(try_create(m, "backend", "cuda"), BO_ERR_BACKEND);
+    /* A missing compiler and a compile failure are clear errors carrying the compiler log. */
+    T_EQ_INT(try_create(m, "cc", "no-such-cc-2385"), BO_ERR_COMPILE);
+    T_CONTAINS(bo_errmsg(ctx), "no-such-cc-2385");
+    T_EQ_INT(try_create(m, "cflags", "-DBO_PRECISION=1 -Werror"), BO_ERR_COMPILE);
+    T_CONTAINS(bo_errmsg(ctx), "failed");
+    T_CONTAINS(bo_errlog(ctx), "BO_PRECISION");
     bo_model *drv = load("driver F\nstate y = 1\ndy/dt = F - y\n");
     T_EQ_INT(try_create(drv, "rtol", "1e-6"), BO_ERR_MODEL);
     T_CONTAINS(bo_errmsg(ctx), "drivers");
