@@ -331,9 +331,12 @@ void cu_module_release(cu_module *m)
 /* ---- block size ----------------------------------------------------------------------- */
 
 /* Threads per block: the multiple of 32 with the most resident threads per SM given the
- * kernel's registers and the dynamic shared memory each thread brings (the smallest such
- * block on ties, so a slow run holds fewer finished neighbours' resources); then, for a batch
- * too small to give every SM a block, smaller blocks so that all SMs work. */
+ * kernel's registers and the dynamic shared memory each thread brings. Ties are common (the
+ * register file usually sets the limit whatever the block); they go to the block closest to
+ * 128 threads: four warps feed the four warp schedulers of an SM (Volta to Hopper), while a
+ * small block releases its resources soon after its slowest run ends, which matters when run
+ * lengths differ as much as adaptive integrations do. Then, for a batch too small to give
+ * every SM a block, smaller blocks so that all SMs work. */
 static int choose_block(bo_context *ctx, const loaded_mod *lm, size_t shared_per_thread,
                         int64_t runs, int *block_out, int *blocks_per_sm)
 {
@@ -350,8 +353,10 @@ static int choose_block(bo_context *ctx, const loaded_mod *lm, size_t shared_per
         int rc = CU_CALL(ctx, cuOccupancyMaxActiveBlocksPerMultiprocessor, &nb, lm->fn, bs, dyn);
         if (rc != BO_OK)
             return rc;
-        if ((long)nb * bs > best_threads) {
-            best_threads = (long)nb * bs;
+        long threads = (long)nb * bs;
+        if (threads > best_threads ||
+            (threads == best_threads && threads > 0 && abs(bs - 128) < abs(best - 128))) {
+            best_threads = threads;
             best = bs;
             best_blocks = nb;
         }
