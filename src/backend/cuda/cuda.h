@@ -1,0 +1,64 @@
+/* CUDA backend: compile a generated unit with NVRTC for the device's exact architecture
+ * (through the compile cache), load it with the driver API, and run a launch over a batch,
+ * one thread per run, in chunks that fit device memory. docs/cuda.md describes the choices
+ * (block size, shared memory, chunking, caching). */
+#ifndef BO_CU_CUDA_H
+#define BO_CU_CUDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batchode.h"
+
+typedef struct cu_module cu_module;
+
+/* BO_OK when the driver loads, the device ordinal exists and NVRTC loads; BO_ERR_BACKEND (or
+ * BO_ERR_INVALID_ARG for a negative device) with the reason in ctx otherwise. Thread-safe. */
+int cu_available(bo_context *ctx, int device);
+
+/* Compile source with NVRTC into a cubin for exactly the device's sm_XY, or fetch it from the
+ * compile cache (in memory within the process; on disk keyed by source + NVRTC version +
+ * architecture + options), load it into the device's primary context, find bo_kernel and read
+ * its resource use. *out: release with cu_module_release. Errors: BO_ERR_BACKEND (no driver,
+ * device or NVRTC), BO_ERR_COMPILE (the NVRTC log in bo_errlog(ctx)), BO_ERR_DEVICE,
+ * BO_ERR_NOMEM. A module may be used from any thread, one call at a time. */
+int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **out);
+/* Accepts NULL. */
+void cu_module_release(cu_module *m);
+
+/* A text report (*text: free with bo_free): device, architecture, registers per thread, local
+ * (spill/stack) bytes per thread, static shared bytes, block size chosen by occupancy and the
+ * occupancy it reaches (for the last launch when there was one), compile time, cache hit. */
+int cu_module_info(const cu_module *m, char **text);
+
+/* One solve. Host arrays are [var][runs] (run fastest), in the program's precision for the
+ * real-valued ones. */
+typedef struct {
+    int precision_bytes; /* 4 or 8: the program's bo_real */
+    size_t n_states, n_params, n_vars, n_saves;
+    int64_t runs;
+    const void *init, *params;   /* host, [var][runs] in the program's precision */
+    void *final_state, *series;  /* host outputs, same layout/precision; series may be NULL */
+    double *final_time;          /* host [runs] */
+    int32_t *status;             /* host [runs] */
+    int64_t *steps, *rejections; /* host [runs] */
+    double t0, settling, duration, save_every, dt0;
+    int64_t max_steps;
+    size_t shared_stride;   /* BO_SHARED_STRIDE elements per run */
+    int block_size;         /* 0 = from occupancy */
+    int64_t max_chunk_runs; /* 0 = automatic from free device memory */
+    void (*progress)(void *user, size_t done, size_t total);
+    void *user;
+    float kernel_ms; /* out: summed kernel time (CUDA events) */
+} cu_launch;
+
+/* Integrate every run of L on the module's device. The batch is split into chunks that fit
+ * device memory (or L->max_chunk_runs); results are bit-identical whatever the chunking.
+ * progress (may be NULL) is called from the calling thread after each chunk. Returns BO_OK
+ * when every chunk ran (per-run failures are in L->status), BO_ERR_INVALID_ARG for
+ * inconsistent sizes, BO_ERR_RANGE when one block of runs cannot fit the device's shared
+ * memory or one run cannot fit its memory, BO_ERR_DEVICE for a failed driver call or launch
+ * (message names the call and the CUDA error). */
+int cu_run(bo_context *ctx, cu_module *m, cu_launch *L);
+
+#endif
