@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "backend/cpu/cpu.h"
+#include "backend/cuda/cuda.h"
 #include "batch_internal.h"
 #include "codegen/program.h"
 #include "internal.h"
@@ -36,7 +37,10 @@ struct bo_solver {
     bo_settings *settings;
     pg_config cfg;
     char *source;
-    cpu_module *cpu;
+    cpu_module *cpu; /* exactly one of cpu and cu is set once built */
+    cu_module *cu;
+    size_t shared_stride; /* per-run shared elements of the layout (CUDA launch) */
+    float last_kernel_ms;
     int built;       /* source and module match the settings */
     int build_count; /* programs generated and loaded so far */
     bo_progress_fn progress;
@@ -322,36 +326,65 @@ int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *setti
     return rc;
 }
 
+/* Which backend: cuda when asked, or for auto when a usable GPU is present; else cpu. A
+ * request for cuda without a GPU is an error with the reason. */
+static int choose_backend(bo_solver *sv, int *use_cuda, long *device)
+{
+    const char *backend;
+    int rc = st_get_choice(sv->settings, "backend", &backend);
+    if (rc == BO_OK)
+        rc = st_get_int(sv->settings, "device", device);
+    if (rc != BO_OK)
+        return rc;
+    *use_cuda = 0;
+    if (strcmp(backend, "cuda") == 0) {
+        rc = cu_available(sv->ctx, (int)*device);
+        if (rc != BO_OK)
+            return bo_error(sv->ctx, BO_ERR_BACKEND, "backend 'cuda' is not usable: %s",
+                            bo_errmsg(sv->ctx));
+        *use_cuda = 1;
+    } else if (strcmp(backend, "auto") == 0) {
+        *use_cuda = cu_available(NULL, (int)*device) == BO_OK;
+    }
+    return BO_OK;
+}
+
+static void release_modules(bo_solver *sv)
+{
+    cpu_module_release(sv->cpu);
+    sv->cpu = NULL;
+    cu_module_release(sv->cu);
+    sv->cu = NULL;
+}
+
 static int build(bo_solver *sv)
 {
     bo_context *ctx = sv->ctx;
     config_free(&sv->cfg);
     free(sv->source);
     sv->source = NULL;
-    cpu_module_release(sv->cpu);
-    sv->cpu = NULL;
+    release_modules(sv);
     sv->built = 0;
 
-    const char *backend;
-    int rc = st_get_choice(sv->settings, "backend", &backend);
+    int use_cuda = 0;
+    long device = 0;
+    int rc = choose_backend(sv, &use_cuda, &device);
     if (rc != BO_OK)
         return rc;
-    if (strcmp(backend, "cuda") == 0)
-        return bo_error(ctx, BO_ERR_BACKEND,
-                        "backend 'cuda' is not available in this build; use backend=cpu or "
-                        "auto");
-    size_t stride = 0;
-    rc = generate(ctx, sv->model, sv->settings, &sv->cfg, &sv->source, &stride);
+    rc = generate(ctx, sv->model, sv->settings, &sv->cfg, &sv->source, &sv->shared_stride);
     if (rc != BO_OK)
         return rc;
-    const char *cc, *cflags;
-    if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
-        (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK)
-        return rc;
-    int disk_cache = 1;
-    if ((rc = st_get_bool(sv->settings, "cache", &disk_cache)) != BO_OK)
-        return rc;
-    rc = cpu_module_load(ctx, sv->source, cc, cflags, disk_cache, &sv->cpu);
+    if (use_cuda) {
+        rc = cu_module_load(ctx, sv->source, (int)device, &sv->cu);
+    } else {
+        const char *cc, *cflags;
+        int disk_cache = 1;
+        if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
+            (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK ||
+            (rc = st_get_bool(sv->settings, "cache", &disk_cache)) != BO_OK)
+            return rc;
+        rc = cpu_module_load(ctx, sv->source, cc, cflags, disk_cache, &sv->cpu);
+    }
     if (rc != BO_OK)
         return rc;
     sv->built = 1;
@@ -389,7 +422,7 @@ void bo_solver_destroy(bo_solver *s)
         return;
     config_free(&s->cfg);
     free(s->source);
-    cpu_module_release(s->cpu);
+    release_modules(s);
     bo_settings_destroy(s->settings);
     free(s);
 }
@@ -430,8 +463,7 @@ const char *bo_solver_source(const bo_solver *s)
 
 const char *bo_solver_backend(const bo_solver *s)
 {
-    (void)s;
-    return "cpu";
+    return s && s->cu ? "cuda" : "cpu";
 }
 
 double bo_solver_last_wall_seconds(const bo_solver *s)
@@ -478,7 +510,7 @@ static double now_seconds(void)
 /* Runtime settings of a solve. */
 typedef struct {
     double t0, duration, settling, save_every, dt0;
-    long max_steps, threads;
+    long max_steps, threads, block_size;
 } run_params;
 
 static int runtime(bo_solver *sv, run_params *r)
@@ -490,7 +522,8 @@ static int runtime(bo_solver *sv, run_params *r)
         (rc = st_get_real(s, "settling", &r->settling)) != BO_OK ||
         (rc = st_get_real(s, "save_every", &r->save_every)) != BO_OK ||
         (rc = st_get_int(s, "max_steps", &r->max_steps)) != BO_OK ||
-        (rc = st_get_int(s, "threads", &r->threads)) != BO_OK)
+        (rc = st_get_int(s, "threads", &r->threads)) != BO_OK ||
+        (rc = st_get_int(s, "block_size", &r->block_size)) != BO_OK)
         return rc;
     if (st_is_auto(s, "dt") == 1)
         r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
@@ -609,8 +642,47 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         args_ptr = &a32;
     }
 #undef COMMON
-    rc = cpu_run(ctx, sv->cpu, args_ptr, (int64_t)runs, (int)rp.threads,
-                 sv->progress ? progress_thunk : NULL, sv);
+    if (sv->cu) {
+        cu_launch L;
+        memset(&L, 0, sizeof L);
+        const args_f64 *g = &a64;
+        L.precision_bytes = c->precision == 32 ? 4 : 8;
+        L.n_states = n;
+        L.n_params = np;
+        L.n_vars = nv;
+        L.n_saves = n_saves;
+        L.runs = (int64_t)runs;
+        if (c->precision == 32) {
+            L.init = f_init;
+            L.params = f_params;
+            L.final_state = f_final;
+            L.series = f_series;
+        } else {
+            L.init = g->init;
+            L.params = g->params;
+            L.final_state = g->final_state;
+            L.series = g->series;
+        }
+        L.final_time = res->final_t;
+        L.status = res->status;
+        L.steps = res->steps;
+        L.rejections = res->rejections;
+        L.t0 = rp.t0;
+        L.settling = rp.settling;
+        L.duration = rp.duration;
+        L.save_every = rp.save_every;
+        L.dt0 = rp.dt0;
+        L.max_steps = rp.max_steps;
+        L.shared_stride = sv->shared_stride;
+        L.block_size = (int)rp.block_size;
+        L.progress = sv->progress ? progress_thunk : NULL;
+        L.user = sv;
+        rc = cu_run(ctx, sv->cu, &L);
+        sv->last_kernel_ms = L.kernel_ms;
+    } else {
+        rc = cpu_run(ctx, sv->cpu, args_ptr, (int64_t)runs, (int)rp.threads,
+                     sv->progress ? progress_thunk : NULL, sv);
+    }
     if (rc == BO_OK && c->precision == 32) {
         for (size_t i = 0; i < n * runs; ++i)
             res->final[i] = (double)f_final[i];
@@ -635,4 +707,19 @@ done:
 int sv_build_count(const bo_solver *s)
 {
     return s ? s->build_count : 0;
+}
+
+float sv_last_kernel_ms(const bo_solver *s)
+{
+    return s ? s->last_kernel_ms : 0.0f;
+}
+
+int sv_backend_info(const bo_solver *s, char **text)
+{
+    if (!s || !text)
+        return BO_ERR_INVALID_ARG;
+    if (s->cu)
+        return cu_module_info(s->cu, text);
+    *text = bo_strdup("backend: cpu\n");
+    return *text ? BO_OK : BO_ERR_NOMEM;
 }

@@ -14,4 +14,10 @@ int sv_generate(bo_context *ctx, const bo_model *model, const bo_settings *setti
  * not rebuild, code settings must). */
 int sv_build_count(const bo_solver *s);
 
+/* Kernel time of the last solve on the CUDA backend (CUDA events), 0 on the CPU. */
+float sv_last_kernel_ms(const bo_solver *s);
+/* Backend report: for CUDA, registers, spills, shared bytes, block size, occupancy, compile
+ * time and cache hit (*text: free with bo_free). */
+int sv_backend_info(const bo_solver *s, char **text);
+
 #endif
