@@ -36,6 +36,7 @@ enum {
     OPT_FORMAT,
     OPT_QUIET,
     OPT_PRINT_SETTINGS,
+    OPT_INFO,
     OPT_SOURCE
 };
 
@@ -466,6 +467,13 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
             bo_free(dump);
         }
     }
+    if (cli_args_has(args, OPT_INFO)) {
+        char *info = NULL;
+        if (bo_solver_info(s.solver, &info) == BO_OK) {
+            fputs(info, stderr);
+            bo_free(info);
+        }
+    }
     const char *source_path = cli_args_get(args, OPT_SOURCE);
     if (source_path) {
         const char *src = bo_solver_source(s.solver);
@@ -576,6 +584,11 @@ static const cli_option solve_options[] = {
      "Print the effective settings (as resolved for this model) to standard error before "
      "solving.",
      OPT_PRINT_SETTINGS},
+    {"info", 0, NULL,
+     "Print a report on the compiled program to standard error before solving: the backend "
+     "and, on a GPU, the device, architecture, registers per thread, spilled bytes, shared "
+     "memory, block size, occupancy, compile time and whether the compile cache served it.",
+     OPT_INFO},
     {"source", 0, "FILE",
      "Write the generated program source to FILE ('-' for standard "
      "output).",

@@ -257,6 +257,10 @@ BO_API const char *bo_solver_source(const bo_solver *s);
 BO_API const char *bo_solver_backend(const bo_solver *s);
 /* Effective (resolved) settings, "key = value" lines (*out: free with bo_free). */
 BO_API int bo_solver_settings_dump(const bo_solver *s, char **out);
+/* A report on the compiled program and its backend (*out: free with bo_free). For CUDA:
+ * device, architecture, registers per thread, local (spill) bytes, shared bytes, block size
+ * and occupancy, compile time and whether the compile cache served it. */
+BO_API int bo_solver_info(const bo_solver *s, char **out);
 /* Seconds spent in the last solve: total wall time and integration time. */
 BO_API double bo_solver_last_wall_seconds(const bo_solver *s);
 

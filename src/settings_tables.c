@@ -94,6 +94,16 @@ const st_entry st_table[] = {
      .flags = ST_RUNTIME,
      .doc = "GPU threads per block (one run per thread); 0 lets the backend choose from the "
             "shared-memory footprint and the device."},
+    {.key = "chunk_runs",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 9007199254740992.0,
+     .flags = ST_RUNTIME,
+     .doc = "Largest number of runs the GPU integrates in one chunk; 0 sizes chunks from the "
+            "free device memory. Results do not depend on the chunking."},
     {.key = "cc",
      .component = "solver",
      .type = ST_STRING,

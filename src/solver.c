@@ -510,7 +510,7 @@ static double now_seconds(void)
 /* Runtime settings of a solve. */
 typedef struct {
     double t0, duration, settling, save_every, dt0;
-    long max_steps, threads, block_size;
+    long max_steps, threads, block_size, chunk_runs;
 } run_params;
 
 static int runtime(bo_solver *sv, run_params *r)
@@ -523,7 +523,8 @@ static int runtime(bo_solver *sv, run_params *r)
         (rc = st_get_real(s, "save_every", &r->save_every)) != BO_OK ||
         (rc = st_get_int(s, "max_steps", &r->max_steps)) != BO_OK ||
         (rc = st_get_int(s, "threads", &r->threads)) != BO_OK ||
-        (rc = st_get_int(s, "block_size", &r->block_size)) != BO_OK)
+        (rc = st_get_int(s, "block_size", &r->block_size)) != BO_OK ||
+        (rc = st_get_int(s, "chunk_runs", &r->chunk_runs)) != BO_OK)
         return rc;
     if (st_is_auto(s, "dt") == 1)
         r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
@@ -675,6 +676,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         L.max_steps = rp.max_steps;
         L.shared_stride = sv->shared_stride;
         L.block_size = (int)rp.block_size;
+        L.max_chunk_runs = rp.chunk_runs;
         L.progress = sv->progress ? progress_thunk : NULL;
         L.user = sv;
         rc = cu_run(ctx, sv->cu, &L);
@@ -712,6 +714,11 @@ int sv_build_count(const bo_solver *s)
 float sv_last_kernel_ms(const bo_solver *s)
 {
     return s ? s->last_kernel_ms : 0.0f;
+}
+
+int bo_solver_info(const bo_solver *s, char **text)
+{
+    return sv_backend_info(s, text);
 }
 
 int sv_backend_info(const bo_solver *s, char **text)
