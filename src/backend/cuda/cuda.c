@@ -840,6 +840,8 @@ int cu_module_info(const cu_module *m, char **text)
                          &block, &bps) != BO_OK) {
             block = 0;
             bps = 0;
+            if (tmp)
+                sb_printf(&b, "block size: not determined: %s\n", bo_errmsg(tmp));
         }
         bo_context_destroy(tmp);
     }
@@ -852,8 +854,6 @@ int cu_module_info(const cu_module *m, char **text)
                   "block size (%s): %d threads, %d blocks per SM, occupancy %.0f%% (%d of %d "
                   "threads per SM)\n",
                   which, block, bps, occ, bps * block, d->max_threads_sm);
-    } else {
-        sb_printf(&b, "block size: none fits the shared memory of one block\n");
     }
     if (m->last_chunks > 0)
         sb_printf(&b, "last launch: %lld chunk%s of up to %lld runs\n", (long long)m->last_chunks,
