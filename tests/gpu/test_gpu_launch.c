@@ -203,6 +203,34 @@ static int same_outputs(const io *a, const io *b)
     return same;
 }
 
+/* Two launches of programs that differ only in buffer placement. ptxas may fuse a different
+ * set of multiply-adds into FMAs when operands live in shared rather than local memory
+ * (plain mul/add in PTX may be contracted), so results agree to rounding, not bit for bit:
+ * runs that took the same steps agree to `same_tol` (relative); a rounding-level difference
+ * may flip an accept decision in a few adaptive runs, which then agree to the controller's
+ * tolerance (`flip_tol`) — allowed in at most 10% of runs. Statuses must match. */
+static int close_outputs(const io *a, const io *b, double same_tol, double flip_tol,
+                         double *worst_same, size_t *flipped)
+{
+    size_t r = (size_t)a->runs;
+    int ok = memcmp(a->status, b->status, r * sizeof(int32_t)) == 0;
+    *worst_same = 0.0;
+    *flipped = 0;
+    for (size_t run = 0; run < r; ++run) {
+        int same_steps = a->steps[run] == b->steps[run] && a->rej[run] == b->rej[run];
+        *flipped += !same_steps;
+        for (size_t i = 0; i < a->n; ++i) {
+            double x = get(a->final, a->pbytes, i * r + run);
+            double y = get(b->final, b->pbytes, i * r + run);
+            double rel = fabs(x - y) / (fabs(x) > 1.0 ? fabs(x) : 1.0);
+            if (same_steps && rel > *worst_same)
+                *worst_same = rel;
+            ok = ok && rel <= (same_steps ? same_tol : flip_tol);
+        }
+    }
+    return ok && *flipped * 10 <= r;
+}
+
 static double rk4_factor(double z)
 {
     return 1.0 + z + z * z / 2.0 + z * z * z / 6.0 + z * z * z * z / 24.0;
@@ -407,7 +435,8 @@ static void test_chunking(const bo_model *lorenz)
     cu_module_release(p.m);
 }
 
-/* The controller's history and the loop's buffers in shared memory give the same bits. */
+/* The controller's history and the loop's buffers in shared memory give the same results,
+ * up to the rounding of FMA contraction (see close_outputs). */
 static void test_shared_local(const bo_model *lorenz, const char *prec, const char *ctrl)
 {
     const char *kv_local[] = {"algorithm", "dp5", "step_controller", ctrl, "precision", prec, NULL};
@@ -442,7 +471,14 @@ static void test_shared_local(const bo_model *lorenz, const char *prec, const ch
     run_opts o = {0.0, 0.0, 2.0, 0.0, 0.0, 0, 0, 0};
     T_EQ_INT(launch(&pl, &a, &o, NULL, NULL), BO_OK);
     T_EQ_INT(launch(&ps, &b, &o, NULL, NULL), BO_OK);
-    T_CHECKF(same_outputs(&a, &b), "%s %s: shared placement changed the results", prec, ctrl);
+    double worst = 0.0;
+    size_t flipped = 0;
+    int f64 = pl.pbytes == 8;
+    T_CHECKF(close_outputs(&a, &b, f64 ? 1e-10 : 1e-4, f64 ? 1e-4 : 1e-2, &worst, &flipped),
+             "%s %s: shared placement changed the results beyond rounding", prec, ctrl);
+    printf("%s %s: shared vs local placement: max rel diff %.3e over runs with the same "
+           "steps; %zu of %lld runs took different steps\n",
+           prec, ctrl, worst, flipped, (long long)runs);
     io_free(&a);
     io_free(&b);
     cu_module_release(pl.m);
