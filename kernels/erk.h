@@ -102,13 +102,15 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         BO_UNROLL
         for (int i = 0; i < BO_N; ++i) {
             const bo_real ki = k[i];
+            /* A zero coefficient assigns an exact 0 (folded at compile time) rather than
+             * 0*k, which the compiler must keep (IEEE: 0*Inf is NaN). */
             if (st == 0)
-                y_new[i] = bo_erk_b[0] * ki;
+                y_new[i] = bo_erk_b[0] != BO_C(0) ? bo_erk_b[0] * ki : BO_C(0);
             else if (bo_erk_b[st] != BO_C(0))
                 y_new[i] += bo_erk_b[st] * ki;
 #if BO_ERK_HAS_ERROR
             if (st == 0)
-                err[i] = bo_erk_e[0] * ki;
+                err[i] = bo_erk_e[0] != BO_C(0) ? bo_erk_e[0] * ki : BO_C(0);
             else if (bo_erk_e[st] != BO_C(0))
                 err[i] += bo_erk_e[st] * ki;
 #endif
@@ -116,7 +118,7 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
             for (int r = st + 1; r < BO_ERK_STAGES; ++r) {
                 const bo_real a = bo_erk_a[r * BO_ERK_STAGES + st];
                 if (st == 0)
-                    acc[(r - 1) * BO_N + i] = a * ki;
+                    acc[(r - 1) * BO_N + i] = a != BO_C(0) ? a * ki : BO_C(0);
                 else if (a != BO_C(0))
                     acc[(r - 1) * BO_N + i] += a * ki;
             }

@@ -67,8 +67,21 @@ typedef struct {
 
 enum { CACHE_NONE = 0, CACHE_DISK = 1, CACHE_MEMORY = 2 };
 
+typedef struct {
+    CUdeviceptr dev;
+    unsigned char *stage; /* pinned, same layout as dev */
+    CUstream stream;
+    CUevent start, stop;
+    int busy;
+    int64_t first, count; /* runs in flight in this slot */
+} slot;
+
 struct cu_module {
     loaded_mod *lm;
+    /* Device memory, pinned staging and streams of the last launch, kept for the next one:
+     * allocating and page-locking them per solve cost more than a whole small solve. */
+    slot pool[2];
+    size_t pool_bytes[2];
     int cache;
     double compile_ms;
     /* Layout facts read from the source, to report the occupancy before any launch. */
@@ -320,10 +333,20 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
     return BO_OK;
 }
 
+static void slot_free(slot *s);
+
 void cu_module_release(cu_module *m)
 {
     if (!m)
         return;
+    if (m->pool_bytes[0] || m->pool_bytes[1]) {
+        CUcontext saved = NULL;
+        if (enter(NULL, m->lm->cuctx, &saved) == BO_OK) {
+            slot_free(&m->pool[0]);
+            slot_free(&m->pool[1]);
+            leave(saved);
+        }
+    }
     loaded_release(m->lm);
     free(m);
 }
@@ -450,15 +473,6 @@ static void layout_for(const size_t per_run[A_COUNT], size_t r, chunk_layout *la
 }
 
 /* ---- slots ---------------------------------------------------------------------------- */
-
-typedef struct {
-    CUdeviceptr dev;
-    unsigned char *stage; /* pinned, same layout as dev */
-    CUstream stream;
-    CUevent start, stop;
-    int busy;
-    int64_t first, count; /* runs in flight in this slot */
-} slot;
 
 static void slot_free(slot *s)
 {
@@ -758,20 +772,29 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
     if (n_chunks == 1)
         nslots = 1;
 
-    /* Allocate; when memory turns out shorter than cuMemGetInfo said, halve the chunk. */
-    slot slots[2];
-    memset(slots, 0, sizeof slots);
+    /* Allocate, or reuse the module's slots when they are large enough; when memory turns
+     * out shorter than cuMemGetInfo said, halve the chunk. */
+    slot *slots = m->pool;
     for (;;) {
         chunk_layout lay;
         layout_for(st.per_run, (size_t)chunk, &lay);
         int oom = 0;
         rc = BO_OK;
-        for (int i = 0; rc == BO_OK && i < nslots; ++i)
+        for (int i = 0; rc == BO_OK && i < nslots; ++i) {
+            if (m->pool_bytes[i] >= lay.total)
+                continue;
+            slot_free(&slots[i]);
+            m->pool_bytes[i] = 0;
             rc = slot_alloc(ctx, &slots[i], lay.total, &oom);
+            if (rc == BO_OK)
+                m->pool_bytes[i] = lay.total;
+        }
         if (rc == BO_OK)
             break;
-        for (int i = 0; i < nslots; ++i)
+        for (int i = 0; i < 2; ++i) {
             slot_free(&slots[i]);
+            m->pool_bytes[i] = 0;
+        }
         if (!oom || chunk == 1) {
             leave(saved);
             return rc;
@@ -804,8 +827,13 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
         if (s->busy)
             rc = finish(&st, s);
     }
-    for (int i = 0; i < nslots; ++i)
-        slot_free(&slots[i]);
+    if (rc != BO_OK) {
+        /* A failed launch may leave work queued: drop the slots rather than reuse them. */
+        for (int i = 0; i < 2; ++i) {
+            slot_free(&slots[i]);
+            m->pool_bytes[i] = 0;
+        }
+    }
     leave(saved);
     return rc;
 }
