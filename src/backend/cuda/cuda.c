@@ -862,10 +862,15 @@ int cu_module_info(const cu_module *m, char **text)
     if (block == 0) {
         /* No launch yet: what a large batch would get, from the layout in the source. */
         bo_context *tmp = NULL;
+        CUcontext saved = NULL;
         which = "large batch";
-        if (bo_context_create(&tmp) != BO_OK ||
-            choose_block(tmp, lm, m->hint_stride * (size_t)m->hint_precision_bytes, INT64_MAX,
-                         &block, &bps) != BO_OK) {
+        int entered = bo_context_create(&tmp) == BO_OK && enter(tmp, lm->cuctx, &saved) == BO_OK;
+        int chosen =
+            entered && choose_block(tmp, lm, m->hint_stride * (size_t)m->hint_precision_bytes,
+                                    INT64_MAX, &block, &bps) == BO_OK;
+        if (entered)
+            leave(saved);
+        if (!chosen) {
             block = 0;
             bps = 0;
             if (tmp)
