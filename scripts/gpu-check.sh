@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 out="${OUT:-/tmp/batchode-gpu}"
 mkdir -p "$out"
 nvidia-smi -L
+rm -rf build  # copied sources may carry older times than a previous build
 cmake --preset default -DBO_BUILD_BENCH=OFF -DBO_REQUIRE_GSL=OFF >/dev/null
 cmake --build --preset default -j "$(nproc)" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 export BATCHODE_CACHE_DIR=/tmp/bocache
