@@ -209,9 +209,9 @@ static int same_outputs(const io *a, const io *b)
  * runs that took the same steps agree to `same_tol` (relative); a rounding-level difference
  * may flip an accept decision in a few adaptive runs, which then agree to the controller's
  * tolerance (`flip_tol`) — allowed in at most flip_fraction of the runs. Statuses must match.
- * Lorenz over t = 2 amplifies a perturbation about sixfold (largest Lyapunov exponent ~0.9),
- * which sets the float64 bound; float32 at rtol 1e-4 meets rounding of ~1e-7 per step, so
- * more of its adaptive decisions sit at the edge and flip. */
+ * The bounds allow rounding (float64 ~1e-16, float32 ~6e-8 per operation) accumulated over
+ * a few hundred steps of a non-chaotic run; float32 at rtol 1e-4 sits nearer its rounding,
+ * so more of its adaptive decisions are at the edge and may flip. */
 static int close_outputs(const io *a, const io *b, double same_tol, double flip_tol,
                          double flip_fraction, double *worst_same, size_t *flipped)
 {
@@ -478,6 +478,13 @@ static void test_shared_local(const bo_model *lorenz, const char *prec, const ch
     T_CHECK(io_alloc(&b, 3, 2, 3, 0, runs, ps.pbytes) == 0);
     lorenz_inputs(&a, pl.pbytes);
     lorenz_inputs(&b, ps.pbytes);
+    /* rho in [0, 20): below the chaotic regime, so a rounding difference is not amplified
+     * exponentially and the comparison measures placement, not chaos. */
+    for (size_t i = 0; i < (size_t)runs; ++i) {
+        double rho = 20.0 * (double)i / (double)runs;
+        put(a.params, a.pbytes, (size_t)runs + i, rho);
+        put(b.params, b.pbytes, (size_t)runs + i, rho);
+    }
     run_opts o = {0.0, 0.0, 2.0, 0.0, 0.0, 0, 0, 0};
     T_EQ_INT(launch(&pl, &a, &o, NULL, NULL), BO_OK);
     T_EQ_INT(launch(&ps, &b, &o, NULL, NULL), BO_OK);
