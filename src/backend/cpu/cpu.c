@@ -159,8 +159,7 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
     /* BATCHODE_EXTRA_CFLAGS (a debugging aid: the sanitizer test preset compiles generated
      * programs with -fsanitize through it) joins the flags, and so the cache key. */
     const char *extra = getenv("BATCHODE_EXTRA_CFLAGS");
-    char *flags = bo_asprintf("%s %s %s", CPU_BASE_FLAGS, cflags ? cflags : "",
-                              extra ? extra : "");
+    char *flags = bo_asprintf("%s %s %s", CPU_BASE_FLAGS, cflags ? cflags : "", extra ? extra : "");
     /* -march=native code is only valid on this CPU model: key the cache by it. */
     char *ident = compiler_identity(cc);
     if (!flags || !ident) {
