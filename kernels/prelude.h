@@ -56,6 +56,7 @@ typedef float bo_real;
 #define BO_LOG logf
 #define BO_LOG10 log10f
 #define BO_LOG2 log2f
+#define BO_EXP2 exp2f
 #define BO_SQRT sqrtf
 #define BO_CBRT cbrtf
 #define BO_POW powf
@@ -86,6 +87,7 @@ typedef double bo_real;
 #define BO_LOG log
 #define BO_LOG10 log10
 #define BO_LOG2 log2
+#define BO_EXP2 exp2
 #define BO_SQRT sqrt
 #define BO_CBRT cbrt
 #define BO_POW pow
