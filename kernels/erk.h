@@ -16,9 +16,24 @@
  * partial sum of every later stage i (slot i-1 of stage_accumulator), times b_j into y_new
  * and times e_j = b_j - bhat_j into err. When stage i comes up its sum is complete; it is
  * turned into the stage state y + dt*sum in place and f is evaluated into stage_rhs. So s*n
- * values hold all the step's state, with no separate array per k_j. */
+ * values hold all the step's state, with no separate array per k_j.
+ *
+ * With BO_ERK_ERROR3 (dop853 only; tab_emit_erk then also declares bo_erk_e3) the estimate is
+ * Hairer's: e5 = dt*sum(e_j k_j) and e3 = dt*sum(e3_j k_j) combine, per component, into
+ * err = e5*|e5| / sqrt(e5^2 + 0.01*e3^2) (Hairer, Norsett & Wanner I, II.10; dop853.f). e3
+ * needs n more values: they live in slot 0 of stage_accumulator, free once stage 2 has been
+ * evaluated, so no buffer grows. k_1 is gone by then, but its e3 term is recovered from y_new,
+ * which holds b_1*k_1 alone at that point (tab_emit_erk refuses b_1 = 0); the extra rounding
+ * is one ulp of that term. */
 #ifndef BO_ERK_H
 #define BO_ERK_H
+
+#ifndef BO_ERK_ERROR3
+#define BO_ERK_ERROR3 0
+#endif
+#if BO_ERK_ERROR3 && (!BO_ERK_HAS_ERROR || BO_ERK_STAGES < 2)
+#error "BO_ERK_ERROR3 needs an embedded pair and at least two stages"
+#endif
 
 #if BO_MODEL_ND > 0
 #define BO_ERK_NDRV BO_MODEL_ND
@@ -50,11 +65,12 @@ BO_DEVICE void bo_erk_prepare(const bo_real *BO_RESTRICT y, const bo_real *BO_RE
 }
 
 /* One explicit RK step from (t, y) with step dt. Writes y_new and, when the method has an
- * error estimate, err (n values, = dt * sum_i e_i k_i; err is not touched otherwise and may
- * then be NULL). fsal_valid = 1 when stage_rhs already holds f(t, y): the previous step was
- * accepted and the method is FSAL (after it, stage_rhs holds f(t + dt, y_new)), or the loop
- * called bo_erk_prepare. After a rejected step, or for a method that is not FSAL, pass 0.
- * Returns 0: explicit steps cannot fail; non-finite values are caught by the loop. */
+ * error estimate, err (n values, = dt * sum_i e_i k_i, or Hairer's combination with
+ * BO_ERK_ERROR3; err is not touched otherwise and may then be NULL). fsal_valid = 1 when stage_rhs
+ * already holds f(t, y): the previous step was accepted and the method is FSAL (after it, stage_rhs
+ * holds f(t + dt, y_new)), or the loop called bo_erk_prepare. After a rejected step, or for a
+ * method that is not FSAL, pass 0. Returns 0: explicit steps cannot fail; non-finite values are
+ * caught by the loop. */
 BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                           bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,
                           const void *driver_data, bo_real t, bo_real dt, int fsal_valid,
@@ -65,6 +81,9 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     (void)bo_erk_a;
     (void)bo_erk_c;
     (void)bo_erk_e;
+#if BO_ERK_ERROR3
+    (void)bo_erk_e3;
+#endif
     (void)shared;
     (void)persistent;
 #if !BO_ERK_HAS_ERROR
@@ -102,6 +121,17 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         BO_UNROLL
         for (int i = 0; i < BO_N; ++i) {
             const bo_real ki = k[i];
+#if BO_ERK_ERROR3
+            /* Before y_new takes b_2 k_2: it still holds b_1 k_1 alone. */
+            if (st == 1) {
+                acc[i] =
+                    bo_erk_e3[0] != BO_C(0) ? (bo_erk_e3[0] / bo_erk_b[0]) * y_new[i] : BO_C(0);
+                if (bo_erk_e3[1] != BO_C(0))
+                    acc[i] += bo_erk_e3[1] * ki;
+            } else if (st > 1 && bo_erk_e3[st] != BO_C(0)) {
+                acc[i] += bo_erk_e3[st] * ki;
+            }
+#endif
             /* A zero coefficient assigns an exact 0 (folded at compile time) rather than
              * 0*k, which the compiler must keep (IEEE: 0*Inf is NaN). */
             if (st == 0)
@@ -127,7 +157,17 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i) {
         y_new[i] = y[i] + dt * y_new[i];
-#if BO_ERK_HAS_ERROR
+#if BO_ERK_ERROR3
+        {
+            /* The component-wise form of dop853.f's err5^2 / sqrt(err5^2 + 0.01 err3^2): the
+             * same number for one state (see docs/algorithms.md). hypot cannot overflow where
+             * the squares would; h = 0 only when e5 = e3 = 0, and then err = 0 (dop853.f
+             * likewise replaces a zero denominator by 1). */
+            const bo_real e5 = dt * err[i], e3 = dt * acc[i];
+            const bo_real h = BO_HYPOT(e5, BO_C(0.1) * e3);
+            err[i] = e5 * (BO_FABS(e5) / (h > BO_C(0) ? h : BO_C(1)));
+        }
+#elif BO_ERK_HAS_ERROR
         err[i] = dt * err[i];
 #endif
     }

@@ -216,13 +216,12 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
                         "an embedded method such as tsit5 or dp5",
                         c->tableau->name, v);
 
-    /* The error estimate of an embedded pair is of the lower order q; the controller's
-     * exponent 1/(q+1) follows it (cubie used the higher order: a deliberate change). */
+    /* The controller's exponent 1/(order+1) follows the order of the error estimate: the
+     * lower order min(p, q) of a plain pair, 7 for dop853's combined estimate (cubie used
+     * the higher order p: a deliberate change). */
     long order = 0;
     if (st_is_auto(s, "algorithm_order") == 1)
-        order = embedded && c->tableau->embedded_order < c->tableau->order
-                    ? c->tableau->embedded_order
-                    : c->tableau->order;
+        order = embedded ? c->tableau->error_order : c->tableau->order;
     else if ((rc = st_get_int(s, "algorithm_order", &order)) != BO_OK)
         return rc;
     c->order = (int)order;

@@ -238,10 +238,11 @@ static const char *const vern7_aliases[] = {"verner7", NULL};
 /* ---- DOP853: E. Hairer, S.P. Norsett, G. Wanner, Solving Ordinary Differential Equations I,
  * 2nd ed., Springer (1993), Section II.10, and the coefficients of Hairer's code dop853.f
  * (12 stages, order 8, 30 digits). Hairer's code estimates the error from two vectors,
- * err5 = sum(er_i k_i) and err3 = sum((b_i - bhh_i) k_i), combined nonlinearly in the norm
- * (err5^2 / sqrt(err5^2 + 0.01 err3^2)); that is not of the form dt * sum(e_i k_i), so here
- * the embedded solution is bhat = b - er, the fifth-order solution behind err5, and the
- * estimate is the plain difference (order 5 estimate of the order-8 step). -------------- */
+ * err5 = sum(er_i k_i), the error of the fifth-order solution b - er, and
+ * err3 = sum((b_i - bhh_i) k_i), bhh being a third-order quadrature on stages 1, 9 and 12
+ * (bhh1, bhh2, bhh3 of dop853.f), combined as err5^2 / sqrt(err5^2 + 0.01 err3^2), which
+ * behaves like an order-7 estimate (dop853.f: exponent 1/8). The engine forms the
+ * component-wise analogue (kernels/erk.h); b_hat = b - er, b_hat3 = bhh. ------------------- */
 #define D8_B1 5.42937341165687622380535766363e-2
 #define D8_B6 4.45031289275240888144113950566e0
 #define D8_B7 1.89151789931450038304281599044e0
@@ -258,6 +259,9 @@ static const char *const vern7_aliases[] = {"verner7", NULL};
 #define D8_ER10 0.3341791187130174790297318841e+00
 #define D8_ER11 0.8192320648511571246570742613e-01
 #define D8_ER12 -0.2235530786388629525884427845e-01
+#define D8_BHH1 0.244094488188976377952755905512e+00
+#define D8_BHH2 0.733846688281611857341361741547e+00
+#define D8_BHH3 0.220588235294117647058823529412e-01
 static const double dop853_a[144] = {
     /* row 1 */ 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
     /* row 2 */ 5.26001519587677318785587544488e-2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
@@ -300,6 +304,9 @@ static const double dop853_bhat[12] = {
     D8_B1 - D8_ER1, 0.0, 0.0, 0.0, 0.0, D8_B6 - D8_ER6, D8_B7 - D8_ER7, D8_B8 - D8_ER8,
     D8_B9 - D8_ER9, D8_B10 - D8_ER10, D8_B11 - D8_ER11, D8_B12 - D8_ER12,
 };
+static const double dop853_bhat3[12] = {
+    D8_BHH1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, D8_BHH2, 0.0, 0.0, D8_BHH3,
+};
 static const double dop853_c[12] = {
     0.0,
     0.526001519587677318785587544488e-01,
@@ -318,9 +325,16 @@ static const char *const dop853_aliases[] = {"dopri853", "dormand_prince_853", N
 
 /* clang-format on */
 
+/* error_order: an embedded pair's estimate is of the lower order min(p, q) (Hairer, Norsett &
+ * Wanner I, II.4); none without a pair. Only dop853 has a second estimator (b_hat3). */
+#define TAB_ERROR_ORDER(has_hat, p, q) ((has_hat) == NULL ? 0 : ((p) < (q) ? (p) : (q)))
+/* clang-format off */
+#define TAB_DEFINE_FULL(id, s, has_hat, p, q, fsal_, cite, hat3, error_order_)                     \
+    const bo_tableau bo_tableau_##id = {#id, id##_aliases, s, id##_a, id##_b, has_hat, id##_c,     \
+                                        p, q, fsal_, cite, hat3, error_order_}
+/* clang-format on */
 #define TAB_DEFINE(id, s, has_hat, p, q, fsal_, cite)                                              \
-    const bo_tableau bo_tableau_##id = {                                                           \
-        #id, id##_aliases, s, id##_a, id##_b, has_hat, id##_c, p, q, fsal_, cite}
+    TAB_DEFINE_FULL(id, s, has_hat, p, q, fsal_, cite, NULL, TAB_ERROR_ORDER(has_hat, p, q))
 
 TAB_DEFINE(euler, 1, NULL, 1, 0, 0, "L. Euler, Institutiones calculi integralis (1768)");
 TAB_DEFINE(heun, 2, NULL, 2, 0, 0, "K. Heun, Z. Math. Phys. 45 (1900) 23-38");
@@ -337,9 +351,12 @@ TAB_DEFINE(tsit5, 7, tsit5_bhat, 5, 4, 1,
            "Ch. Tsitouras, Comput. Math. Appl. 62(2) (2011) 770-775");
 TAB_DEFINE(vern7, 10, vern7_bhat, 7, 6, 0,
            "J.H. Verner, Numer. Algorithms 53 (2010) 383-396 (RKV76.IIa efficient)");
-TAB_DEFINE(dop853, 12, dop853_bhat, 8, 5, 0,
-           "E. Hairer, S.P. Norsett, G. Wanner, Solving ODEs I, 2nd ed. (1993), II.10; "
-           "dop853.f");
+/* dop853 carries the third-order weights, and its combined estimate behaves like order 7:
+ * err5^2 / (0.1 err3) ~ dt^12 / dt^4 = dt^8 (dop853.f uses the exponent 1/8). */
+TAB_DEFINE_FULL(dop853, 12, dop853_bhat, 8, 5, 0,
+                "E. Hairer, S.P. Norsett, G. Wanner, Solving ODEs I, 2nd ed. (1993), II.10; "
+                "dop853.f",
+                dop853_bhat3, 7);
 
 static const bo_tableau *const all_tableaus[] = {
     &bo_tableau_euler, &bo_tableau_heun,       &bo_tableau_ralston, &bo_tableau_rk4,
@@ -398,11 +415,8 @@ tab_controller_defaults tab_default_controller(const bo_tableau *t)
     tab_controller_defaults d;
     d.controller = tab_has_error_estimate(t) ? "pi" : "fixed";
     d.algorithm_order = 0;
-    if (t) {
-        d.algorithm_order = t->order;
-        if (t->b_hat && t->embedded_order < t->order)
-            d.algorithm_order = t->embedded_order;
-    }
+    if (t)
+        d.algorithm_order = t->b_hat ? t->error_order : t->order;
     d.kp = 0.7;
     d.ki = -0.4;
     d.min_gain = 0.2;
@@ -442,9 +456,16 @@ int tab_emit_erk(const bo_tableau *t, sb_buf *out)
     double e[12] = {0};
     if (s > sizeof e / sizeof e[0])
         return BO_ERR_INVALID_ARG;
+    double e3[12] = {0};
+    if (t->b_hat3 && (!t->b_hat || t->b[0] == 0.0))
+        return BO_ERR_INVALID_ARG;
     if (t->b_hat) {
         for (size_t i = 0; i < s; ++i)
             e[i] = t->b[i] - t->b_hat[i];
+    }
+    if (t->b_hat3) {
+        for (size_t i = 0; i < s; ++i)
+            e3[i] = t->b[i] - t->b_hat3[i];
     }
     sb_printf(out, "/* explicit Runge-Kutta tableau: %s (order %d", t->name, t->order);
     if (t->b_hat)
@@ -454,6 +475,8 @@ int tab_emit_erk(const bo_tableau *t, sb_buf *out)
     sb_printf(out, "#define BO_ERK_FSAL %d\n", t->fsal ? 1 : 0);
     sb_printf(out, "#define BO_ERK_HAS_ERROR %d\n", t->b_hat ? 1 : 0);
     sb_printf(out, "#define BO_ERK_ORDER %d\n", t->order);
+    if (t->b_hat3)
+        sb_append(out, "#define BO_ERK_ERROR3 1\n");
     sb_append(out, "#define BO_ERK_TABLEAU \\\n    ");
     emit_array(out, "bo_erk_a", t->a, s * s);
     sb_append(out, " \\\n    ");
@@ -461,6 +484,10 @@ int tab_emit_erk(const bo_tableau *t, sb_buf *out)
     sb_append(out, " \\\n    ");
     emit_array(out, "bo_erk_e", e, s);
     sb_append(out, " \\\n    ");
+    if (t->b_hat3) {
+        emit_array(out, "bo_erk_e3", e3, s);
+        sb_append(out, " \\\n    ");
+    }
     emit_array(out, "bo_erk_c", t->c, s);
     sb_append(out, "\n");
     return out->failed ? BO_ERR_NOMEM : BO_OK;

@@ -23,6 +23,14 @@ typedef struct bo_tableau {
     int embedded_order;         /* q of the embedded solution; 0 when none */
     int fsal;                   /* 1 when row s of A equals b and c_s = 1 */
     const char *citation;       /* where the coefficients come from */
+    /* Weights of a second, lower-order embedded solution for a sharper estimate; NULL when
+     * the method has none (all but dop853). With it the estimate becomes Hairer's combination
+     * of e5 = dt*sum((b - b_hat) k) and e3 = dt*sum((b - b_hat3) k), see kernels/erk.h. */
+    const double *b_hat3;
+    /* Order the controller assumes for the error estimate (its gain exponent is
+     * 1/(error_order + 1)): min(p, q) for a plain embedded pair, 7 for dop853's combined
+     * estimate, 0 without an estimate. */
+    int error_order;
 } bo_tableau;
 
 extern const bo_tableau bo_tableau_euler;
@@ -52,7 +60,8 @@ int tab_has_error_estimate(const bo_tableau *t);
 typedef struct {
     const char *controller; /* "pi" for embedded pairs, "fixed" otherwise */
     int algorithm_order;    /* order for the gain exponent 1/(order+1): the error estimate
-                               shrinks like dt^(min(p,q)+1), so min(p, q); p without a pair */
+                               shrinks like dt^(error_order+1), so error_order; p without an
+                               estimate */
     double kp, ki;          /* PI gains on the error exponent */
     double min_gain, max_gain;
     double safety;
@@ -74,8 +83,11 @@ size_t tab_erk_stage_accumulator_size(const bo_tableau *t, size_t n);
  * BO_ERK_FSAL, BO_ERK_HAS_ERROR and BO_ERK_TABLEAU, which declares the local const arrays
  * bo_erk_a[s*s], bo_erk_b[s], bo_erk_e[s] (e = b - b_hat, zeros without an embedded pair)
  * and bo_erk_c[s] with every coefficient written exactly (BO_C(%.17g)); also BO_ERK_ORDER.
- * Returns BO_OK, BO_ERR_INVALID_ARG when t or out is NULL, or BO_ERR_NOMEM when out has
- * failed. */
+ * A method with b_hat3 (dop853) also gets "#define BO_ERK_ERROR3 1" and, inside
+ * BO_ERK_TABLEAU, bo_erk_e3[s] (e3 = b - b_hat3); for the others the text is as before and
+ * kernels/erk.h defaults BO_ERK_ERROR3 to 0. Returns BO_OK, BO_ERR_INVALID_ARG when t or out
+ * is NULL or when b_hat3 is set without b_hat or with b_1 = 0 (the engine recovers k_1's
+ * e3 term from b_1 k_1), or BO_ERR_NOMEM when out has failed. */
 int tab_emit_erk(const bo_tableau *t, sb_buf *out);
 
 #endif

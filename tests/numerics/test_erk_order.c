@@ -1,8 +1,13 @@
 /* Convergence orders of the explicit Runge-Kutta engine (kernels/erk.h) for every tableau,
  * compiled natively from the embedded device library exactly as a generated unit would be:
  * the global error at t = 2 over a halving step sweep must fall with slope p in log-log,
- * the embedded estimate of one step with slope min(p, q) + 1, and reusing k_1 (FSAL, or
- * bo_erk_prepare) must give bit-identical results to recomputing it.
+ * the error estimate of one step with slope error_order + 1 (min(p, q) + 1 for a plain pair,
+ * 8 for dop853's combined estimate), and reusing k_1 (FSAL, or bo_erk_prepare) must give
+ * bit-identical results to recomputing it. One step is also checked against a textbook
+ * step written here (every k_j kept, sums in stage order, from the tableau's own arrays):
+ * y_new and a plain pair's err = dt*sum((b - b_hat) k) must match it bit for bit, and
+ * dop853's err must match e5*|e5| / sqrt(e5^2 + 0.01 e3^2) formed from e5 = dt*sum(er k)
+ * and e3 = dt*sum((b - bhh) k) (Hairer's dop853.f, per component).
  *
  * Test problem, 4 states, closed-form solution (independent of the code under test):
  *   y0' = lambda*y0 + sin(w0*t)              non-autonomous linear, lambda = -2.385, w0 = 1.3
@@ -53,6 +58,41 @@ static const char *alloc_b =
     "#define BO_ALLOC_algorithm_stage_accumulator(var, shared, persistent) "
     "bo_real *var = (persistent) + 1\n"
     "#define LAYOUT_B 1\n";
+
+static const char *ref_src =
+    "/* The textbook step: REF_* arrays are the tableau, printed by the test in hex. */\n"
+    "static void ref_step(const double *y, double t, double dt, double *yn, double *er)\n"
+    "{\n"
+    "    static double k[REF_S][BO_N];\n"
+    "    double ys[BO_N], drv[1], sb, s5, s3;\n"
+    "    for (int st = 0; st < REF_S; ++st) {\n"
+    "        for (int i = 0; i < BO_N; ++i) {\n"
+    "            double sum = 0.0;\n"
+    "            for (int j = 0; j < st; ++j) {\n"
+    "                double a = REF_A[st * REF_S + j];\n"
+    "                if (a != 0.0) sum = j == 0 ? a * k[j][i] : sum + a * k[j][i];\n"
+    "            }\n"
+    "            ys[i] = st == 0 ? y[i] : y[i] + dt * sum;\n"
+    "        }\n"
+    "        double ts = st == 0 ? t : t + REF_C[st] * dt;\n"
+    "        bo_drivers_eval(NULL, ts, drv);\n"
+    "        bo_model_dxdt(ys, P, drv, ts, k[st]);\n"
+    "    }\n"
+    "    for (int i = 0; i < BO_N; ++i) {\n"
+    "        sb = s5 = s3 = 0.0;\n"
+    "        for (int j = 0; j < REF_S; ++j) {\n"
+    "            double b = REF_B[j], e = b - REF_BHAT[j], e3 = b - REF_BHAT3[j];\n"
+    "            if (b != 0.0) sb = j == 0 ? b * k[j][i] : sb + b * k[j][i];\n"
+    "            if (e != 0.0) s5 = j == 0 ? e * k[j][i] : s5 + e * k[j][i];\n"
+    "            if (e3 != 0.0) s3 += e3 * k[j][i];\n"
+    "        }\n"
+    "        yn[i] = y[i] + dt * sb;\n"
+    "        double e5 = dt * s5, d3 = dt * s3;\n"
+    "        if (!REF_ERROR3) er[i] = e5;\n"
+    "        else if (e5 == 0.0 && d3 == 0.0) er[i] = 0.0;\n"
+    "        else er[i] = e5 * fabs(e5) / sqrt(e5 * e5 + 0.01 * d3 * d3);\n"
+    "    }\n"
+    "}\n";
 
 static const char *main_src =
     "#include <fenv.h>\n"
@@ -106,7 +146,10 @@ static const char *main_src =
     "    for (int i = 0; i < BO_N; ++i)\n"
     "        if (fabs(y[i] - ye[i]) > worst) worst = fabs(y[i] - ye[i]);\n"
     "    return worst;\n"
-    "}\n"
+    "}\n";
+
+/* Second half of the unit (one literal would pass the C99 length limit). */
+static const char *main2_src =
     "int main(void)\n"
     "{\n"
     "#if defined(__GLIBC__) && defined(FE_INVALID)\n"
@@ -137,6 +180,20 @@ static const char *main_src =
     "    printf(\"F %d\\n\", memcmp(ya, yb, sizeof ya) == 0);\n"
     "    printf(\"P %d\\n\", memcmp(ya, yc, sizeof ya) == 0);\n"
     "    printf(\"C %d\\n\", canary);\n"
+    "    for (int k = 0; k < NPTS; k += NPTS - 1) {\n"
+    "        double dt = DT0 / (double)(1 << k), y0[BO_N], y1[BO_N], e[BO_N] = {0};\n"
+    "        double r1[BO_N], re[BO_N], diff = 0.0, big = 0.0;\n"
+    "        exact(0.3, y0);\n"
+    "        bo_erk_step(y0, y1, e, P, NULL, 0.3, dt, 0, shared_buf, pers_buf);\n"
+    "        ref_step(y0, 0.3, dt, r1, re);\n"
+    "        if (!BO_ERK_HAS_ERROR) memset(re, 0, sizeof re);\n"
+    "        for (int i = 0; i < BO_N; ++i) {\n"
+    "            if (fabs(e[i] - re[i]) > diff) diff = fabs(e[i] - re[i]);\n"
+    "            if (fabs(re[i]) > big) big = fabs(re[i]);\n"
+    "        }\n"
+    "        printf(\"R %d %d %.3e\\n\", memcmp(y1, r1, sizeof y1) == 0,\n"
+    "               memcmp(e, re, sizeof e) == 0, big > 0.0 ? diff / big : diff);\n"
+    "    }\n"
     "    return 0;\n"
     "}\n";
 
@@ -152,6 +209,28 @@ static double loglog_slope(const double *x, const double *y, int n)
         sxy += lx * ly;
     }
     return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+/* The tableau as hex doubles for the test's own step; a missing b_hat or b_hat3 is written
+ * as b, so its e terms vanish. */
+static void emit_ref_array(sb_buf *src, const char *name, const double *v, const double *dflt,
+                           int count)
+{
+    sb_printf(src, "static const double %s[%d] = {", name, count);
+    for (int i = 0; i < count; ++i)
+        sb_printf(src, "%s%a", i ? ", " : "", v ? v[i] : dflt[i]);
+    sb_append(src, "};\n");
+}
+
+static void emit_reference(sb_buf *src, const bo_tableau *tab)
+{
+    int s = tab->stages;
+    sb_printf(src, "#define REF_S %d\n#define REF_ERROR3 %d\n", s, tab->b_hat3 != NULL);
+    emit_ref_array(src, "REF_A", tab->a, NULL, s * s);
+    emit_ref_array(src, "REF_B", tab->b, NULL, s);
+    emit_ref_array(src, "REF_C", tab->c, NULL, s);
+    emit_ref_array(src, "REF_BHAT", tab->b_hat, tab->b, s);
+    emit_ref_array(src, "REF_BHAT3", tab->b_hat3, tab->b, s);
 }
 
 typedef struct {
@@ -175,7 +254,10 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
     sb_append(&src, layout_b ? alloc_b : alloc_a);
     T_EQ_INT(tab_emit_erk(tab, &src), 0);
     sb_append(&src, bo_embedded_find("erk.h"));
+    emit_reference(&src, tab);
     sb_append(&src, main_src);
+    sb_append(&src, ref_src);
+    sb_append(&src, main2_src);
     T_CHECK(!src.failed);
 
     int rc = -1;
@@ -187,7 +269,9 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
         return;
     }
     double gdt[NPTS], gerr[NPTS], ldt[NPTS], lerr[NPTS];
-    int ng = 0, nl = 0, fsal_same = -1, prep_same = -1, canary = -1;
+    int ng = 0, nl = 0, nr = 0, fsal_same = -1, prep_same = -1, canary = -1;
+    int ref_y_same[2] = {0, 0}, ref_e_same[2] = {0, 0};
+    double ref_diff[2] = {1, 1};
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         if (line[0] == 'G' && ng < NPTS && sscanf(line + 1, "%lf %lf", &gdt[ng], &gerr[ng]) == 2)
             ++ng;
@@ -200,12 +284,31 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
             prep_same = atoi(line + 1);
         else if (line[0] == 'C')
             canary = atoi(line + 1);
+        else if (line[0] == 'R' && nr < 2 &&
+                 sscanf(line + 1, "%d %d %lf", &ref_y_same[nr], &ref_e_same[nr], &ref_diff[nr]) ==
+                     3)
+            ++nr;
     }
     free(out);
     T_EQ_INT(ng, NPTS);
     T_EQ_INT(nl, NPTS);
+    T_EQ_INT(nr, 2);
     if (ng != NPTS || nl != NPTS)
         return;
+    for (int r = 0; r < nr; ++r) {
+        if (getenv("BO_TEST_VERBOSE"))
+            printf("%-10s textbook step: y_new same %d, err same %d, err off by %.2e\n", tab->name,
+                   ref_y_same[r], ref_e_same[r], ref_diff[r]);
+        T_CHECKF(ref_y_same[r] == 1, "%s: y_new differs from the textbook step", tab->name);
+        if (tab->b_hat3) {
+            /* e3 is recovered from b_1 k_1 and summed in another order: rounding only. */
+            T_CHECKF(ref_diff[r] <= 1e-12, "%s: err off Hairer's formula by %.3g", tab->name,
+                     ref_diff[r]);
+        } else {
+            T_CHECKF(ref_e_same[r] == 1, "%s: err differs from dt*sum(e k) (by %.3g)", tab->name,
+                     ref_diff[r]);
+        }
+    }
 
     if (errors)
         memcpy(errors, gerr, sizeof gerr);
@@ -217,7 +320,7 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
     /* Tight enough that a wrong coefficient anywhere would show. */
     T_CHECKF(gerr[NPTS - 1] < 1e-3, "%s: finest error %.3g", tab->name, gerr[NPTS - 1]);
     if (tab_has_error_estimate(tab)) {
-        int want = (tab->order < tab->embedded_order ? tab->order : tab->embedded_order) + 1;
+        int want = tab->error_order + 1;
         /* The three finest steps: high-order pairs (vern7) leave the pre-asymptotic range
          * late, while one step further the estimate nears its roundoff floor. */
         double ls = loglog_slope(ldt + 1, lerr + 1, NPTS - 1);

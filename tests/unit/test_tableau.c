@@ -1,7 +1,8 @@
 /* The explicit Runge-Kutta tableaus: every order condition of every table (generated from
  * rooted trees, Butcher's theory: Hairer-Norsett-Wanner, Solving ODEs I, Section II.2), the
- * embedded weights' conditions, structure (explicitness, row sums, FSAL), lookup and
- * aliases, controller defaults and the emitted device constants. */
+ * embedded weights' conditions (dop853's third-order weights too), structure (explicitness,
+ * row sums, FSAL), lookup and aliases, controller defaults and the emitted device
+ * constants. */
 #include <stdlib.h>
 
 #include "harness.h"
@@ -139,6 +140,57 @@ static void check_orders(const bo_tableau *tab)
         T_CHECKF(r > 1e-6, "%s: embedded weights satisfy order %d too (%.3g)", tab->name,
                  tab->embedded_order + 1, r);
     }
+    /* The second estimator's weights are of order exactly 3 (every tree, not only the
+     * quadrature conditions) and fail order 4. */
+    if (tab->b_hat3) {
+        for (int q = 1; q <= 3; ++q) {
+            double raw;
+            double r = worst_residual(tab, tab->b_hat3, q, &raw);
+            T_CHECKF(r <= tol && raw <= raw_tol, "%s: third-order weights, order-%d residual %.3g",
+                     tab->name, q, r);
+            if (getenv("BO_TEST_VERBOSE"))
+                printf("%-10s bhh order %d: scaled %.2e raw %.2e\n", tab->name, q, r, raw);
+        }
+        double r;
+        worst_residual(tab, tab->b_hat3, 4, &r);
+        T_CHECKF(r > 1e-6, "%s: third-order weights satisfy order 4 too (%.3g)", tab->name, r);
+    }
+}
+
+/* dop853.f's bhh1, bhh2, bhh3 sit on stages 1, 9 and 12 (c = 0, x = 127/195, 1). Three
+ * weights on three nodes that integrate 1, c and c^2 exactly are the interpolatory
+ * quadrature weights, by hand: w_x = 1/(6x(1-x)), w_1 = (2-3x)/(6(1-x)), w_0 = 1-w_x-w_1;
+ * for x = 127/195 that is 31/127, 12675/17272 and 3/136. */
+static void check_dop853_bhh(void)
+{
+    const bo_tableau *t = &bo_tableau_dop853;
+    T_CHECK(t->b_hat3 != NULL);
+    if (!t->b_hat3)
+        return;
+    const double x = 127.0 / 195.0;
+    const double wx = 1.0 / (6.0 * x * (1.0 - x)), w1 = (2.0 - 3.0 * x) / (6.0 * (1.0 - x));
+    const double w0 = 1.0 - wx - w1;
+    /* 2 - 3x cancels about 40-fold, so the formulas hold to ~1e-14 only. */
+    T_REL(t->b_hat3[0], w0, 1e-13);
+    T_REL(t->b_hat3[8], wx, 1e-13);
+    T_REL(t->b_hat3[11], w1, 1e-13);
+    T_REL(t->b_hat3[0], 31.0 / 127.0, 1e-15);
+    T_REL(t->b_hat3[8], 12675.0 / 17272.0, 1e-15);
+    T_REL(t->b_hat3[11], 3.0 / 136.0, 1e-15);
+    double sum = 0.0, sum_c = 0.0, sum_c2 = 0.0, sum_c3 = 0.0;
+    for (int i = 0; i < t->stages; ++i) {
+        if (i != 0 && i != 8 && i != 11)
+            T_CHECK(t->b_hat3[i] == 0.0);
+        double c = t->c[i];
+        sum += t->b_hat3[i];
+        sum_c += t->b_hat3[i] * c;
+        sum_c2 += t->b_hat3[i] * c * c;
+        sum_c3 += t->b_hat3[i] * c * c * c;
+    }
+    T_ABS(sum, 1.0, 2e-16);
+    T_ABS(sum_c, 1.0 / 2.0, 2e-16);
+    T_ABS(sum_c2, 1.0 / 3.0, 2e-16);
+    T_CHECK(fabs(sum_c3 - 1.0 / 4.0) > 1e-3); /* three nodes: exact through c^2 only */
 }
 
 static void check_structure(const bo_tableau *tab)
@@ -213,6 +265,40 @@ static void check_emission(void)
     T_CHECK(v[7] == 0.2 && v[14] == 3.0 / 40.0 && v[47] == 11.0 / 84.0 && v[6] == 0.0);
     T_EQ_INT(read_emitted(text, "bo_erk_c[7]", v, 64), 7);
     T_CHECK(v[4] == 8.0 / 9.0 && v[6] == 1.0);
+    /* Only dop853 has the second estimator; the others' text is as it always was. */
+    T_CHECK(strstr(text, "ERROR3") == NULL && strstr(text, "bo_erk_e3") == NULL);
+    sb_free(&b);
+
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_dop853, &b), 0);
+    text = sb_cstr(&b);
+    T_CONTAINS(text, "#define BO_ERK_ERROR3 1\n");
+    T_CONTAINS(text, "#define BO_ERK_HAS_ERROR 1\n");
+    /* e3 = b - bhh, from dop853.f's b and the hand-derived bhh (check_dop853_bhh). */
+    T_EQ_INT(read_emitted(text, "bo_erk_e3[12]", v, 64), 12);
+    T_REL(v[0], 5.42937341165687622380535766363e-2 - 31.0 / 127.0, 1e-15);
+    T_REL(v[5], 4.45031289275240888144113950566e0, 1e-16);
+    T_REL(v[8], 3.1116436695781989440891606237e-1 - 12675.0 / 17272.0, 1e-15);
+    T_REL(v[11], 4.47106157277725905176885569043e-2 - 3.0 / 136.0, 1e-15);
+    T_CHECK(v[1] == 0.0 && v[4] == 0.0);
+    /* e = er of dop853.f, unchanged. */
+    T_EQ_INT(read_emitted(text, "bo_erk_e[12]", v, 64), 12);
+    T_REL(v[0], 0.1312004499419488073250102996e-01, 1e-14);
+    T_REL(v[11], -0.2235530786388629525884427845e-01, 1e-14);
+    sb_free(&b);
+
+    /* The engine recovers k_1's e3 term from b_1 k_1, so b_1 = 0 is refused, and so is a
+     * second estimator without the first. */
+    bo_tableau odd = bo_tableau_dop853;
+    double b_zero[12];
+    memcpy(b_zero, bo_tableau_dop853.b, sizeof b_zero);
+    b_zero[0] = 0.0;
+    odd.b = b_zero;
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&odd, &b), BO_ERR_INVALID_ARG);
+    odd = bo_tableau_dop853;
+    odd.b_hat = NULL;
+    T_EQ_INT(tab_emit_erk(&odd, &b), BO_ERR_INVALID_ARG);
     sb_free(&b);
 
     sb_init(&b);
@@ -269,11 +355,29 @@ static void check_lookup(void)
     /* Hairer-Norsett-Wanner I, II.4 (4.13): the exponent follows the lower order of a pair. */
     T_EQ_INT(d.algorithm_order, 4);
     T_EQ_INT(tab_default_controller(&bo_tableau_fehlberg45).algorithm_order, 4);
-    T_EQ_INT(tab_default_controller(&bo_tableau_dop853).algorithm_order, 5);
+    /* dop853's combined estimate behaves like order 7 (dop853.f's exponent is 1/8). */
+    T_EQ_INT(tab_default_controller(&bo_tableau_dop853).algorithm_order, 7);
     T_EQ_INT(tab_default_controller(&bo_tableau_vern7).algorithm_order, 6);
     T_EQ_INT(tab_default_controller(&bo_tableau_rk4).algorithm_order, 4);
     T_EQ_STR(tab_default_controller(&bo_tableau_rk4).controller, "fixed");
     T_EQ_STR(tab_default_controller(&bo_tableau_euler).controller, "fixed");
+
+    /* error_order by hand: min(p, q) of each pair, 0 without one, 7 for dop853. */
+    T_EQ_INT(bo_tableau_bs3.error_order, 2);
+    T_EQ_INT(bo_tableau_dp5.error_order, 4);
+    T_EQ_INT(bo_tableau_tsit5.error_order, 4);
+    T_EQ_INT(bo_tableau_cash_karp.error_order, 4);
+    T_EQ_INT(bo_tableau_fehlberg45.error_order, 4);
+    T_EQ_INT(bo_tableau_vern7.error_order, 6);
+    T_EQ_INT(bo_tableau_dop853.error_order, 7);
+    T_EQ_INT(bo_tableau_rk4.error_order, 0);
+    T_EQ_INT(bo_tableau_euler.error_order, 0);
+    T_EQ_INT(tab_default_controller(&bo_tableau_rk4).algorithm_order, 4);
+    size_t n_all = 0;
+    const bo_tableau *const *every = tab_list(&n_all);
+    for (size_t i = 0; i < n_all; ++i)
+        T_CHECKF((every[i]->b_hat3 != NULL) == (every[i] == &bo_tableau_dop853),
+                 "%s: second estimator", every[i]->name);
 
     T_EQ_INT(tab_erk_stage_rhs_size(&bo_tableau_dp5, 5), 5);
     T_EQ_INT(tab_erk_stage_accumulator_size(&bo_tableau_dp5, 5), 30);
@@ -306,6 +410,7 @@ int main(void)
     T_EQ_INT(bo_tableau_dop853.stages, 12);
     T_REL(bo_tableau_dop853.c[8], 127.0 / 195.0, 1e-15);
     T_REL(bo_tableau_cash_karp.a[5 * 6 + 3], 44275.0 / 110592.0, 0);
+    check_dop853_bhh();
     check_emission();
     check_lookup();
     T_DONE();
