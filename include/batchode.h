@@ -241,7 +241,9 @@ typedef void (*bo_progress_fn)(void *user, size_t done, size_t total);
 
 /* Resolve settings against the model (per-algorithm defaults, tolerances per state, buffer
  * locations), generate the program and compile it (or load it from the compile cache).
- * settings are copied. */
+ * settings are copied; model is borrowed and must outlive the solver. Errors: BO_ERR_SETTING
+ * (a setting that does not fit this model or method), BO_ERR_MODEL, BO_ERR_COMPILE (the
+ * compiler's log in bo_errlog), BO_ERR_BACKEND (backend=cuda without a usable GPU). */
 BO_API int bo_solver_create(bo_context *ctx, const bo_model *model, const bo_settings *settings,
                             bo_solver **out);
 BO_API void bo_solver_destroy(bo_solver *s);

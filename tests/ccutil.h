@@ -62,9 +62,11 @@ static inline char *ccu_read_file(const char *path)
     return buf;
 }
 
-/* Compile source into an executable, run it, and return its stdout (malloc'd) or NULL on a
- * compile failure (the compiler output is printed). *exit_code receives the exit status. */
-static inline char *ccu_compile_run(const char *source, const char *flags, int *exit_code)
+/* Compile source into an executable (libs follow the source on the command line, as static
+ * libraries must), run it, and return its stdout (malloc'd) or NULL on a compile failure
+ * (the compiler output is printed). *exit_code receives the exit status. */
+static inline char *ccu_compile_run_libs(const char *source, const char *flags, const char *libs,
+                                         int *exit_code)
 {
     char *src = ccu_write_temp(source, ".c");
     if (!src)
@@ -73,7 +75,7 @@ static inline char *ccu_compile_run(const char *source, const char *flags, int *
     snprintf(exe, sizeof exe, "%s.bin", src);
     snprintf(out, sizeof out, "%s.out", src);
     snprintf(cmd, sizeof cmd, "%s %s %s -o %s %s -lm 2>&1", ccu_cc(), flags ? flags : "", src, exe,
-             "");
+             libs ? libs : "");
     FILE *p = popen(cmd, "r");
     char line[1024];
     while (p && fgets(line, sizeof line, p))
@@ -94,6 +96,13 @@ static inline char *ccu_compile_run(const char *source, const char *flags, int *
     unlink(out);
     free(src);
     return result;
+}
+
+/* Compile source into an executable, run it, and return its stdout (see
+ * ccu_compile_run_libs). */
+static inline char *ccu_compile_run(const char *source, const char *flags, int *exit_code)
+{
+    return ccu_compile_run_libs(source, flags, NULL, exit_code);
 }
 
 /* Compile source into a shared object and dlopen it; returns the handle or NULL. */
