@@ -17,41 +17,10 @@
 
 #include "batchode.h"
 #include "harness.h"
+#include "solvetest.h"
 
 #define MAXN 4
 #define MAXRUNS 5
-
-/* Build a solver from "key=value" words separated by spaces and solve the batch; NULL (with
- * the library's message printed) when any step fails. */
-static bo_results *solve(bo_context *ctx, const bo_model *m, const bo_batch *b, const char *conf)
-{
-    bo_settings *s = NULL;
-    bo_solver *sv = NULL;
-    bo_results *r = NULL;
-    char buf[1024];
-    int rc = bo_settings_create(ctx, &s);
-    if (rc == BO_OK)
-        rc = bo_settings_set(s, "backend", "cpu");
-    snprintf(buf, sizeof buf, "%s", conf);
-    for (char *tok = strtok(buf, " "); tok && rc == BO_OK; tok = strtok(NULL, " ")) {
-        char *eq = strchr(tok, '=');
-        if (!eq) {
-            rc = BO_ERR_INVALID_ARG;
-            break;
-        }
-        *eq = '\0';
-        rc = bo_settings_set(s, tok, eq + 1);
-    }
-    if (rc == BO_OK)
-        rc = bo_solver_create(ctx, m, s, &sv);
-    if (rc == BO_OK)
-        rc = bo_solver_solve(sv, b, &r);
-    if (rc != BO_OK)
-        printf("solve(%s): %s: %s\n", conf, bo_status_name(rc), bo_errmsg(ctx));
-    bo_solver_destroy(sv);
-    bo_settings_destroy(s);
-    return r;
-}
 
 /* GSL right-hand sides. params points at a double array of the run's parameters. */
 static int lorenz_rhs(double t, const double y[], double f[], void *params)
