@@ -542,8 +542,9 @@ static const cli_option solve_options[] = {
      "saves only the final state).",
      OPT_SAVE_EVERY},
     {"outputs", 0, "LIST",
-     "What to save, comma-separated among state, observables, time, "
-     "counters (setting 'outputs').",
+     "What to output, comma-separated among state, observables (what the saved series "
+     "records), time (its time column, always written), counters (adds counters.csv: steps "
+     "and rejections of each run) (setting 'outputs').",
      OPT_OUTPUTS},
     {"param", 0, "NAME=SPEC",
      "Values of parameter NAME. SPEC is a:b:n (n values from a to b inclusive), a comma list "

@@ -29,6 +29,7 @@ struct bo_results {
     int64_t *rejections; /* [runs]: steps rejected */
     double *save_t;      /* [n_saves]: save times, shared by all runs */
     double *series;      /* [n_saves][n_vars][runs] (NaN for failed runs) */
+    int write_counters;  /* the CSV writer adds counters.csv (outputs includes counters) */
 };
 
 /* Allocate zeroed results for runs runs of model with n_saves saves of n_vars variables named

@@ -343,8 +343,10 @@ const st_entry st_table[] = {
      .choices = output_kinds,
      .aliases = output_aliases,
      .flags = ST_CODE,
-     .doc = "What each saved sample holds: states, observables, the time, and the step and "
-            "rejection counters."},
+     .doc = "What to output: state and observables choose what the saved series records; "
+            "time is its time column (always written with saves); counters adds counters.csv "
+            "with each run's steps attempted and rejected (npy output always has steps.npy "
+            "and rejections.npy)."},
     {.key = "save_variables",
      .component = "loop",
      .type = ST_NAMES,

@@ -162,6 +162,7 @@ static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings 
             goto done;
         }
     }
+    c->want_counters = has_name(&outs, "counters");
     if (has_name(&outs, "state"))
         for (size_t i = 0; i < n; ++i)
             if (all || has_name(&vars, m->sym[BO_STATE][i].name))
@@ -584,6 +585,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         return rc;
     for (size_t k = 0; k < n_saves; ++k)
         res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
+    res->write_counters = c->want_counters;
     if (runs > 0 && (rc = bt_fill(batch, 0, runs, res->init, res->params)) != BO_OK) {
         bo_results_destroy(res);
         return rc;

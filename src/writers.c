@@ -250,6 +250,14 @@ static void write_series_csv(const bo_results *r, FILE *f)
     }
 }
 
+static void write_counters_csv(const bo_results *r, FILE *f)
+{
+    fputs("run,status,steps,rejections\n", f);
+    for (size_t i = 0; i < r->runs && !ferror(f); ++i)
+        fprintf(f, "%zu,%ld,%lld,%lld\n", i, (long)r->status[i], (long long)r->steps[i],
+                (long long)r->rejections[i]);
+}
+
 static int write_csv(const bo_results *r, wr_job *j)
 {
     FILE *f;
@@ -257,7 +265,16 @@ static int write_csv(const bo_results *r, wr_job *j)
     if (rc != BO_OK)
         return rc;
     write_final_csv(r, f);
-    if ((rc = job_close(j, f, BO_OK)) != BO_OK || r->n_saves == 0)
+    if ((rc = job_close(j, f, BO_OK)) != BO_OK)
+        return rc;
+    if (r->write_counters) {
+        if ((rc = job_open(j, "counters.csv", &f)) != BO_OK)
+            return rc;
+        write_counters_csv(r, f);
+        if ((rc = job_close(j, f, BO_OK)) != BO_OK)
+            return rc;
+    }
+    if (r->n_saves == 0)
         return rc;
     if ((rc = job_open(j, "series.csv", &f)) != BO_OK)
         return rc;

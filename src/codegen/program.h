@@ -29,6 +29,7 @@ typedef struct {
     size_t n_saved_states;
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;
+    int want_counters; /* outputs include the per-run step counters (host side only) */
 } pg_config;
 
 /* History length of each controller's timestep_buffer (0 fixed, 0 I, 1 PI, 2 PID,

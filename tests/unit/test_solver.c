@@ -1,5 +1,7 @@
 /* The solver: settings resolution errors, rebuilds exactly when a code setting changes, and
  * a solve checked against the closed-form solution y = y0 exp(-k t). */
+#include <stdlib.h>
+
 #include "harness.h"
 #include "solver_internal.h"
 
@@ -93,19 +95,46 @@ int main(void)
             T_REL(bo_results_value(r, j, 1, run), 2 * 2.385 * exp(-k * t), 1e-8);
         }
     }
+    /* outputs=counters writes counters.csv with each run's step counts. */
+    char dir[] = "/tmp/bo_solver_counters_XXXXXX";
+    T_CHECK(mkdtemp(dir) != NULL);
+    bo_results *rc_only = NULL;
+    T_EQ_INT(bo_solver_set(sv, "outputs", "state,observables,counters"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &rc_only), BO_OK);
+    T_EQ_INT(bo_results_write(rc_only, dir, "csv"), BO_OK);
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/counters.csv", dir);
+    FILE *f = fopen(path, "r");
+    T_CHECK(f != NULL);
+    if (f) {
+        T_CHECK(fgets(line, sizeof line, f) != NULL);
+        T_EQ_STR(line, "run,status,steps,rejections\n");
+        long long run, status, steps, rej;
+        T_CHECK(fgets(line, sizeof line, f) != NULL);
+        T_EQ_INT(sscanf(line, "%lld,%lld,%lld,%lld", &run, &status, &steps, &rej), 4);
+        T_EQ_INT(run, 0);
+        T_EQ_INT(steps, bo_results_steps(rc_only, 0));
+        T_EQ_INT(rej, bo_results_rejections(rc_only, 0));
+        T_CHECK(steps > 0);
+        fclose(f);
+    }
+    bo_results_destroy(rc_only);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    T_EQ_INT(system(path), 0);
+    T_EQ_INT(sv_build_count(sv), 2);
     bo_results_destroy(r);
     /* Runtime settings never rebuild; a code setting does, on the next solve. */
     T_EQ_INT(bo_solver_set(sv, "duration", "2.385"), BO_OK);
     T_EQ_INT(bo_solver_set(sv, "t0", "1"), BO_OK);
     T_EQ_INT(bo_solver_set(sv, "dt", "0.01"), BO_OK);
     T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
-    T_EQ_INT(sv_build_count(sv), 1);
+    T_EQ_INT(sv_build_count(sv), 2);
     T_REL(bo_results_final_time(r, 0), 3.385, 1e-15);
     T_REL(bo_results_final(r, 4, 0), 2.385 * exp(-2.5 * 2.385), 1e-8);
     bo_results_destroy(r);
     T_EQ_INT(bo_solver_set(sv, "rtol", "1e-9"), BO_OK);
     T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
-    T_EQ_INT(sv_build_count(sv), 2);
+    T_EQ_INT(sv_build_count(sv), 3);
     bo_results_destroy(r);
     T_EQ_INT(bo_solver_set(sv, "rtoll", "1e-9"), BO_ERR_UNKNOWN_KEY);
 
