@@ -108,20 +108,11 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     BO_UNROLL
     for (int st = 0; st < BO_ERK_STAGES; ++st) {
         if (st > 0) {
-            /* Stage inputs are accumulated onto y with dt folded into the coefficients:
-             * one FMA per term, and dt*a is loop-invariant under fixed steps. Their rounding
-             * at |y| only perturbs where f is evaluated (an O(dt) effect on the step). */
             bo_real *ys = acc + (st - 1) * BO_N;
             const bo_real ts = t + bo_erk_c[st] * dt;
-#if BO_ERK_FSAL
-            /* FSAL: the last stage is evaluated at y_new itself, formed exactly as y_new is
-             * below (b_s = 0), so k_s = f(y_new) bit for bit and the next step may reuse it. */
-            if (st == BO_ERK_STAGES - 1) {
-                BO_UNROLL
-                for (int i = 0; i < BO_N; ++i)
-                    ys[i] = y[i] + dt * y_new[i];
-            }
-#endif
+            BO_UNROLL
+            for (int i = 0; i < BO_N; ++i)
+                ys[i] = y[i] + dt * ys[i];
             bo_drivers_eval(driver_data, ts, drv);
             bo_model_dxdt(ys, p, drv, ts, k);
         }
@@ -149,19 +140,17 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
                 y_new[i] += bo_erk_b[st] * ki;
 #if BO_ERK_HAS_ERROR
             if (st == 0)
-                err[i] = bo_erk_e[0] != BO_C(0) ? (dt * bo_erk_e[0]) * ki : BO_C(0);
+                err[i] = bo_erk_e[0] != BO_C(0) ? bo_erk_e[0] * ki : BO_C(0);
             else if (bo_erk_e[st] != BO_C(0))
-                err[i] += (dt * bo_erk_e[st]) * ki;
+                err[i] += bo_erk_e[st] * ki;
 #endif
             BO_UNROLL
             for (int r = st + 1; r < BO_ERK_STAGES; ++r) {
-                if (BO_ERK_FSAL && r == BO_ERK_STAGES - 1)
-                    continue; /* formed from y_new instead (above) */
                 const bo_real a = bo_erk_a[r * BO_ERK_STAGES + st];
                 if (st == 0)
-                    acc[(r - 1) * BO_N + i] = a != BO_C(0) ? y[i] + (dt * a) * ki : y[i];
+                    acc[(r - 1) * BO_N + i] = a != BO_C(0) ? a * ki : BO_C(0);
                 else if (a != BO_C(0))
-                    acc[(r - 1) * BO_N + i] += (dt * a) * ki;
+                    acc[(r - 1) * BO_N + i] += a * ki;
             }
         }
     }
@@ -174,10 +163,12 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
              * same number for one state (see docs/algorithms.md). hypot cannot overflow where
              * the squares would; h = 0 only when e5 = e3 = 0, and then err = 0 (dop853.f
              * likewise replaces a zero denominator by 1). */
-            const bo_real e5 = err[i], e3 = dt * acc[i];
+            const bo_real e5 = dt * err[i], e3 = dt * acc[i];
             const bo_real h = BO_HYPOT(e5, BO_C(0.1) * e3);
             err[i] = e5 * (BO_FABS(e5) / (h > BO_C(0) ? h : BO_C(1)));
         }
+#elif BO_ERK_HAS_ERROR
+        err[i] = dt * err[i];
 #endif
     }
 #endif

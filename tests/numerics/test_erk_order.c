@@ -4,10 +4,9 @@
  * the error estimate of one step with slope error_order + 1 (min(p, q) + 1 for a plain pair,
  * 8 for dop853's combined estimate), and reusing k_1 (FSAL, or bo_erk_prepare) must give
  * bit-identical results to recomputing it. One step is also checked against a textbook
- * step written here (every k_j kept, sums in stage order, from the tableau's own arrays;
- * stage inputs y + sum((dt a) k) accumulated onto y): y_new and a plain pair's
- * err = sum((dt (b - b_hat)) k) must match it bit for bit, and
- * dop853's err must match e5*|e5| / sqrt(e5^2 + 0.01 e3^2) formed from e5 = sum((dt er) k)
+ * step written here (every k_j kept, sums in stage order, from the tableau's own arrays):
+ * y_new and a plain pair's err = dt*sum((b - b_hat) k) must match it bit for bit, and
+ * dop853's err must match e5*|e5| / sqrt(e5^2 + 0.01 e3^2) formed from e5 = dt*sum(er k)
  * and e3 = dt*sum((b - bhh) k) (Hairer's dop853.f, per component).
  *
  * Test problem, 4 states, closed-form solution (independent of the code under test):
@@ -68,20 +67,12 @@ static const char *ref_src =
     "    double ys[BO_N], drv[1], sb, s5, s3;\n"
     "    for (int st = 0; st < REF_S; ++st) {\n"
     "        for (int i = 0; i < BO_N; ++i) {\n"
-    "            ys[i] = y[i];\n"
-    "            if (REF_FSAL && st == REF_S - 1) {\n"
-    "                double sum = 0.0;\n"
-    "                for (int j = 0; j < st; ++j) {\n"
-    "                    double b = REF_B[j];\n"
-    "                    if (b != 0.0) sum = j == 0 ? b * k[j][i] : sum + b * k[j][i];\n"
-    "                }\n"
-    "                ys[i] = y[i] + dt * sum;\n"
-    "                continue;\n"
-    "            }\n"
+    "            double sum = 0.0;\n"
     "            for (int j = 0; j < st; ++j) {\n"
     "                double a = REF_A[st * REF_S + j];\n"
-    "                if (a != 0.0) ys[i] = ys[i] + (dt * a) * k[j][i];\n"
+    "                if (a != 0.0) sum = j == 0 ? a * k[j][i] : sum + a * k[j][i];\n"
     "            }\n"
+    "            ys[i] = st == 0 ? y[i] : y[i] + dt * sum;\n"
     "        }\n"
     "        double ts = st == 0 ? t : t + REF_C[st] * dt;\n"
     "        bo_drivers_eval(NULL, ts, drv);\n"
@@ -92,11 +83,11 @@ static const char *ref_src =
     "        for (int j = 0; j < REF_S; ++j) {\n"
     "            double b = REF_B[j], e = b - REF_BHAT[j], e3 = b - REF_BHAT3[j];\n"
     "            if (b != 0.0) sb = j == 0 ? b * k[j][i] : sb + b * k[j][i];\n"
-    "            if (e != 0.0) s5 = j == 0 ? (dt * e) * k[j][i] : s5 + (dt * e) * k[j][i];\n"
+    "            if (e != 0.0) s5 = j == 0 ? e * k[j][i] : s5 + e * k[j][i];\n"
     "            if (e3 != 0.0) s3 += e3 * k[j][i];\n"
     "        }\n"
     "        yn[i] = y[i] + dt * sb;\n"
-    "        double e5 = s5, d3 = dt * s3;\n"
+    "        double e5 = dt * s5, d3 = dt * s3;\n"
     "        if (!REF_ERROR3) er[i] = e5;\n"
     "        else if (e5 == 0.0 && d3 == 0.0) er[i] = 0.0;\n"
     "        else er[i] = e5 * fabs(e5) / sqrt(e5 * e5 + 0.01 * d3 * d3);\n"
@@ -234,8 +225,7 @@ static void emit_ref_array(sb_buf *src, const char *name, const double *v, const
 static void emit_reference(sb_buf *src, const bo_tableau *tab)
 {
     int s = tab->stages;
-    sb_printf(src, "#define REF_S %d\n#define REF_ERROR3 %d\n#define REF_FSAL %d\n", s,
-              tab->b_hat3 != NULL, tab->fsal);
+    sb_printf(src, "#define REF_S %d\n#define REF_ERROR3 %d\n", s, tab->b_hat3 != NULL);
     emit_ref_array(src, "REF_A", tab->a, NULL, s * s);
     emit_ref_array(src, "REF_B", tab->b, NULL, s);
     emit_ref_array(src, "REF_C", tab->c, NULL, s);
