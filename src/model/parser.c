@@ -20,93 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "lexer.h"
-#include "model_internal.h"
-#include "strbuf.h"
-
-#define PI_VALUE 3.14159265358979323846
-/* Nesting budget of the recursive-descent expression parser (parentheses, prefix operators,
- * right operands of '^' and '?:' each take one). Keeps the C stack small on hostile input. */
-#define MAX_DEPTH 256
-/* Names longer than this are shortened in messages. */
-#define NAME_SHOWN 64
-/* Resolved names that are not table symbols. */
-#define SYM_NONE (-1)
-#define SYM_T (-2)
-#define SYM_PI (-3)
-
-enum { AN_NUM, AN_NAME, AN_UNARY, AN_BINARY, AN_SELECT, AN_CALL };
-
-typedef struct {
-    uint8_t kind; /* AN_... */
-    uint8_t op;   /* ex_op (unary, binary), ex_func (call) */
-    int32_t a, b, c;
-    int32_t sym; /* AN_NAME: table index or SYM_T / SYM_PI after pass 2 */
-    double value;
-    size_t pos, len; /* source text of the number or name */
-    int line, col;
-} an_node;
-
-typedef struct {
-    size_t pos, len; /* the name in the text */
-    int line, col;
-    bo_symbol_kind kind;
-    int index;           /* within its kind */
-    int32_t first, root; /* expression nodes; -1 when none */
-    size_t unit_pos, unit_len;
-    int has_unit;
-    int32_t eq;   /* states: equation index, -1 none */
-    int mark;     /* dependency search: 0 new, 1 on the stack, 2 built */
-    ex_id ex;     /* auxiliaries, observables: the built node */
-    double value; /* states, parameters, constants */
-} pr_sym;
-
-typedef struct {
-    size_t name_pos, name_len; /* the state's name inside the left-hand side */
-    size_t pos;                /* the left-hand side */
-    int line, col;
-    int32_t first, root;
-    int32_t sym;
-} pr_eq;
-
-typedef struct {
-    int is_eq;
-    int32_t index;
-} pr_item;
-
-typedef struct {
-    bo_context *ctx;
-    const char *text;
-    size_t len;
-    const char *source;
-    lx_lexer lx;
-    lx_token cur;
-    int depth;
-
-    an_node *nodes;
-    size_t nnodes, cap_nodes;
-    pr_sym *syms;
-    size_t nsyms, cap_syms;
-    pr_eq *eqs;
-    size_t neqs, cap_eqs;
-    pr_item *items;
-    size_t nitems, cap_items;
-    int32_t *table; /* open addressing over syms, -1 = empty */
-    size_t cap_table;
-    int32_t *args; /* argument stack of the function calls being parsed */
-    size_t nargs, cap_args;
-    int count[BO_SYMBOL_KIND_COUNT];
-
-    int err; /* the code of the reported error */
-    int have_name;
-    lx_token name_tok;
-    ex_id *exmap; /* pass 3: node -> built expression */
-} parser;
+#include "parser_internal.h"
 
 static const char *const keywords[] = {"model", "state", "param", "const", "driver", "obs", "aux"};
 
-static const char *kind_word(bo_symbol_kind k)
+const char *pr_kind_word(bo_symbol_kind k)
 {
     switch (k) {
     case BO_STATE:
@@ -144,7 +62,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 /* ---- messages ------------------------------------------------------------------------- */
 
 /* Copy of text[pos, pos+len) for a message, shortened with "..." when long. */
-static const char *shown(const parser *p, size_t pos, size_t len, char *buf)
+const char *pr_shown(const parser *p, size_t pos, size_t len, char *buf)
 {
     size_t n = len < NAME_SHOWN ? len : NAME_SHOWN;
     memcpy(buf, p->text + pos, n);
@@ -232,10 +150,7 @@ static void show_line(const parser *p, sb_buf *b, size_t line_start, size_t pos)
     sb_free(&caret);
 }
 
-static int fail_at(parser *p, int code, size_t pos, int line, int col, const char *fmt, ...)
-    BO_PRINTF(6, 7);
-
-static int fail_at(parser *p, int code, size_t pos, int line, int col, const char *fmt, ...)
+int pr_fail_at(parser *p, int code, size_t pos, int line, int col, const char *fmt, ...)
 {
     sb_buf b;
     sb_init(&b);
@@ -254,7 +169,7 @@ static int fail_at(parser *p, int code, size_t pos, int line, int col, const cha
     return code;
 }
 
-static int nomem(parser *p)
+int pr_nomem(parser *p)
 {
     return p->err = bo_error(p->ctx, BO_ERR_NOMEM, "out of memory while reading the model");
 }
@@ -265,25 +180,14 @@ static const char *found(const parser *p, const lx_token *t, char *buf)
     if (t->kind == LX_IDENT || t->kind == LX_NUMBER) {
         char name[NAME_SHOWN + 4];
         buf[0] = '\'';
-        strcpy(buf + 1, shown(p, t->pos, t->len, name));
+        strcpy(buf + 1, pr_shown(p, t->pos, t->len, name));
         strcat(buf, "'");
         return buf;
     }
     return lx_kind_text(t->kind);
 }
 
-#define FAIL_TOK(p, code, tok, ...)                                                                \
-    fail_at(p, code, (tok)->pos, (tok)->line, (tok)->col, __VA_ARGS__)
-
-/* Closest name to `name` among candidates, for "did you mean" (NULL when none is close). */
-typedef struct {
-    const char *name;
-    size_t best;
-    size_t cap;
-    char choice[NAME_SHOWN + 4];
-} suggestion;
-
-static void suggest_init(suggestion *s, const char *name)
+void pr_suggest_init(suggestion *s, const char *name)
 {
     size_t len = strlen(name);
     s->name = name;
@@ -292,7 +196,7 @@ static void suggest_init(suggestion *s, const char *name)
     s->choice[0] = '\0';
 }
 
-static void suggest_try(suggestion *s, const char *cand)
+void pr_suggest_try(suggestion *s, const char *cand)
 {
     if (s->cap == 0)
         return;
@@ -307,7 +211,7 @@ static void suggest_try(suggestion *s, const char *cand)
     }
 }
 
-static void suggest_syms(const parser *p, suggestion *s, int states_only)
+void pr_suggest_syms(const parser *p, suggestion *s, int states_only)
 {
     for (size_t i = 0; i < p->nsyms; ++i) {
         const pr_sym *y = &p->syms[i];
@@ -315,12 +219,12 @@ static void suggest_syms(const parser *p, suggestion *s, int states_only)
             continue;
         char buf[NAME_SHOWN + 4];
         if (y->len <= NAME_SHOWN)
-            suggest_try(s, shown(p, y->pos, y->len, buf));
+            pr_suggest_try(s, pr_shown(p, y->pos, y->len, buf));
     }
 }
 
 /* " (did you mean 'x'?)" or "". */
-static const char *suggest_text(const suggestion *s, char *buf, size_t size)
+const char *pr_suggest_text(const suggestion *s, char *buf, size_t size)
 {
     if (s->best > s->cap || !s->choice[0])
         return "";
@@ -340,7 +244,7 @@ static uint64_t hash_slice(const char *s, size_t n)
     return h;
 }
 
-static int32_t lookup(const parser *p, size_t pos, size_t len)
+int32_t pr_lookup(const parser *p, size_t pos, size_t len)
 {
     if (!p->cap_table)
         return SYM_NONE;
@@ -386,7 +290,7 @@ static int table_insert(parser *p, int32_t idx)
     return 1;
 }
 
-static int slice_is(const parser *p, size_t pos, size_t len, const char *word)
+int pr_slice_is(const parser *p, size_t pos, size_t len, const char *word)
 {
     return strlen(word) == len && memcmp(p->text + pos, word, len) == 0;
 }
@@ -394,7 +298,7 @@ static int slice_is(const parser *p, size_t pos, size_t len, const char *word)
 static int is_keyword(const parser *p, size_t pos, size_t len)
 {
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; ++i)
-        if (slice_is(p, pos, len, keywords[i]))
+        if (pr_slice_is(p, pos, len, keywords[i]))
             return 1;
     return 0;
 }
@@ -413,15 +317,16 @@ static int function_name(const parser *p, size_t pos, size_t len, ex_func *fn)
 static int is_reserved(const parser *p, size_t pos, size_t len)
 {
     ex_func fn;
-    return is_keyword(p, pos, len) || slice_is(p, pos, len, "t") || slice_is(p, pos, len, "pi") ||
-           slice_is(p, pos, len, "ifelse") || slice_is(p, pos, len, "piecewise") ||
-           slice_is(p, pos, len, "pow") || function_name(p, pos, len, &fn);
+    return is_keyword(p, pos, len) || pr_slice_is(p, pos, len, "t") ||
+           pr_slice_is(p, pos, len, "pi") || pr_slice_is(p, pos, len, "ifelse") ||
+           pr_slice_is(p, pos, len, "piecewise") || pr_slice_is(p, pos, len, "pow") ||
+           function_name(p, pos, len, &fn);
 }
 
 static int push_item(parser *p, int is_eq, size_t index)
 {
     if (!grow((void **)&p->items, &p->cap_items, p->nitems + 1, sizeof *p->items))
-        return nomem(p);
+        return pr_nomem(p);
     p->items[p->nitems].is_eq = is_eq;
     p->items[p->nitems].index = (int32_t)index;
     ++p->nitems;
@@ -429,25 +334,25 @@ static int push_item(parser *p, int is_eq, size_t index)
 }
 
 /* Enter a declared name; returns its index, or -1 after reporting an error. */
-static int32_t declare(parser *p, bo_symbol_kind kind, const lx_token *name)
+int32_t pr_declare(parser *p, bo_symbol_kind kind, const lx_token *name)
 {
     char buf[NAME_SHOWN + 4];
     if (is_reserved(p, name->pos, name->len)) {
-        FAIL_TOK(p, BO_ERR_MODEL, name, "'%s' is reserved", shown(p, name->pos, name->len, buf));
+        FAIL_TOK(p, BO_ERR_MODEL, name, "'%s' is reserved", pr_shown(p, name->pos, name->len, buf));
         return -1;
     }
-    int32_t old = lookup(p, name->pos, name->len);
+    int32_t old = pr_lookup(p, name->pos, name->len);
     if (old >= 0) {
         FAIL_TOK(
             p, BO_ERR_MODEL, name, "duplicate name '%s' (already declared at line %d as %s %s)",
-            shown(p, name->pos, name->len, buf), p->syms[old].line,
+            pr_shown(p, name->pos, name->len, buf), p->syms[old].line,
             p->syms[old].kind == BO_AUXILIARY || p->syms[old].kind == BO_OBSERVABLE ? "an" : "a",
-            kind_word(p->syms[old].kind));
+            pr_kind_word(p->syms[old].kind));
         return -1;
     }
     if (p->nsyms >= (size_t)INT32_MAX / 2 ||
         !grow((void **)&p->syms, &p->cap_syms, p->nsyms + 1, sizeof *p->syms)) {
-        nomem(p);
+        pr_nomem(p);
         return -1;
     }
     pr_sym *y = &p->syms[p->nsyms];
@@ -464,7 +369,7 @@ static int32_t declare(parser *p, bo_symbol_kind kind, const lx_token *name)
     y->value = NAN;
     int32_t idx = (int32_t)p->nsyms++;
     if (!table_insert(p, idx) || push_item(p, 0, (size_t)idx) < 0) {
-        nomem(p);
+        pr_nomem(p);
         return -1;
     }
     return idx;
@@ -472,7 +377,7 @@ static int32_t declare(parser *p, bo_symbol_kind kind, const lx_token *name)
 
 /* ---- expressions ---------------------------------------------------------------------- */
 
-static int advance(parser *p)
+int pr_advance(parser *p)
 {
     lx_next(&p->lx, &p->cur);
     if (p->cur.kind == LX_ERROR)
@@ -485,7 +390,7 @@ static int32_t add_node(parser *p, int kind, int op, int32_t a, int32_t b, int32
 {
     if (p->nnodes >= (size_t)INT32_MAX - 1 ||
         !grow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof *p->nodes)) {
-        nomem(p);
+        pr_nomem(p);
         return -1;
     }
     an_node *n = &p->nodes[p->nnodes];
@@ -532,7 +437,7 @@ static int missing_paren(parser *p, const lx_token *open)
 static int push_arg(parser *p, int32_t a)
 {
     if (!grow((void **)&p->args, &p->cap_args, p->nargs + 1, sizeof *p->args))
-        return nomem(p);
+        return pr_nomem(p);
     p->args[p->nargs++] = a;
     return 0;
 }
@@ -543,28 +448,28 @@ static int32_t parse_call(parser *p, const lx_token *name)
     char buf[NAME_SHOWN + 8], sbuf[NAME_SHOWN + 40];
     ex_func fn = EXF_COUNT;
     int special = 0; /* 1 pow, 2 ifelse, 3 piecewise */
-    if (slice_is(p, name->pos, name->len, "pow"))
+    if (pr_slice_is(p, name->pos, name->len, "pow"))
         special = 1;
-    else if (slice_is(p, name->pos, name->len, "ifelse"))
+    else if (pr_slice_is(p, name->pos, name->len, "ifelse"))
         special = 2;
-    else if (slice_is(p, name->pos, name->len, "piecewise"))
+    else if (pr_slice_is(p, name->pos, name->len, "piecewise"))
         special = 3;
     else if (!function_name(p, name->pos, name->len, &fn)) {
-        shown(p, name->pos, name->len, buf);
+        pr_shown(p, name->pos, name->len, buf);
         suggestion s;
-        suggest_init(&s, buf);
+        pr_suggest_init(&s, buf);
         for (int i = 0; i < EXF_COUNT; ++i)
-            suggest_try(&s, ex_func_name((ex_func)i));
-        suggest_try(&s, "pow");
-        suggest_try(&s, "ifelse");
-        suggest_try(&s, "piecewise");
+            pr_suggest_try(&s, ex_func_name((ex_func)i));
+        pr_suggest_try(&s, "pow");
+        pr_suggest_try(&s, "ifelse");
+        pr_suggest_try(&s, "piecewise");
         FAIL_TOK(p, BO_ERR_MODEL, name, "unknown function '%s'%s", buf,
-                 suggest_text(&s, sbuf, sizeof sbuf));
+                 pr_suggest_text(&s, sbuf, sizeof sbuf));
         return -1;
     }
     lx_token open = p->cur;
     size_t base = p->nargs;
-    if (advance(p) < 0)
+    if (pr_advance(p) < 0)
         return -1;
     if (p->cur.kind != LX_RPAREN) {
         for (;;) {
@@ -572,7 +477,7 @@ static int32_t parse_call(parser *p, const lx_token *name)
             if (a < 0 || push_arg(p, a) < 0)
                 return -1;
             if (p->cur.kind == LX_COMMA) {
-                if (advance(p) < 0)
+                if (pr_advance(p) < 0)
                     return -1;
                 continue;
             }
@@ -587,7 +492,7 @@ static int32_t parse_call(parser *p, const lx_token *name)
     }
     size_t nargs = p->nargs - base;
     const int32_t *arg = p->args + base;
-    shown(p, name->pos, name->len, buf);
+    pr_shown(p, name->pos, name->len, buf);
     int want = special == 1 ? 2 : special == 2 ? 3 : special == 3 ? 0 : ex_func_arity(fn);
     if (special == 3 && (nargs < 3 || nargs % 2 == 0)) {
         FAIL_TOK(p, BO_ERR_MODEL, name,
@@ -615,7 +520,7 @@ static int32_t parse_call(parser *p, const lx_token *name)
         r = add_node(p, AN_CALL, (int)fn, arg[0], want == 2 ? arg[1] : -1, -1, name);
     }
     p->nargs = base;
-    if (r < 0 || advance(p) < 0)
+    if (r < 0 || pr_advance(p) < 0)
         return -1;
     return r;
 }
@@ -626,17 +531,17 @@ static int32_t parse_primary(parser *p)
     lx_token t = p->cur;
     if (t.kind == LX_NUMBER) {
         int32_t r = add_node(p, AN_NUM, 0, -1, -1, -1, &t);
-        return r < 0 || advance(p) < 0 ? -1 : r;
+        return r < 0 || pr_advance(p) < 0 ? -1 : r;
     }
     if (t.kind == LX_IDENT) {
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
         if (p->cur.kind == LX_LPAREN)
             return parse_call(p, &t);
         return add_node(p, AN_NAME, 0, -1, -1, -1, &t);
     }
     if (t.kind == LX_LPAREN) {
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
         int32_t r = parse_expr(p);
         if (r < 0)
@@ -645,7 +550,7 @@ static int32_t parse_primary(parser *p)
             missing_paren(p, &t);
             return -1;
         }
-        return advance(p) < 0 ? -1 : r;
+        return pr_advance(p) < 0 ? -1 : r;
     }
     FAIL_TOK(p, BO_ERR_PARSE, &t, "expected an expression but found %s", found(p, &t, buf));
     return -1;
@@ -659,7 +564,7 @@ static int32_t parse_power(parser *p)
     if (base < 0 || p->cur.kind != LX_CARET)
         return base;
     lx_token op = p->cur;
-    if (enter(p) < 0 || advance(p) < 0)
+    if (enter(p) < 0 || pr_advance(p) < 0)
         return -1;
     int32_t e = parse_unary(p);
     --p->depth;
@@ -674,7 +579,7 @@ static int32_t parse_unary(parser *p)
     if (k != LX_MINUS && k != LX_PLUS && k != LX_NOT)
         return parse_power(p);
     lx_token op = p->cur;
-    if (enter(p) < 0 || advance(p) < 0)
+    if (enter(p) < 0 || pr_advance(p) < 0)
         return -1;
     int32_t a = parse_unary(p);
     --p->depth;
@@ -724,7 +629,7 @@ static int32_t parse_binary(parser *p, int level)
             return -1;
         }
         chained = 1;
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
         int32_t rhs = parse_binary(p, level + 1);
         if (rhs < 0)
@@ -744,13 +649,13 @@ static int32_t parse_expr(parser *p)
     if (r >= 0 && p->cur.kind == LX_QUESTION) {
         lx_token q = p->cur;
         int32_t a = -1, b = -1;
-        if (advance(p) < 0 || (a = parse_expr(p)) < 0) {
+        if (pr_advance(p) < 0 || (a = parse_expr(p)) < 0) {
             r = -1;
         } else if (p->cur.kind != LX_COLON) {
             FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected ':' of the '?' at column %d but found %s",
                      q.col, found(p, &p->cur, buf));
             r = -1;
-        } else if (advance(p) < 0 || (b = parse_expr(p)) < 0) {
+        } else if (pr_advance(p) < 0 || (b = parse_expr(p)) < 0) {
             r = -1;
         } else {
             r = add_node(p, AN_SELECT, 0, r, a, b, &q);
@@ -773,11 +678,11 @@ static int parse_unit(parser *p, int32_t sym)
     pr_sym *y = &p->syms[sym];
     if (y->has_unit)
         return FAIL_TOK(p, BO_ERR_PARSE, &open, "the unit of '%s' is given twice",
-                        shown(p, y->pos, y->len, buf));
+                        pr_shown(p, y->pos, y->len, buf));
     y->has_unit = 1;
     y->unit_pos = t.pos;
     y->unit_len = t.len;
-    return advance(p);
+    return pr_advance(p);
 }
 
 static int end_of_statement(parser *p, int list)
@@ -795,7 +700,7 @@ static int end_of_statement(parser *p, int list)
 static int parse_item(parser *p, bo_symbol_kind kind, const lx_token *name)
 {
     char buf[NAME_SHOWN + 8];
-    int32_t s = declare(p, kind, name);
+    int32_t s = pr_declare(p, kind, name);
     if (s < 0)
         return -1;
     if (p->cur.kind == LX_LBRACKET && parse_unit(p, s) < 0)
@@ -804,8 +709,8 @@ static int parse_item(parser *p, bo_symbol_kind kind, const lx_token *name)
         return 0;
     if (p->cur.kind != LX_ASSIGN)
         return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected '=' after '%s'",
-                        shown(p, name->pos, name->len, buf));
-    if (advance(p) < 0)
+                        pr_shown(p, name->pos, name->len, buf));
+    if (pr_advance(p) < 0)
         return -1;
     int32_t first = (int32_t)p->nnodes;
     int32_t root = parse_expr(p);
@@ -830,14 +735,14 @@ static int parse_items(parser *p, bo_symbol_kind kind, const lx_token *first_nam
                                 found(p, &p->cur, buf));
             t = p->cur;
             name = &t;
-            if (advance(p) < 0)
+            if (pr_advance(p) < 0)
                 return -1;
         }
         if (parse_item(p, kind, name) < 0)
             return -1;
         if (p->cur.kind != LX_COMMA)
             return end_of_statement(p, 1);
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
         name = NULL;
     }
@@ -846,14 +751,14 @@ static int parse_items(parser *p, bo_symbol_kind kind, const lx_token *first_nam
 /* lhs '=' expr for a derivative; cur is the '='. */
 static int parse_equation(parser *p, const lx_token *lhs, size_t name_pos, size_t name_len)
 {
-    if (advance(p) < 0)
+    if (pr_advance(p) < 0)
         return -1;
     int32_t first = (int32_t)p->nnodes;
     int32_t root = parse_expr(p);
     if (root < 0)
         return -1;
     if (!grow((void **)&p->eqs, &p->cap_eqs, p->neqs + 1, sizeof *p->eqs))
-        return nomem(p);
+        return pr_nomem(p);
     pr_eq *e = &p->eqs[p->neqs];
     e->name_pos = name_pos;
     e->name_len = name_len;
@@ -878,7 +783,7 @@ static lx_kind peek(parser *p)
     return t.kind;
 }
 
-static int parse_statement(parser *p)
+int pr_parse_statement(parser *p)
 {
     char buf[NAME_SHOWN + 8], fbuf[NAME_SHOWN + 8];
     lx_token first = p->cur;
@@ -890,10 +795,10 @@ static int parse_statement(parser *p)
         lx_kind next = peek(p);
         if (next == LX_ASSIGN || next == LX_PRIME)
             return FAIL_TOK(p, BO_ERR_MODEL, &first, "'%s' is reserved",
-                            shown(p, first.pos, first.len, buf));
-        if (advance(p) < 0)
+                            pr_shown(p, first.pos, first.len, buf));
+        if (pr_advance(p) < 0)
             return -1;
-        if (slice_is(p, first.pos, first.len, "model")) {
+        if (pr_slice_is(p, first.pos, first.len, "model")) {
             if (p->cur.kind != LX_IDENT)
                 return FAIL_TOK(p, BO_ERR_PARSE, &p->cur,
                                 "expected the model's name after 'model' but found %s",
@@ -904,518 +809,43 @@ static int parse_statement(parser *p)
                                 p->name_tok.line);
             p->have_name = 1;
             p->name_tok = p->cur;
-            if (advance(p) < 0)
+            if (pr_advance(p) < 0)
                 return -1;
             return end_of_statement(p, 0);
         }
-        bo_symbol_kind kind = slice_is(p, first.pos, first.len, "state")    ? BO_STATE
-                              : slice_is(p, first.pos, first.len, "param")  ? BO_PARAMETER
-                              : slice_is(p, first.pos, first.len, "const")  ? BO_CONSTANT
-                              : slice_is(p, first.pos, first.len, "driver") ? BO_DRIVER
-                              : slice_is(p, first.pos, first.len, "obs")    ? BO_OBSERVABLE
-                                                                            : BO_AUXILIARY;
+        bo_symbol_kind kind = pr_slice_is(p, first.pos, first.len, "state")    ? BO_STATE
+                              : pr_slice_is(p, first.pos, first.len, "param")  ? BO_PARAMETER
+                              : pr_slice_is(p, first.pos, first.len, "const")  ? BO_CONSTANT
+                              : pr_slice_is(p, first.pos, first.len, "driver") ? BO_DRIVER
+                              : pr_slice_is(p, first.pos, first.len, "obs")    ? BO_OBSERVABLE
+                                                                               : BO_AUXILIARY;
         return parse_items(p, kind, NULL);
     }
-    if (advance(p) < 0)
+    if (pr_advance(p) < 0)
         return -1;
     if (p->cur.kind == LX_PRIME) {
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
         if (p->cur.kind != LX_ASSIGN)
             return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected '=' after '%s''",
-                            shown(p, first.pos, first.len, buf));
+                            pr_shown(p, first.pos, first.len, buf));
         return parse_equation(p, &first, first.pos, first.len);
     }
     if (p->cur.kind == LX_SLASH && first.len > 1 && p->text[first.pos] == 'd') {
-        if (advance(p) < 0)
+        if (pr_advance(p) < 0)
             return -1;
-        if (p->cur.kind != LX_IDENT || !slice_is(p, p->cur.pos, p->cur.len, "dt"))
+        if (p->cur.kind != LX_IDENT || !pr_slice_is(p, p->cur.pos, p->cur.len, "dt"))
             return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected 'dt' after '%s/' but found %s",
-                            shown(p, first.pos, first.len, buf), found(p, &p->cur, fbuf));
-        if (advance(p) < 0)
+                            pr_shown(p, first.pos, first.len, buf), found(p, &p->cur, fbuf));
+        if (pr_advance(p) < 0)
             return -1;
         if (p->cur.kind != LX_ASSIGN)
             return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected '=' after '%s/dt'",
-                            shown(p, first.pos, first.len, buf));
+                            pr_shown(p, first.pos, first.len, buf));
         return parse_equation(p, &first, first.pos + 1, first.len - 1);
     }
     if (p->cur.kind == LX_ASSIGN || p->cur.kind == LX_LBRACKET)
         return parse_items(p, BO_AUXILIARY, &first);
     return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected '=' after '%s'",
-                    shown(p, first.pos, first.len, buf));
-}
-
-/* ---- pass 2: names and values --------------------------------------------------------- */
-
-static int unknown_symbol(parser *p, const an_node *n)
-{
-    char buf[NAME_SHOWN + 4], sbuf[NAME_SHOWN + 40];
-    shown(p, n->pos, n->len, buf);
-    suggestion s;
-    suggest_init(&s, buf);
-    suggest_syms(p, &s, 0);
-    suggest_try(&s, "t");
-    suggest_try(&s, "pi");
-    return fail_at(p, BO_ERR_MODEL, n->pos, n->line, n->col, "unknown symbol '%s'%s", buf,
-                   suggest_text(&s, sbuf, sizeof sbuf));
-}
-
-/* Resolve the names of one expression. owner >= 0: a value expression of that symbol, which
- * may only use numbers, pi and constants and parameters declared before it. */
-static int resolve(parser *p, int32_t first, int32_t root, int32_t owner)
-{
-    char buf[NAME_SHOWN + 4], obuf[NAME_SHOWN + 4];
-    for (int32_t i = first; i <= root; ++i) {
-        an_node *n = &p->nodes[i];
-        if (n->kind != AN_NAME)
-            continue;
-        if (slice_is(p, n->pos, n->len, "t"))
-            n->sym = SYM_T;
-        else if (slice_is(p, n->pos, n->len, "pi"))
-            n->sym = SYM_PI;
-        else if ((n->sym = lookup(p, n->pos, n->len)) < 0)
-            return unknown_symbol(p, n);
-        if (owner < 0 || n->sym == SYM_PI)
-            continue;
-        const pr_sym *o = &p->syms[owner];
-        shown(p, o->pos, o->len, obuf);
-        if (n->sym == SYM_T)
-            return fail_at(p, BO_ERR_MODEL, n->pos, n->line, n->col,
-                           "the value of '%s' must be a constant expression, but it uses the "
-                           "time 't'",
-                           obuf);
-        const pr_sym *y = &p->syms[n->sym];
-        shown(p, n->pos, n->len, buf);
-        if (y->kind != BO_CONSTANT && y->kind != BO_PARAMETER)
-            return fail_at(p, BO_ERR_MODEL, n->pos, n->line, n->col,
-                           "the value of '%s' must be a constant expression, but '%s' is %s %s",
-                           obuf, buf,
-                           y->kind == BO_AUXILIARY || y->kind == BO_OBSERVABLE ? "an" : "a",
-                           kind_word(y->kind));
-        if (n->sym >= owner)
-            return fail_at(p, BO_ERR_MODEL, n->pos, n->line, n->col,
-                           "'%s' is used before its definition (line %d)", buf, y->line);
-    }
-    return 0;
-}
-
-/* Build one expression range into g. Value expressions (values != 0) see constants and
- * parameters as their values; equations see parameters, states, drivers and t as variables
- * and auxiliaries as their built nodes. */
-static ex_id build(parser *p, ex_graph *g, int32_t first, int32_t root, int values)
-{
-    ex_id *m = p->exmap;
-    for (int32_t i = first; i <= root; ++i) {
-        const an_node *n = &p->nodes[i];
-        ex_id r = EX_NONE;
-        switch (n->kind) {
-        case AN_NUM:
-            r = ex_const(g, n->value);
-            break;
-        case AN_NAME:
-            if (n->sym == SYM_T) {
-                r = ex_var(g, EXV_TIME, 0);
-            } else if (n->sym == SYM_PI) {
-                r = ex_const(g, PI_VALUE);
-            } else {
-                const pr_sym *y = &p->syms[n->sym];
-                switch (y->kind) {
-                case BO_STATE:
-                    r = ex_var(g, EXV_STATE, y->index);
-                    break;
-                case BO_PARAMETER:
-                    r = values ? ex_const(g, y->value) : ex_var(g, EXV_PARAM, y->index);
-                    break;
-                case BO_CONSTANT:
-                    r = ex_const(g, y->value);
-                    break;
-                case BO_DRIVER:
-                    r = ex_var(g, EXV_DRIVER, y->index);
-                    break;
-                default:
-                    r = y->ex;
-                    break;
-                }
-            }
-            break;
-        case AN_UNARY:
-            r = ex_unary(g, (ex_op)n->op, m[n->a]);
-            break;
-        case AN_BINARY:
-            r = ex_binary(g, (ex_op)n->op, m[n->a], m[n->b]);
-            break;
-        case AN_SELECT:
-            r = ex_select(g, m[n->a], m[n->b], m[n->c]);
-            break;
-        case AN_CALL:
-            r = ex_call(g, (ex_func)n->op, m[n->a], n->b >= 0 ? m[n->b] : EX_NONE);
-            break;
-        default:
-            break;
-        }
-        m[i] = r;
-    }
-    return m[root];
-}
-
-static const char *value_text(double v)
-{
-    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
-}
-
-static int evaluate(parser *p, ex_graph *vg, int32_t s)
-{
-    pr_sym *y = &p->syms[s];
-    char buf[NAME_SHOWN + 4];
-    ex_id r = build(p, vg, y->first, y->root, 1);
-    const ex_node *n = ex_get(vg, r);
-    if (ex_failed(vg) || !n)
-        return nomem(p);
-    if (n->op != EX_CONST)
-        return p->err =
-                   bo_error(p->ctx, BO_ERR_INTERNAL, "value expression did not fold to a constant");
-    y->value = n->value;
-    if (isfinite(y->value))
-        return 0;
-    shown(p, y->pos, y->len, buf);
-    if (y->kind == BO_CONSTANT)
-        return fail_at(p, BO_ERR_MODEL, y->pos, y->line, y->col,
-                       "constant '%s' is not finite (value %s)", buf, value_text(y->value));
-    if (y->kind == BO_PARAMETER)
-        return fail_at(p, BO_ERR_MODEL, y->pos, y->line, y->col,
-                       "default of parameter '%s' is not finite (value %s)", buf,
-                       value_text(y->value));
-    return fail_at(p, BO_ERR_MODEL, y->pos, y->line, y->col,
-                   "initial value of state '%s' is not finite (value %s)", buf,
-                   value_text(y->value));
-}
-
-static int check_equation(parser *p, int32_t e)
-{
-    pr_eq *q = &p->eqs[e];
-    char buf[NAME_SHOWN + 4], sbuf[NAME_SHOWN + 40];
-    shown(p, q->name_pos, q->name_len, buf);
-    int32_t s = lookup(p, q->name_pos, q->name_len);
-    if (s < 0) {
-        suggestion sg;
-        suggest_init(&sg, buf);
-        suggest_syms(p, &sg, 1);
-        return fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
-                       "equation for '%s', which is not declared; declare it with 'state %s = "
-                       "...'%s",
-                       buf, buf, suggest_text(&sg, sbuf, sizeof sbuf));
-    }
-    pr_sym *y = &p->syms[s];
-    if (y->kind != BO_STATE)
-        return fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
-                       "equation for '%s', which is %s %s, not a state", buf,
-                       y->kind == BO_AUXILIARY || y->kind == BO_OBSERVABLE ? "an" : "a",
-                       kind_word(y->kind));
-    if (y->eq >= 0)
-        return fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
-                       "second equation for state '%s' (the first is at line %d)", buf,
-                       p->eqs[y->eq].line);
-    y->eq = e;
-    q->sym = s;
-    return 0;
-}
-
-static int pass_names(parser *p)
-{
-    ex_graph *vg = ex_graph_create();
-    if (!vg)
-        return nomem(p);
-    int rc = 0;
-    for (size_t k = 0; k < p->nitems && rc == 0; ++k) {
-        const pr_item *it = &p->items[k];
-        if (it->is_eq) {
-            rc = check_equation(p, it->index);
-            if (rc == 0)
-                rc = resolve(p, p->eqs[it->index].first, p->eqs[it->index].root, -1);
-            continue;
-        }
-        const pr_sym *y = &p->syms[it->index];
-        if (y->first < 0)
-            continue;
-        int value = y->kind == BO_STATE || y->kind == BO_PARAMETER || y->kind == BO_CONSTANT;
-        rc = resolve(p, y->first, y->root, value ? it->index : -1);
-        if (rc == 0 && value)
-            rc = evaluate(p, vg, it->index);
-    }
-    ex_graph_destroy(vg);
-    return rc;
-}
-
-/* ---- pass 3: the graph ---------------------------------------------------------------- */
-
-static int is_definition(const pr_sym *y)
-{
-    return y->kind == BO_AUXILIARY || y->kind == BO_OBSERVABLE;
-}
-
-static int report_cycle(parser *p, const int32_t *stack, size_t top, int32_t again)
-{
-    size_t k = 0;
-    while (stack[k] != again)
-        ++k;
-    sb_buf b;
-    sb_init(&b);
-    char buf[NAME_SHOWN + 4];
-    size_t n = top - k;
-    for (size_t i = k; i < top; ++i) {
-        /* A long cycle shows its first and last links. */
-        if (n > 12 && i == k + 6) {
-            sb_append(&b, "... -> ");
-            i = top - 5;
-        }
-        const pr_sym *y = &p->syms[stack[i]];
-        sb_printf(&b, "%s -> ", shown(p, y->pos, y->len, buf));
-    }
-    const pr_sym *a = &p->syms[again];
-    sb_append(&b, shown(p, a->pos, a->len, buf));
-    char *path = sb_take(&b);
-    if (!path)
-        return nomem(p);
-    int rc = fail_at(p, BO_ERR_MODEL, a->pos, a->line, a->col, "cyclic definition: %s", path);
-    free(path);
-    return rc;
-}
-
-/* Build auxiliaries and observables in dependency order with an explicit stack, so a long
- * chain of definitions cannot exhaust the C stack; meeting a symbol that is still on the
- * stack means a cycle. */
-static int build_definitions(parser *p, ex_graph *g)
-{
-    int32_t *stack = bo_array_realloc(NULL, p->nsyms + 1, sizeof *stack);
-    int32_t *cursor = bo_array_realloc(NULL, p->nsyms + 1, sizeof *cursor);
-    int rc = 0;
-    if (!stack || !cursor) {
-        rc = nomem(p);
-        goto done;
-    }
-    for (size_t s0 = 0; s0 < p->nsyms && rc == 0; ++s0) {
-        if (!is_definition(&p->syms[s0]) || p->syms[s0].mark)
-            continue;
-        size_t top = 0;
-        stack[top] = (int32_t)s0;
-        cursor[top++] = p->syms[s0].first;
-        p->syms[s0].mark = 1;
-        while (top > 0 && rc == 0) {
-            pr_sym *y = &p->syms[stack[top - 1]];
-            int32_t i = cursor[top - 1];
-            int32_t next = -1;
-            for (; i <= y->root; ++i) {
-                const an_node *n = &p->nodes[i];
-                if (n->kind != AN_NAME || n->sym < 0 || !is_definition(&p->syms[n->sym]))
-                    continue;
-                int mark = p->syms[n->sym].mark;
-                if (mark == 1) {
-                    rc = report_cycle(p, stack, top, n->sym);
-                    break;
-                }
-                if (mark == 0) {
-                    next = n->sym;
-                    ++i;
-                    break;
-                }
-            }
-            if (rc)
-                break;
-            cursor[top - 1] = i;
-            if (next >= 0) {
-                stack[top] = next;
-                cursor[top++] = p->syms[next].first;
-                p->syms[next].mark = 1;
-                continue;
-            }
-            y->ex = build(p, g, y->first, y->root, 0);
-            y->mark = 2;
-            --top;
-        }
-    }
-done:
-    free(stack);
-    free(cursor);
-    return rc;
-}
-
-static int pass_graph(parser *p, bo_model *m)
-{
-    char buf[NAME_SHOWN + 4];
-    int rc = build_definitions(p, m->g);
-    if (rc)
-        return rc;
-    if (p->count[BO_STATE] == 0)
-        return fail_at(p, BO_ERR_MODEL, 0, 1, 1, "model defines no states");
-    for (size_t s = 0; s < p->nsyms; ++s) {
-        pr_sym *y = &p->syms[s];
-        if (y->kind != BO_STATE)
-            continue;
-        if (y->eq < 0) {
-            shown(p, y->pos, y->len, buf);
-            return fail_at(p, BO_ERR_MODEL, y->pos, y->line, y->col,
-                           "state '%s' has no equation (write d%s/dt = ...)", buf, buf);
-        }
-        y->ex = build(p, m->g, p->eqs[y->eq].first, p->eqs[y->eq].root, 0);
-    }
-    if (ex_failed(m->g))
-        return nomem(p);
-    return 0;
-}
-
-/* Does any derivative or observable depend on t? Marks what the roots reach, walking ids
- * downwards (children have smaller ids than their parents). */
-static int depends_on_time(const parser *p, const ex_graph *g)
-{
-    size_t n = ex_count(g);
-    unsigned char *live = bo_calloc(n ? n : 1, 1);
-    if (!live)
-        return -1;
-    for (size_t s = 0; s < p->nsyms; ++s) {
-        const pr_sym *y = &p->syms[s];
-        if ((y->kind == BO_STATE || y->kind == BO_OBSERVABLE) && y->ex >= 0)
-            live[y->ex] = 1;
-    }
-    int uses = 0;
-    for (size_t i = n; i-- > 0;) {
-        if (!live[i])
-            continue;
-        const ex_node *x = ex_get(g, (ex_id)i);
-        if (x->op == EX_VAR && x->sub == EXV_TIME)
-            uses = 1;
-        if (x->op == EX_VAR || x->op == EX_CONST)
-            continue;
-        if (x->a >= 0)
-            live[x->a] = 1;
-        if (x->b >= 0)
-            live[x->b] = 1;
-        if (x->c >= 0)
-            live[x->c] = 1;
-    }
-    free(live);
-    return uses;
-}
-
-/* The model's name when no `model` line gives one: the source's file name without its
- * directory and extension, else "model". */
-static char *default_name(const char *source)
-{
-    if (!source)
-        return bo_strdup("model");
-    const char *base = strrchr(source, '/');
-    base = base ? base + 1 : source;
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    if (n == 0)
-        return bo_strdup("model");
-    return bo_strndup(base, n);
-}
-
-static int fill_model(parser *p, bo_model *m, const char *source_name)
-{
-    m->name = p->have_name ? bo_strndup(p->text + p->name_tok.pos, p->name_tok.len)
-                           : default_name(source_name);
-    if (!m->name)
-        return nomem(p);
-    for (int k = 0; k < BO_SYMBOL_KIND_COUNT; ++k) {
-        m->count[k] = (size_t)p->count[k];
-        m->sym[k] = bo_calloc((size_t)p->count[k], sizeof *m->sym[k]);
-        if (!m->sym[k])
-            return nomem(p);
-    }
-    for (size_t s = 0; s < p->nsyms; ++s) {
-        const pr_sym *y = &p->syms[s];
-        md_symbol *d = &m->sym[y->kind][y->index];
-        d->name = bo_strndup(p->text + y->pos, y->len);
-        if (!d->name)
-            return nomem(p);
-        if (y->has_unit) {
-            d->unit = bo_strndup(p->text + y->unit_pos, y->unit_len);
-            if (!d->unit)
-                return nomem(p);
-        }
-        d->value = y->kind == BO_STATE || y->kind == BO_PARAMETER || y->kind == BO_CONSTANT
-                       ? y->value
-                       : NAN;
-        d->expr = y->kind == BO_STATE || is_definition(y) ? y->ex : EX_NONE;
-        d->line = y->line;
-        d->col = y->col;
-    }
-    int t = depends_on_time(p, m->g);
-    if (t < 0)
-        return nomem(p);
-    m->uses_time = t;
-    return 0;
-}
-
-static int parse_all(parser *p, bo_model *m, const char *source_name)
-{
-    if (advance(p) < 0)
-        return -1;
-    while (p->cur.kind != LX_EOF) {
-        if (p->cur.kind == LX_NEWLINE) {
-            if (advance(p) < 0)
-                return -1;
-            continue;
-        }
-        p->depth = 0;
-        p->nargs = 0;
-        if (parse_statement(p) < 0)
-            return -1;
-    }
-    p->exmap = bo_array_realloc(NULL, p->nnodes + 1, sizeof *p->exmap);
-    if (!p->exmap)
-        return nomem(p);
-    int rc = pass_names(p);
-    if (rc)
-        return rc;
-    rc = pass_graph(p, m);
-    if (rc)
-        return rc;
-    return fill_model(p, m, source_name);
-}
-
-int md_parse(bo_context *ctx, const char *text, size_t len, const char *source_name, bo_model **out)
-{
-    if (!out)
-        return bo_error(ctx, BO_ERR_INVALID_ARG, "md_parse: out is NULL");
-    *out = NULL;
-    if (!text && len)
-        return bo_error(ctx, BO_ERR_INVALID_ARG, "md_parse: text is NULL");
-    parser p;
-    memset(&p, 0, sizeof p);
-    p.ctx = ctx;
-    p.text = text ? text : "";
-    p.len = len;
-    p.source = source_name ? source_name : "<string>";
-    lx_init(&p.lx, p.text, p.len);
-
-    bo_model *m = bo_calloc(1, sizeof *m);
-    int rc = BO_ERR_NOMEM;
-    if (m) {
-        m->g = ex_graph_create();
-        m->source_name = bo_strdup(p.source);
-    }
-    if (!m || !m->g || !m->source_name) {
-        nomem(&p);
-    } else {
-        /* Every failure was reported through fail_at or nomem, which kept its code. */
-        if (parse_all(&p, m, source_name) != 0)
-            rc = p.err ? p.err : BO_ERR_INTERNAL;
-        else
-            rc = BO_OK;
-    }
-    free(p.nodes);
-    free(p.syms);
-    free(p.eqs);
-    free(p.items);
-    free(p.table);
-    free(p.args);
-    free(p.exmap);
-    if (rc != 0) {
-        bo_model_destroy(m);
-        return rc;
-    }
-    *out = m;
-    return BO_OK;
+                    pr_shown(p, first.pos, first.len, buf));
 }
