@@ -24,6 +24,7 @@
  * report, as lines "info <case> <prec> | <line>".
  *
  * Usage: bench_gpu_lorenz [--log2n 10,12,...] [--reps R] [--cases c1,c2] [--precs p1,p2]
+ *        [--set KEY=VALUE]... (extra settings for every configuration, e.g. max_registers=32)
  *                         [--backend cuda|cpu]
  * Exit 77 when no GPU is usable. --backend cpu runs the same harness on the CPU backend (kernel
  * times then read 0), to check it where there is no GPU. */
@@ -70,6 +71,13 @@ typedef struct {
     int use_case[NCASES];
     int use_prec[2];
 } options;
+
+/* Extra settings for every configuration (--set KEY=VALUE, e.g. max_registers=32). */
+#define MAX_EXTRA 8
+static const char *extra_keys[MAX_EXTRA];
+static const char *extra_vals[MAX_EXTRA];
+static size_t n_extra;
+static char extra_store[MAX_EXTRA][128];
 
 typedef struct {
     bo_context *ctx;
@@ -146,6 +154,15 @@ static int parse_options(int argc, char **argv, options *o)
                 o->use_prec[p] = in_list(v, prec_names[p]);
         } else if (strcmp(argv[a], "--backend") == 0) {
             o->backend = v;
+        } else if (strcmp(argv[a], "--set") == 0) {
+            const char *eq = strchr(v, '=');
+            if (!eq || n_extra == MAX_EXTRA || strlen(v) >= sizeof extra_store[0])
+                return -1;
+            char *kv = extra_store[n_extra];
+            memcpy(kv, v, strlen(v) + 1);
+            kv[eq - v] = '\0';
+            extra_keys[n_extra] = kv;
+            extra_vals[n_extra++] = kv + (eq - v) + 1;
         } else {
             return -1;
         }
@@ -174,6 +191,8 @@ static int make_settings(bo_context *ctx, const char *backend, int c, int prec, 
     int rc = bo_settings_create(ctx, out);
     if (rc == BO_OK)
         rc = bo_settings_update(*out, count, keys, vals, NULL);
+    if (rc == BO_OK && n_extra)
+        rc = bo_settings_update(*out, n_extra, extra_keys, extra_vals, NULL);
     if (rc != BO_OK) {
         bo_settings_destroy(*out);
         *out = NULL;

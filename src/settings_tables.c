@@ -94,6 +94,17 @@ const st_entry st_table[] = {
      .flags = ST_RUNTIME,
      .doc = "GPU threads per block (one run per thread); 0 lets the backend choose from the "
             "shared-memory footprint and the device."},
+    {.key = "max_registers",
+     .component = "solver",
+     .type = ST_INT,
+     .def = "0",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 255,
+     .flags = ST_CODE,
+     .doc = "Register cap per GPU thread for the compiled kernel (NVRTC --maxrregcount); 0 "
+            "lets the compiler choose. Fewer registers allow more resident runs per SM but "
+            "may spill to local memory: see the --info report."},
     {.key = "chunk_runs",
      .component = "solver",
      .type = ST_INT,

@@ -254,6 +254,10 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
     if ((rc = st_get_int(s, "max_newton_iters", &nit)) != BO_OK)
         return rc;
     c->max_newton_iters = (int)nit;
+    long maxreg = 0;
+    if ((rc = st_get_int(s, "max_registers", &maxreg)) != BO_OK)
+        return rc;
+    c->max_registers = (int)maxreg;
     if ((rc = tolerance(ctx, s, "atol", n, &c->atol)) != BO_OK ||
         (rc = tolerance(ctx, s, "rtol", n, &c->rtol)) != BO_OK)
         return rc;

@@ -128,6 +128,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
                                                : "Gustafsson",
               cfg->precision);
     sb_printf(out, "#define BO_PRECISION %d\n", cfg->precision);
+    /* Read by the CUDA backend, which compiles with --maxrregcount when it is nonzero. */
+    sb_printf(out, "#define BO_MAX_REGISTERS %d\n", cfg->max_registers);
     if ((rc = paste(ctx, out, "prelude.h")) != BO_OK)
         return rc;
     if ((rc = paste(ctx, out, "status.h")) != BO_OK)

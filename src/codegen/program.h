@@ -30,6 +30,7 @@ typedef struct {
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;
     int want_counters; /* outputs include the per-run step counters (host side only) */
+    int max_registers; /* GPU register cap per thread, 0 = the compiler's choice */
 } pg_config;
 
 /* History length of each controller's timestep_buffer (0 fixed, 0 I, 1 PI, 2 PID,

@@ -236,8 +236,8 @@ static long source_define(const char *source, const char *name, long fallback)
 }
 
 /* The cubin for the source: from the disk cache or compiled by NVRTC (and then stored). */
-static int get_cubin(bo_context *ctx, const char *source, int sm, const char *key, void **cubin,
-                     size_t *size, int *disk_hit, double *compile_ms)
+static int get_cubin(bo_context *ctx, const char *source, int sm, const char *extra,
+                     const char *key, void **cubin, size_t *size, int *disk_hit, double *compile_ms)
 {
     *cubin = NULL;
     *disk_hit = 0;
@@ -251,7 +251,7 @@ static int get_cubin(bo_context *ctx, const char *source, int sm, const char *ke
         bo_clear_error(ctx); /* an unreadable cache is a miss, not a failure */
     double t = now_ms();
     char *bin = NULL;
-    rc = cu_nvrtc_compile(ctx, source, "batchode.cu", sm, 1, &bin, size);
+    rc = cu_nvrtc_compile_opts(ctx, source, "batchode.cu", sm, 1, extra, &bin, size);
     *compile_ms = now_ms() - t;
     if (rc != BO_OK)
         return rc;
@@ -280,9 +280,15 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
         return rc;
     /* The options cu_nvrtc_compile passes for a cubin, spelled out so that a change of them
      * (with a new NVRTC loader) is a change of key only through the version. */
-    char compiler_id[64], flags[96];
+    /* A register cap asked for in the source (setting max_registers). */
+    long maxreg = source_define(source, "BO_MAX_REGISTERS", 0);
+    char extra[48] = "";
+    if (maxreg > 0)
+        snprintf(extra, sizeof extra, "--maxrregcount=%ld", maxreg);
+    char compiler_id[64], flags[128];
     snprintf(compiler_id, sizeof compiler_id, "nvrtc %d.%d", vmaj, vmin);
-    snprintf(flags, sizeof flags, "--gpu-architecture=sm_%d -default-device --std=c++17 cubin", sm);
+    snprintf(flags, sizeof flags, "--gpu-architecture=sm_%d -default-device --std=c++17 %s cubin",
+             sm, extra);
     char key[65];
     cc_key(source, compiler_id, flags, key);
     char memkey[96];
@@ -306,7 +312,7 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
     void *cubin = NULL;
     size_t size = 0;
     int disk_hit = 0;
-    rc = get_cubin(ctx, source, sm, key, &cubin, &size, &disk_hit, &m->compile_ms);
+    rc = get_cubin(ctx, source, sm, extra, key, &cubin, &size, &disk_hit, &m->compile_ms);
     if (rc == BO_OK)
         rc = load_cubin(ctx, &d, cubin, &lm);
     free(cubin);

@@ -153,6 +153,12 @@ static void first_error_line(const char *log, const char **start, size_t *len)
 int cu_nvrtc_compile(bo_context *ctx, const char *source, const char *name, int sm, int want_cubin,
                      char **out, size_t *out_size)
 {
+    return cu_nvrtc_compile_opts(ctx, source, name, sm, want_cubin, NULL, out, out_size);
+}
+
+int cu_nvrtc_compile_opts(bo_context *ctx, const char *source, const char *name, int sm,
+                          int want_cubin, const char *extra, char **out, size_t *out_size)
+{
     if (out)
         *out = NULL;
     if (out_size)
@@ -170,14 +176,15 @@ int cu_nvrtc_compile(bo_context *ctx, const char *source, const char *name, int 
 
     char arch[64];
     snprintf(arch, sizeof arch, "--gpu-architecture=%s_%d", want_cubin ? "sm" : "compute", sm);
-    const char *const options[] = {arch, "-default-device", "--std=c++17"};
+    const char *options[4] = {arch, "-default-device", "--std=c++17", extra};
+    int n_options = extra && *extra ? 4 : 3;
 
     nvrtc_program prog = NULL;
     nvrtc_result r = api.create(&prog, source, name, 0, NULL, NULL);
     if (r != 0)
         return bo_error(ctx, r == 1 ? BO_ERR_NOMEM : BO_ERR_BACKEND,
                         "nvrtcCreateProgram failed: %s", result_text(r));
-    nvrtc_result cr = api.compile(prog, (int)(sizeof options / sizeof options[0]), options);
+    nvrtc_result cr = api.compile(prog, n_options, options);
 
     size_t log_size = 0;
     char *log = NULL;

@@ -27,5 +27,9 @@ int cu_nvrtc_version(bo_context *ctx, int *major, int *minor);
  * Thread-safe: different contexts may compile concurrently. */
 int cu_nvrtc_compile(bo_context *ctx, const char *source, const char *name, int sm, int want_cubin,
                      char **out, size_t *out_size);
+/* As cu_nvrtc_compile, with one extra NVRTC option (e.g. "--maxrregcount=32"; NULL or "" for
+ * none). */
+int cu_nvrtc_compile_opts(bo_context *ctx, const char *source, const char *name, int sm,
+                          int want_cubin, const char *extra, char **out, size_t *out_size);
 
 #endif
