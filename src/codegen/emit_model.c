@@ -32,17 +32,7 @@ static int import_roots(bo_context *ctx, const bo_model *m, ex_graph *dst, size_
     int rc = BO_OK;
     for (size_t i = 0; i < nroots; ++i)
         need[roots[i]] = 1;
-    for (size_t id = count; id-- > 0;) {
-        const ex_node *n = ex_get(src, (ex_id)id);
-        if (!need[id] || n->op == EX_VAR || n->op == EX_CONST)
-            continue;
-        if (n->a >= 0)
-            need[n->a] = 1;
-        if (n->b >= 0)
-            need[n->b] = 1;
-        if (n->c >= 0)
-            need[n->c] = 1;
-    }
+    ex_mark_reachable(src, (ex_id)count - 1, need);
     for (size_t id = 0; id < count && rc == BO_OK; ++id) {
         if (!need[id])
             continue;
@@ -624,23 +614,8 @@ static int reaches_kind(const ex_graph *g, size_t n, const ex_id *roots, ex_vark
         return BO_ERR_NOMEM;
     for (size_t i = 0; i < n; ++i)
         need[roots[i]] = 1;
-    *result = 0;
-    for (size_t id = c; id-- > 0;) {
-        const ex_node *nd = ex_get(g, (ex_id)id);
-        if (!need[id] || nd->op == EX_CONST)
-            continue;
-        if (nd->op == EX_VAR) {
-            if (nd->sub == kind)
-                *result = 1;
-            continue;
-        }
-        if (nd->a >= 0)
-            need[nd->a] = 1;
-        if (nd->b >= 0)
-            need[nd->b] = 1;
-        if (nd->c >= 0)
-            need[nd->c] = 1;
-    }
+    ex_mark_reachable(g, (ex_id)c - 1, need);
+    *result = ex_marked_has_var(g, (ex_id)c - 1, need, kind);
     free(need);
     return BO_OK;
 }

@@ -283,19 +283,7 @@ int dv_forward(ex_graph *g, const dv_seeds *seeds, size_t n, const ex_id *roots,
     }
     for (size_t i = 0; i < n; ++i)
         need[roots[i]] = 1;
-    for (ex_id id = top; id >= 0; --id) {
-        if (!need[id])
-            continue;
-        const ex_node *nd = ex_get(g, id);
-        if (nd->op == EX_VAR || nd->op == EX_CONST)
-            continue;
-        if (nd->a >= 0)
-            need[nd->a] = 1;
-        if (nd->b >= 0)
-            need[nd->b] = 1;
-        if (nd->c >= 0)
-            need[nd->c] = 1;
-    }
+    ex_mark_reachable(g, top, need);
     tctx c;
     c.g = g;
     c.zero = ex_const(g, 0.0);

@@ -477,6 +477,31 @@ ex_id ex_pow(ex_graph *g, ex_id a, ex_id b)
     return ex_binary(g, EX_POW, a, b);
 }
 
+void ex_mark_reachable(const ex_graph *g, ex_id top, unsigned char *mark)
+{
+    for (ex_id id = top; id >= 0; --id) {
+        if (!mark[id])
+            continue;
+        const ex_node *n = &g->nodes[id];
+        if (n->op == EX_VAR || n->op == EX_CONST)
+            continue;
+        if (n->a >= 0)
+            mark[n->a] = 1;
+        if (n->b >= 0)
+            mark[n->b] = 1;
+        if (n->c >= 0)
+            mark[n->c] = 1;
+    }
+}
+
+int ex_marked_has_var(const ex_graph *g, ex_id top, const unsigned char *mark, ex_varkind kind)
+{
+    for (ex_id id = 0; id <= top; ++id)
+        if (mark[id] && g->nodes[id].op == EX_VAR && g->nodes[id].sub == kind)
+            return 1;
+    return 0;
+}
+
 void ex_eval_upto(const ex_graph *g, ex_id last, const ex_env *env, double *values)
 {
     for (ex_id id = 0; id <= last && (size_t)id < g->count; ++id) {

@@ -135,6 +135,14 @@ int ex_func_lookup(const char *name, ex_func *fn);
 /* Evaluate a function on doubles (the same definitions the device code uses). */
 double ex_func_eval(ex_func fn, double a, double b);
 
+/* Close a set of nodes under "depends on": mark[id] != 0 marks the start set (the caller sets
+ * it, e.g. the roots of some functions); every node a marked node with id <= top reads is
+ * marked too. One sweep from top down suffices because children precede parents. mark must
+ * cover ids 0..top. */
+void ex_mark_reachable(const ex_graph *g, ex_id top, unsigned char *mark);
+/* Is a variable of this kind among the marked nodes 0..top? */
+int ex_marked_has_var(const ex_graph *g, ex_id top, const unsigned char *mark, ex_varkind kind);
+
 /* Values of variables for evaluation: vars[kind][index]; NULL arrays read as 0. */
 typedef struct {
     const double *vars[EXV_KIND_COUNT];

@@ -340,22 +340,8 @@ static int depends_on_time(const parser *p, const ex_graph *g)
         if ((y->kind == BO_STATE || y->kind == BO_OBSERVABLE) && y->ex >= 0)
             live[y->ex] = 1;
     }
-    int uses = 0;
-    for (size_t i = n; i-- > 0;) {
-        if (!live[i])
-            continue;
-        const ex_node *x = ex_get(g, (ex_id)i);
-        if (x->op == EX_VAR && x->sub == EXV_TIME)
-            uses = 1;
-        if (x->op == EX_VAR || x->op == EX_CONST)
-            continue;
-        if (x->a >= 0)
-            live[x->a] = 1;
-        if (x->b >= 0)
-            live[x->b] = 1;
-        if (x->c >= 0)
-            live[x->c] = 1;
-    }
+    ex_mark_reachable(g, (ex_id)n - 1, live);
+    int uses = ex_marked_has_var(g, (ex_id)n - 1, live, EXV_TIME);
     free(live);
     return uses;
 }

@@ -40,6 +40,15 @@ int main(void)
     ex_id sel = ex_select(g, ex_binary(g, EX_LT, x, y), x, y);
     T_REL(ex_eval(g, sel, &env), 0.3, 0);
     T_EQ_INT(ex_select(g, ex_const(g, 0.0), x, y), y);
+    /* Reachability: sel reads x and y (through the comparison), never t. */
+    ex_id tvar = ex_var(g, EXV_TIME, 0);
+    unsigned char mark[64] = {0};
+    T_CHECK(ex_count(g) <= sizeof mark);
+    mark[sel] = 1;
+    ex_mark_reachable(g, (ex_id)ex_count(g) - 1, mark);
+    T_CHECK(mark[x] && mark[y] && !mark[tvar] && !mark[e1]);
+    T_CHECK(ex_marked_has_var(g, (ex_id)ex_count(g) - 1, mark, EXV_STATE));
+    T_CHECK(!ex_marked_has_var(g, (ex_id)ex_count(g) - 1, mark, EXV_TIME));
     ex_graph_destroy(g);
     T_DONE();
 }
