@@ -175,4 +175,17 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     return 0;
 }
 
+/* The family's entry point for the loop (src/codegen/algorithm.h): explicit steps use no
+ * Newton iterations and never fail. */
+#define BO_STEP_FSAL BO_ERK_FSAL
+BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
+                      bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,
+                      const void *driver_data, bo_real t, bo_real dt, int flags, int *niters,
+                      bo_real *shared, bo_real *persistent)
+{
+    *niters = 0;
+    return bo_erk_step(y, y_new, err, p, driver_data, t, dt, flags & BO_STEP_FSAL_VALID, shared,
+                       persistent);
+}
+
 #endif

@@ -16,7 +16,7 @@
  *   status bits; the others are unaffected.
  *
  * Needs, defined earlier in the unit: the model functions and BO_MODEL_* sizes, BO_N,
- * bo_drivers_eval, the algorithm step (bo_erk_step), the controller (bo_controller,
+ * bo_drivers_eval, the method's step (bo_step, src/codegen/algorithm.h), the controller (bo_controller,
  * bo_controller_init, BO_CONTROLLER), the registry's allocators, and the output selection
  * (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]). */
 #ifndef BO_LOOP_H
@@ -163,8 +163,10 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         next_save = 1;
     }
 
-    int fsal_valid = 0;
+    int step_flags = 0;
+    int niters = 0;
     int saw_nonfinite = 0;
+    bo_i32 step_failures = 0; /* why rejected steps failed, reported if the run dies */
     while (!status && t < t_end) {
         if (steps >= a->max_steps) {
             status |= BO_RUN_MAX_STEPS;
@@ -189,8 +191,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             if (nfull > a->max_steps - steps)
                 nfull = a->max_steps - steps;
             for (bo_i64 k = 0; k < nfull; ++k) {
-                int fs = bo_erk_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt, fsal_valid,
-                                     alg_shared, alg_persistent);
+                int fs = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt, step_flags,
+                                 &niters, alg_shared, alg_persistent);
                 ++steps;
                 if (fs || !bo_loop_all_finite(y_new)) {
                     status |= fs ? fs : BO_RUN_NONFINITE;
@@ -200,7 +202,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
                 BO_UNROLL
                 for (int i = 0; i < BO_N; ++i)
                     y[i] = y_new[i];
-                fsal_valid = BO_ERK_FSAL;
+                step_flags = BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
             }
             if (status)
                 break;
@@ -220,20 +222,21 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             break;
         }
 
-        int step_status = bo_erk_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
-                                      fsal_valid, alg_shared, alg_persistent);
+        int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
+                                  step_flags, &niters, alg_shared, alg_persistent);
         ++steps;
         int finite = bo_loop_all_finite(y_new);
         int accept = 1;
 #if BO_ADAPTIVE
         if (!finite || step_status) {
             saw_nonfinite |= !finite;
+            step_failures |= step_status;
             BO_UNROLL
             for (int i = 0; i < BO_N; ++i)
                 err[i] = BO_C(0) / BO_C(0); /* NaN: the controller rejects and shrinks */
         }
         bo_real dt_next = dt_eff;
-        int ctl = bo_controller(&dt_next, y_new, y, err, 0, truncated, &accept, ctl_shared,
+        int ctl = bo_controller(&dt_next, y_new, y, err, niters, truncated, &accept, ctl_shared,
                                 ctl_persistent);
         if (!finite || step_status)
             accept = 0;
@@ -241,6 +244,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             status |= ctl;
             if (saw_nonfinite)
                 status |= BO_RUN_NONFINITE;
+            status |= step_failures;
             break;
         }
 #else
@@ -251,7 +255,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #endif
         if (!accept) {
             ++rejections;
-            fsal_valid = 0;
+            step_flags = BO_STEP_RETRY;
 #if BO_ADAPTIVE
             dt = dt_next;
 #endif
@@ -261,7 +265,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         BO_UNROLL
         for (int i = 0; i < BO_N; ++i)
             y[i] = y_new[i];
-        fsal_valid = BO_ERK_FSAL;
+        step_flags = BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
+        step_failures = 0;
 #if BO_ADAPTIVE
         if (!truncated)
             dt = dt_next;

@@ -135,6 +135,12 @@ BO_DEVICE int bo_isfinite(bo_real a)
     return (a == a) && (a - a == a - a);
 }
 
+/* Flags the loop passes to the method's bo_step (src/codegen/algorithm.h): the previous step
+ * was accepted (an FSAL method's stage buffer holds f(t, y)), or the previous attempt started
+ * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused). */
+#define BO_STEP_FSAL_VALID 1
+#define BO_STEP_RETRY 2
+
 /* Time is accumulated in double on every backend, so long runs with many saves do not drift
  * in float32. */
 typedef double bo_time;

@@ -30,6 +30,10 @@ static const char *const output_kinds[] = {"state", "observables", "time", "coun
 static const char *const output_aliases[] = {"states",  "state",    "observable", "observables",
                                              "counter", "counters", NULL};
 
+static const char *const linear_solvers[] = {"auto", "dense", "krylov", NULL};
+static const char *const linear_solver_aliases[] = {"lu", "dense", "gmres", "krylov", NULL};
+static const char *const preconditioners[] = {"none", "jacobi", NULL};
+
 static const char *const grids[] = {"combinatorial", "verbatim", NULL};
 
 #define BUFFER_KEY(name, owner_text)                                                               \
@@ -316,6 +320,72 @@ const st_entry st_table[] = {
      .doc = "Where the controller keeps its error history (the persistent buffer "
             "`timestep_buffer`); the same setting as `timestep_buffer_location`."},
 
+    /* ---- implicit methods ---- */
+    {.key = "linear_solver",
+     .component = "implicit",
+     .type = ST_CHOICE,
+     .def = "auto",
+     .choices = linear_solvers,
+     .aliases = linear_solver_aliases,
+     .flags = ST_CODE,
+     .doc = "How implicit methods solve their linear systems: dense LU with partial pivoting "
+            "on the exact Jacobian, or matrix-free GMRES on Jacobian-vector products; auto "
+            "picks dense up to `dense_max_states` states."},
+    {.key = "dense_max_states",
+     .component = "implicit",
+     .type = ST_INT,
+     .def = "24",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 4096,
+     .flags = ST_CODE,
+     .doc = "Largest model (in states) for which linear_solver=auto chooses the dense LU."},
+    {.key = "newton_tolerance",
+     .component = "implicit",
+     .type = ST_REAL,
+     .def = "0.03",
+     .bounds = ST_LO_OPEN | ST_HI,
+     .lo = 0,
+     .hi = 1,
+     .flags = ST_CODE,
+     .doc = "Newton iteration stops when its estimated remaining error, in the weighted norm "
+            "of atol/rtol, is below this fraction of the error tolerance."},
+    {.key = "krylov_tolerance",
+     .component = "implicit",
+     .type = ST_REAL,
+     .def = "1e-06",
+     .bounds = ST_LO_OPEN | ST_HI_OPEN,
+     .lo = 0,
+     .hi = 1,
+     .flags = ST_CODE,
+     .doc = "Relative residual at which a Krylov linear solve stops."},
+    {.key = "krylov_max_iters",
+     .component = "implicit",
+     .type = ST_INT,
+     .def = "100",
+     .bounds = ST_LO | ST_HI,
+     .lo = 1,
+     .hi = 100000,
+     .flags = ST_CODE,
+     .doc = "Krylov iterations allowed per linear solve, over all restarts."},
+    {.key = "krylov_restart",
+     .component = "implicit",
+     .type = ST_INT,
+     .def = "10",
+     .bounds = ST_LO | ST_HI,
+     .lo = 1,
+     .hi = 200,
+     .flags = ST_CODE,
+     .doc = "GMRES restart length: basis vectors kept per run (memory grows with it)."},
+    {.key = "preconditioner",
+     .component = "implicit",
+     .type = ST_CHOICE,
+     .def = "jacobi",
+     .choices = preconditioners,
+     .flags = ST_CODE,
+     .doc = "Preconditioner of the Krylov solver: none, or Jacobi from the symbolic diagonal "
+            "of the Jacobian."},
+
     /* ---- loop and outputs ---- */
     {.key = "t0",
      .component = "loop",
@@ -383,6 +453,8 @@ const st_entry st_table[] = {
     BUFFER_KEY("error", "loop's"),
     BUFFER_KEY("stage_rhs", "algorithm's"),
     BUFFER_KEY("stage_accumulator", "algorithm's"),
+    BUFFER_KEY("jacobian", "linear solver's"),
+    BUFFER_KEY("lu", "linear solver's"),
     {.key = "timestep_buffer_location",
      .component = "buffers",
      .also = "controller",
@@ -405,6 +477,8 @@ const st_buffer_decl st_buffers[] = {
     {"loop", "error"},
     {"algorithm", "stage_rhs"},
     {"algorithm", "stage_accumulator"},
+    {"linear_solver", "jacobian"},
+    {"linear_solver", "lu"},
     {"controller", "timestep_buffer"},
 };
 const size_t st_buffers_len = sizeof st_buffers / sizeof st_buffers[0];
@@ -417,6 +491,9 @@ const st_component_info st_components[] = {
      "Step-size control and error tolerances. The controller also recognises `precision` "
      "(see Solver) and `timestep_buffer_location` (see Buffer locations). Keys a controller "
      "does not use (for example `kd` with `pi`) are accepted and ignored."},
+    {"implicit", "Implicit methods",
+     "Newton iteration and linear solvers of the implicit and Rosenbrock methods "
+     "(docs/implicit.md). `max_newton_iters` is in Step controller."},
     {"loop", "Loop and outputs",
      "The integration interval, what is saved, and how batches of runs are formed."},
     {"buffers", "Buffer locations",

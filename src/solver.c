@@ -177,6 +177,32 @@ done:
     return rc;
 }
 
+/* The implicit methods' Newton and linear-solver settings. */
+static int resolve_implicit(bo_context *ctx, const bo_settings *s, size_t n, pg_config *c)
+{
+    const char *v;
+    long dense_max = 0, kmax = 0, restart = 0;
+    int rc;
+    if ((rc = st_get_choice(s, "linear_solver", &v)) != BO_OK ||
+        (rc = st_get_int(s, "dense_max_states", &dense_max)) != BO_OK ||
+        (rc = st_get_real(s, "newton_tolerance", &c->newton_tolerance)) != BO_OK ||
+        (rc = st_get_real(s, "krylov_tolerance", &c->krylov_tolerance)) != BO_OK ||
+        (rc = st_get_int(s, "krylov_max_iters", &kmax)) != BO_OK ||
+        (rc = st_get_int(s, "krylov_restart", &restart)) != BO_OK)
+        return rc;
+    if (strcmp(v, "auto") == 0)
+        c->linear_solver = n <= (size_t)dense_max ? PG_LS_DENSE : PG_LS_KRYLOV;
+    else
+        c->linear_solver = strcmp(v, "krylov") == 0 ? PG_LS_KRYLOV : PG_LS_DENSE;
+    c->krylov_max_iters = (int)kmax;
+    c->krylov_restart = (int)restart;
+    if ((rc = st_get_choice(s, "preconditioner", &v)) != BO_OK)
+        return rc;
+    c->preconditioner = strcmp(v, "jacobi") == 0 ? PG_PRECOND_JACOBI : PG_PRECOND_NONE;
+    (void)ctx;
+    return BO_OK;
+}
+
 /* Resolve every code setting into a pg_config. */
 static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_config *c)
 {
@@ -258,6 +284,8 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
     if ((rc = st_get_int(s, "max_registers", &maxreg)) != BO_OK)
         return rc;
     c->max_registers = (int)maxreg;
+    if ((rc = resolve_implicit(ctx, s, n, c)) != BO_OK)
+        return rc;
     if ((rc = tolerance(ctx, s, "atol", n, &c->atol)) != BO_OK ||
         (rc = tolerance(ctx, s, "rtol", n, &c->rtol)) != BO_OK)
         return rc;

@@ -331,7 +331,7 @@ static const char *const dop853_aliases[] = {"dopri853", "dormand_prince_853", N
 /* clang-format off */
 #define TAB_DEFINE_FULL(id, s, has_hat, p, q, fsal_, cite, hat3, error_order_)                     \
     const bo_tableau bo_tableau_##id = {#id, id##_aliases, s, id##_a, id##_b, has_hat, id##_c,     \
-                                        p, q, fsal_, cite, hat3, error_order_}
+                                        p, q, fsal_, cite, hat3, error_order_, TAB_ERK, NULL}
 /* clang-format on */
 #define TAB_DEFINE(id, s, has_hat, p, q, fsal_, cite)                                              \
     TAB_DEFINE_FULL(id, s, has_hat, p, q, fsal_, cite, NULL, TAB_ERROR_ORDER(has_hat, p, q))
@@ -410,10 +410,17 @@ int tab_has_error_estimate(const bo_tableau *t)
     return t && t->b_hat != NULL;
 }
 
+int tab_is_implicit(const bo_tableau *t)
+{
+    return t && t->family != TAB_ERK;
+}
+
 tab_controller_defaults tab_default_controller(const bo_tableau *t)
 {
     tab_controller_defaults d;
     d.controller = tab_has_error_estimate(t) ? "pi" : "fixed";
+    if (tab_has_error_estimate(t) && (t->family == TAB_DIRK || t->family == TAB_FIRK))
+        d.controller = "gustafsson";
     d.algorithm_order = 0;
     if (t)
         d.algorithm_order = t->b_hat ? t->error_order : t->order;

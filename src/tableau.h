@@ -9,8 +9,19 @@
 
 #include "strbuf.h"
 
-/* An explicit Runge-Kutta method: y_new = y + dt * sum_i b_i k_i with
- * k_i = f(t + c_i dt, y + dt * sum_{j<i} a_ij k_j). All arrays are borrowed static data. */
+/* Method families. Each has its own step engine in the device library and its own buffers
+ * (src/codegen/algorithm.c maps a family to both). */
+typedef enum {
+    TAB_ERK = 0,        /* explicit Runge-Kutta (kernels/erk.h) */
+    TAB_DIRK = 1,       /* diagonally implicit Runge-Kutta: SDIRK, ESDIRK, BE, CN */
+    TAB_FIRK = 2,       /* fully implicit Runge-Kutta (Radau IIA) */
+    TAB_ROSENBROCK = 3, /* linearly implicit Rosenbrock (W-)methods */
+} tab_family;
+
+/* A Runge-Kutta method: y_new = y + dt * sum_i b_i k_i with
+ * k_i = f(t + c_i dt, y + dt * sum_j a_ij k_j) (j < i for explicit methods, j <= i for DIRK).
+ * Implicit families may carry further coefficients in family_data (a struct their own file
+ * defines). All arrays are borrowed static data. */
 typedef struct bo_tableau {
     const char *name;           /* canonical lower-case name, e.g. "dp5" */
     const char *const *aliases; /* NULL-terminated list of other accepted names */
@@ -31,6 +42,8 @@ typedef struct bo_tableau {
      * 1/(error_order + 1)): min(p, q) for a plain embedded pair, 7 for dop853's combined
      * estimate, 0 without an estimate. */
     int error_order;
+    int family;              /* tab_family; TAB_ERK (0) when left out */
+    const void *family_data; /* family-specific coefficients, NULL for explicit methods */
 } bo_tableau;
 
 extern const bo_tableau bo_tableau_euler;
@@ -56,6 +69,9 @@ const bo_tableau *const *tab_list(size_t *count);
 /* 1 when the method carries an embedded solution (and so an error estimate). */
 int tab_has_error_estimate(const bo_tableau *t);
 
+/* 1 for the families that solve linear systems with the Jacobian (all but TAB_ERK). */
+int tab_is_implicit(const bo_tableau *t);
+
 /* Step-controller settings a method gets unless the user overrides them. */
 typedef struct {
     const char *controller; /* "pi" for embedded pairs, "fixed" otherwise */
@@ -68,8 +84,10 @@ typedef struct {
     double deadband_min, deadband_max; /* (1, 1) = off */
 } tab_controller_defaults;
 
-/* Defaults for t: embedded methods get PI with kp 0.7, ki -0.4, gains [0.2, 10], safety 0.9,
- * deadband off; the others get "fixed" (the numeric fields are then filled the same way but
+/* Defaults for t: embedded explicit and Rosenbrock methods get PI with kp 0.7, ki -0.4, gains
+ * [0.2, 10], safety 0.9, deadband off; embedded DIRK and fully implicit methods get the
+ * predictive (gustafsson) controller, which also reads the Newton iteration count; methods
+ * without an estimate get "fixed" (the numeric fields are then filled the same way but
  * unused). */
 tab_controller_defaults tab_default_controller(const bo_tableau *t);
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "codegen/algorithm.h"
 #include "codegen/codegen.h"
 #include "embedded.h"
 #include "model/model_internal.h"
@@ -45,13 +46,18 @@ int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config 
     /* The step writes an error estimate whenever the method has one, even under a fixed
      * controller, so the buffer must exist then too. */
     REG("loop", "error", (adaptive || tab_has_error_estimate(cfg->tableau)) ? n : 0, 0);
-    /* Explicit RK (docs/algorithms.md): the FSAL derivative survives between steps. */
-    REG("algorithm", "stage_rhs", tab_erk_stage_rhs_size(cfg->tableau, n), 1);
-    REG("algorithm", "stage_accumulator", tab_erk_stage_accumulator_size(cfg->tableau, n), 0);
     REG("controller", "timestep_buffer", pg_controller_history(cfg->controller), 1);
 #undef REG
+    const pg_family *fam = pg_family_of(cfg->tableau);
+    if (rc == BO_OK && !fam)
+        return bo_error(ctx, BO_ERR_INTERNAL, "method '%s' belongs to no known family",
+                        cfg->tableau->name);
+    if (rc == BO_OK)
+        rc = reg_add_owner(reg, "algorithm");
     if (rc == BO_OK)
         rc = reg_add_child(reg, "loop", "algorithm");
+    if (rc == BO_OK)
+        rc = fam->register_buffers(reg, cfg, n, prec);
     if (rc == BO_OK)
         rc = reg_add_child(reg, "loop", "controller");
     if (rc != BO_OK && !bo_errmsg(ctx)[0])
@@ -175,9 +181,13 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     emit_int_array(out, "bo_saved_states", cfg->saved_states, cfg->n_saved_states);
     emit_int_array(out, "bo_saved_obs", cfg->saved_obs, cfg->n_saved_obs);
 
-    sb_append(out, "\n/* ---- tableau ---- */\n");
-    if ((rc = tab_emit_erk(cfg->tableau, out)) != BO_OK)
-        return bo_error(ctx, rc, "emitting the tableau of '%s' failed", cfg->tableau->name);
+    const pg_family *fam = pg_family_of(cfg->tableau);
+    if (!fam)
+        return bo_error(ctx, BO_ERR_INTERNAL, "method '%s' belongs to no known family",
+                        cfg->tableau->name);
+    sb_append(out, "\n/* ---- method ---- */\n");
+    if ((rc = fam->emit(ctx, cfg, n, out)) != BO_OK)
+        return rc;
 
     sb_append(out, "\n/* ---- buffer allocators ---- */\n");
     if ((rc = reg_emit(reg, ctx, out)) != BO_OK)
@@ -185,8 +195,9 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
 
     if ((rc = paste(ctx, out, "controllers.h")) != BO_OK)
         return rc;
-    if ((rc = paste(ctx, out, "erk.h")) != BO_OK)
-        return rc;
+    for (int i = 0; i < 4 && fam->kernels[i]; ++i)
+        if ((rc = paste(ctx, out, fam->kernels[i])) != BO_OK)
+            return rc;
     if ((rc = paste(ctx, out, "loop.h")) != BO_OK)
         return rc;
     if (out->failed)

@@ -31,7 +31,19 @@ typedef struct {
     size_t n_saved_obs;
     int want_counters; /* outputs include the per-run step counters (host side only) */
     int max_registers; /* GPU register cap per thread, 0 = the compiler's choice */
+    /* Implicit methods (kernels/linsolve.h, docs/implicit.md). */
+    int linear_solver;       /* PG_LS_DENSE or PG_LS_KRYLOV (resolved from "auto") */
+    double newton_tolerance; /* Newton stops when the weighted norm of the predicted remaining
+                                error is below this fraction of the error tolerance */
+    double krylov_tolerance; /* relative residual at which the Krylov solve stops */
+    int krylov_max_iters;    /* Krylov iterations per linear solve (over all restarts) */
+    int krylov_restart;      /* GMRES restart length m (basis vectors kept) */
+    int preconditioner;      /* PG_PRECOND_NONE or PG_PRECOND_JACOBI */
 } pg_config;
+
+/* Linear solvers and preconditioners of the implicit methods. */
+enum { PG_LS_DENSE = 0, PG_LS_KRYLOV = 1 };
+enum { PG_PRECOND_NONE = 0, PG_PRECOND_JACOBI = 1 };
 
 /* History length of each controller's timestep_buffer (0 fixed, 0 I, 1 PI, 2 PID,
  * 2 Gustafsson). */

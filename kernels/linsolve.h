@@ -1,0 +1,150 @@
+/* The linear solver of the implicit methods: systems with the iteration matrix
+ * M = c*I - J(t, y), J = df/dy, for a shift c the method chooses (1/(gamma*dt) for SDIRK and
+ * Rosenbrock stages). One interface, two implementations chosen at compile time by
+ * BO_LINSOLVE (src/codegen/algorithm.c, setting linear_solver):
+ *
+ *   BO_LS_WORKSPACE(ws, ls_shared, ls_persistent)  declares the workspace `bo_ls_ws ws` over
+ *       the registered buffers of owner "linear_solver" (the caller's scope must outlive every
+ *       use: declare it in the step function);
+ *   bo_ls_jacobian(&ws, y, p, drv, t)   evaluate (dense) or record (Krylov) J at (t, y);
+ *   bo_ls_factor(&ws, c)                prepare M = c*I - J: LU with partial pivoting (dense)
+ *                                       or the preconditioner (Krylov); returns 0 or
+ *                                       BO_RUN_SINGULAR;
+ *   bo_ls_solve(&ws, p, drv, t, x)      x <- M^{-1} x; returns 0 or BO_RUN_* bits.
+ *
+ * Dense path (BO_LINSOLVE 0): the Jacobian comes from the symbolic core
+ * (bo_model_jacobian), so structural zeros are compile-time zeros. The factorisation is
+ * Doolittle LU with partial pivoting (Golub & Van Loan, Matrix Computations, 4th ed.,
+ * Alg. 3.4.1), fully unrolled. Rows are exchanged by selects over every candidate row rather
+ * than by indexing with the pivot, so every array index is a compile-time constant and the
+ * matrix can stay in registers on the GPU; the cost is n^3/3 selects beside the n^3/3
+ * multiply-adds. The reciprocals of the pivots replace the diagonal, so a solve has no
+ * division. BO_DEFINE_LU(name, N) generates the same pair for any size (a method that solves
+ * a 2n-dimensional real form of a complex system uses it).
+ *
+ * Needs, defined earlier: BO_N, the model functions, BO_LINSOLVE, and the allocators of the
+ * buffers src/codegen/algorithm.c registers under owner "linear_solver". */
+#ifndef BO_LINSOLVE_H
+#define BO_LINSOLVE_H
+
+/* NAME_factor(a, piv): factor the N x N row-major a in place (L below the diagonal, U above,
+ * 1/u_kk on it) and record the row exchanged with row k in piv[k]. Returns BO_RUN_SINGULAR
+ * when a pivot is zero or not finite (the factors are then unusable), else 0.
+ * NAME_solve(a, piv, x): x <- A^{-1} x with the factors. */
+#define BO_DEFINE_LU(NAME, N)                                                                      \
+    BO_DEVICE int NAME##_factor(bo_real *a, bo_real *piv)                                          \
+    {                                                                                              \
+        int bad = 0;                                                                               \
+        BO_UNROLL                                                                                  \
+        for (int k = 0; k < (N); ++k) {                                                            \
+            int pr = k;                                                                            \
+            bo_real pv = BO_FABS(a[k * (N) + k]);                                                  \
+            BO_UNROLL                                                                              \
+            for (int i = k + 1; i < (N); ++i) {                                                    \
+                const bo_real v = BO_FABS(a[i * (N) + k]);                                         \
+                if (v > pv) {                                                                      \
+                    pv = v;                                                                        \
+                    pr = i;                                                                        \
+                }                                                                                  \
+            }                                                                                      \
+            piv[k] = (bo_real)pr;                                                                  \
+            BO_UNROLL                                                                              \
+            for (int i = k + 1; i < (N); ++i) {                                                    \
+                const int sw = pr == i;                                                            \
+                BO_UNROLL                                                                          \
+                for (int j = 0; j < (N); ++j) {                                                    \
+                    const bo_real ak = a[k * (N) + j], ai = a[i * (N) + j];                        \
+                    a[k * (N) + j] = sw ? ai : ak;                                                 \
+                    a[i * (N) + j] = sw ? ak : ai;                                                 \
+                }                                                                                  \
+            }                                                                                      \
+            bad |= !(pv > BO_C(0)) || !bo_isfinite(pv);                                            \
+            const bo_real inv = BO_C(1) / a[k * (N) + k];                                          \
+            a[k * (N) + k] = inv;                                                                  \
+            BO_UNROLL                                                                              \
+            for (int i = k + 1; i < (N); ++i) {                                                    \
+                const bo_real l = a[i * (N) + k] * inv;                                            \
+                a[i * (N) + k] = l;                                                                \
+                BO_UNROLL                                                                          \
+                for (int j = k + 1; j < (N); ++j)                                                  \
+                    a[i * (N) + j] -= l * a[k * (N) + j];                                          \
+            }                                                                                      \
+        }                                                                                          \
+        return bad ? BO_RUN_SINGULAR : 0;                                                          \
+    }                                                                                              \
+    BO_DEVICE void NAME##_solve(const bo_real *a, const bo_real *piv, bo_real *x)                  \
+    {                                                                                              \
+        BO_UNROLL                                                                                  \
+        for (int k = 0; k < (N); ++k) {                                                            \
+            BO_UNROLL                                                                              \
+            for (int i = k + 1; i < (N); ++i) {                                                    \
+                const int sw = piv[k] == (bo_real)i;                                               \
+                const bo_real xk = x[k], xi = x[i];                                                \
+                x[k] = sw ? xi : xk;                                                               \
+                x[i] = sw ? xk : xi;                                                               \
+            }                                                                                      \
+        }                                                                                          \
+        BO_UNROLL                                                                                  \
+        for (int i = 1; i < (N); ++i) {                                                            \
+            bo_real s = x[i];                                                                      \
+            BO_UNROLL                                                                              \
+            for (int j = 0; j < i; ++j)                                                            \
+                s -= a[i * (N) + j] * x[j];                                                        \
+            x[i] = s;                                                                              \
+        }                                                                                          \
+        BO_UNROLL                                                                                  \
+        for (int i = (N) - 1; i >= 0; --i) {                                                       \
+            bo_real s = x[i];                                                                      \
+            BO_UNROLL                                                                              \
+            for (int j = i + 1; j < (N); ++j)                                                      \
+                s -= a[i * (N) + j] * x[j];                                                        \
+            x[i] = s * a[i * (N) + i];                                                             \
+        }                                                                                          \
+    }
+
+#if BO_LINSOLVE == 0
+
+BO_DEFINE_LU(bo_lu, BO_N)
+
+typedef struct {
+    bo_real *jac; /* J, n*n row-major */
+    bo_real *lu;  /* factors of c*I - J (n*n), then n pivot rows */
+} bo_ls_ws;
+
+#define BO_LS_WORKSPACE(ws, ls_shared, ls_persistent)                                              \
+    BO_ALLOC_linear_solver_jacobian(ws##_jac, ls_shared, ls_persistent);                           \
+    BO_ALLOC_linear_solver_lu(ws##_lu, ls_shared, ls_persistent);                                  \
+    bo_ls_ws ws;                                                                                   \
+    ws.jac = ws##_jac;                                                                             \
+    ws.lu = ws##_lu
+
+BO_DEVICE void bo_ls_jacobian(bo_ls_ws *ws, const bo_real *y, const bo_real *p, const bo_real *drv,
+                              bo_real t)
+{
+    bo_model_jacobian(y, p, drv, t, ws->jac);
+}
+
+BO_DEVICE int bo_ls_factor(bo_ls_ws *ws, bo_real c)
+{
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        BO_UNROLL
+        for (int j = 0; j < BO_N; ++j)
+            ws->lu[i * BO_N + j] = (i == j ? c : BO_C(0)) - ws->jac[i * BO_N + j];
+    }
+    return bo_lu_factor(ws->lu, ws->lu + BO_N * BO_N);
+}
+
+BO_DEVICE int bo_ls_solve(bo_ls_ws *ws, const bo_real *p, const bo_real *drv, bo_real t,
+                          bo_real *x)
+{
+    (void)p;
+    (void)drv;
+    (void)t;
+    bo_lu_solve(ws->lu, ws->lu + BO_N * BO_N, x);
+    return 0;
+}
+
+#endif
+
+#endif
