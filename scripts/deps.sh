@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in build-essential cmake libgsl-dev python3-numpy; do
+for pkg in build-essential cmake libgsl-dev libsundials-dev python3-numpy; do
     have "$pkg" || need+=("$pkg")
 done
 if ((${#need[@]})); then
