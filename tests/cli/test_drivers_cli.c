@@ -2,8 +2,8 @@
  * Every interpolation reproduces a line, so the answers are exact integrals: with hold ends
  * x(2) = a*(2 + 3) (u stays 3 after t = 1), with wrap ends x(2) = a*2*2 (two periods of
  * mean 2); tight tolerances make the steps across u's kinks the only error. Also the usage
- * errors (unknown driver, a driver without --driver, a malformed
- * value: exit 2) and file errors (missing file, bad row: exit 1), and --help. */
+ * errors (unknown driver, a driver without --driver, a malformed value: exit 2), the file
+ * errors (missing file, bad row: exit 1), and --help. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
