@@ -562,6 +562,68 @@ static void test_api_errors(void)
     bo_model_destroy(plain);
 }
 
+/* Every allocation of setting data, loading a file and packing may fail: the call then
+ * reports BO_ERR_NOMEM, leaks nothing (the sanitizer build checks) and leaves the driver's
+ * earlier data usable. */
+static void test_alloc_failures(void)
+{
+    bo_model *m = NULL;
+    bo_solver *sv = make_solver(&m);
+    if (!sv)
+        return;
+    double t[5] = {0.0, 0.25, 0.5, 0.75, 1.0}, v[5] = {0.0, 1.0, 0.0, -1.0, 0.0};
+    char *p = write_temp("time,value\n0,1\n1,2\n2,1.5\n");
+    bo_driver_options o;
+    bo_driver_options_init(&o);
+    o.interpolation = BO_INTERP_PERIODIC;
+    int nomem = 0, ok = 0;
+    for (long k = 0; k < 40; ++k) {
+        bo_test_fail_alloc_after(k);
+        int a = bo_solver_set_driver(sv, "force", t, v, 5, &o);
+        bo_test_fail_alloc_after(k);
+        int b = bo_solver_load_driver_csv(sv, "gain", p, NULL);
+        bo_test_fail_alloc_after(-1);
+        T_CHECK(a == BO_OK || a == BO_ERR_NOMEM);
+        T_CHECK(b == BO_OK || b == BO_ERR_NOMEM);
+        nomem += (a == BO_ERR_NOMEM) + (b == BO_ERR_NOMEM);
+        ok += (a == BO_OK) + (b == BO_OK);
+    }
+    T_CHECK(nomem > 4 && ok > 4);
+    dr_table tabs[2];
+    T_EQ_INT(dr_table_build(ctx, "a", t, v, 5, BO_INTERP_NATURAL, BO_ENDS_HOLD, NAN, NAN, &tabs[0]),
+             BO_OK);
+    T_EQ_INT(dr_table_build(ctx, "b", t, v, 5, BO_INTERP_LINEAR, BO_ENDS_WRAP, NAN, NAN, &tabs[1]),
+             BO_OK);
+    for (long k = 0; k < 4; ++k) {
+        void *blk = NULL;
+        size_t len = 0;
+        dr_table tb;
+        bo_test_fail_alloc_after(k);
+        int a = dr_table_build(ctx, "c", t, v, 5, BO_INTERP_CLAMPED, BO_ENDS_HOLD, NAN, NAN, &tb);
+        dr_table_free(&tb);
+        bo_test_fail_alloc_after(k);
+        int b = dr_pack(ctx, tabs, 2, 8, &blk, &len);
+        bo_test_fail_alloc_after(-1);
+        T_CHECK(a == BO_OK || a == BO_ERR_NOMEM);
+        T_CHECK(b == BO_OK || b == BO_ERR_NOMEM);
+        T_CHECK((b == BO_OK) == (blk != NULL));
+        bo_free(blk);
+    }
+    dr_table_free(&tabs[0]);
+    dr_table_free(&tabs[1]);
+    /* After all that, both drivers hold their data and a solve runs. */
+    bo_batch *b = NULL;
+    bo_batch_create(ctx, m, &b);
+    bo_results *r = NULL;
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    bo_results_destroy(r);
+    bo_batch_destroy(b);
+    unlink(p);
+    free(p);
+    bo_solver_destroy(sv);
+    bo_model_destroy(m);
+}
+
 int main(void)
 {
     T_EQ_INT(bo_context_create(&ctx), BO_OK);
@@ -581,6 +643,7 @@ int main(void)
     }
     test_sample_errors();
     test_api_errors();
+    test_alloc_failures();
     bo_context_destroy(ctx);
     T_DONE();
 }
