@@ -27,6 +27,7 @@ enum {
     OPT_PARAM,
     OPT_INIT,
     OPT_RUNS,
+    OPT_DRIVER,
     OPT_GRID,
     OPT_PRECISION,
     OPT_BACKEND,
@@ -223,6 +224,90 @@ static int build_batch(bo_context *ctx, const bo_model *m, bo_batch *batch, cons
     if (bo_batch_validate(batch) != BO_OK) {
         cli_library_error(ctx, "batch");
         return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Every --driver names a driver of the model, and every driver of the model has one: checked
+ * before anything is compiled, since both are mistakes on the command line. */
+static int check_drivers(const bo_model *m, const cli_args *args)
+{
+    size_t nd = bo_model_count(m, BO_DRIVER);
+    for (size_t i = 0; i < args->n_items; ++i) {
+        const cli_item *it = &args->items[i];
+        if (it->opt->id != OPT_DRIVER)
+            continue;
+        const char *file = NULL;
+        char *name = split_assignment(it->value, &file);
+        if (!name || !*file) {
+            cli_error("solve: --driver '%s': expected NAME=FILE.csv", it->value);
+            free(name);
+            cli_usage_hint(&cli_command_solve);
+            return CLI_EXIT_USAGE;
+        }
+        if (bo_model_find(m, BO_DRIVER, name) < 0) {
+            const char **names = malloc((nd + 1) * sizeof *names);
+            const char *best = NULL;
+            if (names) {
+                for (size_t k = 0; k < nd; ++k)
+                    names[k] = bo_model_symbol_name(m, BO_DRIVER, k);
+                best = cli_closest(name, names, nd);
+                free(names);
+            }
+            if (nd == 0)
+                cli_error("solve: --driver: model '%s' has no drivers", bo_model_name(m));
+            else if (best)
+                cli_error("solve: --driver: unknown driver '%s' (did you mean '%s'?)", name, best);
+            else
+                cli_error("solve: --driver: unknown driver '%s'", name);
+            free(name);
+            cli_usage_hint(&cli_command_solve);
+            return CLI_EXIT_USAGE;
+        }
+        free(name);
+    }
+    for (size_t k = 0; k < nd; ++k) {
+        const char *dn = bo_model_symbol_name(m, BO_DRIVER, k);
+        int given = 0;
+        for (size_t i = 0; !given && i < args->n_items; ++i) {
+            const cli_item *it = &args->items[i];
+            size_t len = strlen(dn);
+            given = it->opt->id == OPT_DRIVER && strncmp(it->value, dn, len) == 0 &&
+                    it->value[len] == '=';
+        }
+        if (!given) {
+            cli_error("solve: model '%s' has driver '%s': give its samples with --driver "
+                      "%s=FILE.csv",
+                      bo_model_name(m), dn, dn);
+            cli_usage_hint(&cli_command_solve);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Load the --driver files into the solver, in command-line order (a later file for the same
+ * driver replaces an earlier one). */
+static int load_drivers(bo_context *ctx, bo_solver *solver, const cli_args *args)
+{
+    for (size_t i = 0; i < args->n_items; ++i) {
+        const cli_item *it = &args->items[i];
+        if (it->opt->id != OPT_DRIVER)
+            continue;
+        const char *file = NULL;
+        char *name = split_assignment(it->value, &file);
+        if (!name) {
+            cli_error("out of memory");
+            return CLI_EXIT_FAILURE;
+        }
+        int st = bo_solver_load_driver_csv(solver, name, file, NULL);
+        free(name);
+        if (st != BO_OK) {
+            char prefix[256];
+            snprintf(prefix, sizeof prefix, "--driver %s", it->value);
+            cli_library_error(ctx, prefix);
+            return CLI_EXIT_FAILURE;
+        }
     }
     return CLI_EXIT_OK;
 }
@@ -436,7 +521,10 @@ static int setup(solve_state *s, const cli_args *args)
         cli_library_error(s->ctx, "batch");
         return CLI_EXIT_FAILURE;
     }
-    return build_batch(s->ctx, s->model, s->batch, args);
+    rc = build_batch(s->ctx, s->model, s->batch, args);
+    if (rc == CLI_EXIT_OK)
+        rc = check_drivers(s->model, args);
+    return rc;
 }
 
 static int run_solve(const cli_command *cmd, const cli_args *args)
@@ -459,6 +547,11 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
         solve_state_free(&s);
         return (st == BO_ERR_SETTING || st == BO_ERR_UNKNOWN_KEY) ? CLI_EXIT_USAGE
                                                                   : CLI_EXIT_FAILURE;
+    }
+    rc = load_drivers(s.ctx, s.solver, args);
+    if (rc != CLI_EXIT_OK) {
+        solve_state_free(&s);
+        return rc;
     }
     if (cli_args_has(args, OPT_PRINT_SETTINGS)) {
         char *dump = NULL;
@@ -556,6 +649,13 @@ static const cli_option solve_options[] = {
      "Runs from a CSV file: a header naming states and/or parameters, one run per row. The "
      "rows form one group of paired values.",
      OPT_RUNS},
+    {"driver", 0, "NAME=FILE.csv",
+     "Samples of driver NAME: rows of time,value (a header row is optional; a file with more "
+     "columns needs a header, and NAME's column is used). Every driver of the model needs "
+     "one. Interpolation and behaviour outside the sampled times come from --set "
+     "driver_interpolation=linear|natural|clamped|not_a_knot|periodic (default not_a_knot) "
+     "and --set driver_ends=hold|wrap (default hold); see docs/drivers.md. Repeatable.",
+     OPT_DRIVER},
     {"grid", 0, "MODE",
      "How value lists combine (setting 'grid'): combinatorial (every combination, the "
      "variable given last varies fastest; default) or verbatim (lists paired element-wise, a "
@@ -602,8 +702,9 @@ const cli_command cli_command_solve = {
     "MODEL.ode [options]",
     "Integrate every run of a batch of MODEL.ode. The runs are built from --param, --init and\n"
     "--runs (variables not given take the model's defaults; with none given there is one\n"
-    "run). The program is generated for the model and the settings, compiled (or taken from\n"
-    "the compile cache) and run on the chosen backend.\n\n"
+    "run); a model with drivers takes their samples from --driver, shared by every run.\n"
+    "The program is generated for the model and the settings, compiled (or taken from the\n"
+    "compile cache) and run on the chosen backend.\n\n"
     "Without -o, the final-state table (the columns of final.csv: run,status,t, the\n"
     "parameters, each state's initial value <state>_0, then the final states) is printed to\n"
     "standard output. A summary line goes to standard error, and a progress bar when\n"
@@ -611,13 +712,14 @@ const cli_command cli_command_solve = {
     "and the exit status is 1; their values are nan and their status word is nonzero.",
     "Exit status: 0 all runs succeeded; 1 some runs failed, or the model file, run file,\n"
     "compilation or output failed; 2 the command line is wrong (unknown option, bad setting\n"
-    "value, unknown variable, bad SPEC).\n\n"
+    "value, unknown variable or driver, bad SPEC, a driver without --driver).\n\n"
     "Examples:\n"
     "  batchode solve decay.ode --param k=0.5:2:4\n"
     "  batchode solve lorenz.ode --param rho=10:40:1000 --init x=1,2 --duration 50 -o out\n"
     "  batchode solve decay.ode --grid verbatim --param k=1,2,3 --init y=4,5,6 --rtol 1e-9\n"
     "  batchode solve lorenz.ode --runs runs.csv --save-every 0.1 -o out --format npy\n"
-    "  batchode solve robertson.ode --set dt_min=1e-12 --set max_steps=100000 --quiet",
+    "  batchode solve robertson.ode --set dt_min=1e-12 --set max_steps=100000 --quiet\n"
+    "  batchode solve driven_oscillator.ode --driver F=force.csv --set driver_ends=wrap",
     solve_options,
     sizeof solve_options / sizeof solve_options[0],
     1,

@@ -251,7 +251,8 @@ BO_API void bo_solver_destroy(bo_solver *s);
 BO_API int bo_solver_set(bo_solver *s, const char *key, const char *value);
 BO_API void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user);
 /* Integrate every run of the batch. Returns BO_OK when the solve ran (even if some runs
- * failed: see bo_results_failed_count), an error when it could not run. */
+ * failed: see bo_results_failed_count), an error when it could not run (BO_ERR_STATE when a
+ * driver of the model has no data: see bo_solver_set_driver). */
 BO_API int bo_solver_solve(bo_solver *s, const bo_batch *batch, bo_results **out);
 /* The generated source of the current program (owned by the solver). */
 BO_API const char *bo_solver_source(const bo_solver *s);
@@ -265,6 +266,53 @@ BO_API int bo_solver_settings_dump(const bo_solver *s, char **out);
 BO_API int bo_solver_info(const bo_solver *s, char **out);
 /* Seconds spent in the last solve: total wall time and integration time. */
 BO_API double bo_solver_last_wall_seconds(const bo_solver *s);
+
+/* ---------------------------------------------------------------------------------------
+ * Drivers: time-varying model inputs (`driver u` in the model) given as samples (t_i, v_i)
+ * and interpolated on the device (docs/drivers.md). One table per driver is shared by every
+ * run of a batch. Driver data is per-solve data: setting or changing it never recompiles.
+ * ------------------------------------------------------------------------------------- */
+typedef enum {
+    BO_INTERP_LINEAR = 0,     /* piecewise linear */
+    BO_INTERP_NATURAL = 1,    /* cubic spline, zero second derivative at both ends */
+    BO_INTERP_CLAMPED = 2,    /* cubic spline with given end slopes */
+    BO_INTERP_NOT_A_KNOT = 3, /* cubic spline, third derivative continuous at t_1, t_{n-2} */
+    BO_INTERP_PERIODIC = 4    /* cubic spline, periodic: needs v_0 == v_{n-1} */
+} bo_interpolation;
+
+typedef enum {
+    BO_ENDS_HOLD = 0, /* constant at the end values outside [t_0, t_{n-1}] */
+    BO_ENDS_WRAP = 1  /* repeats with period t_{n-1} - t_0 */
+} bo_driver_ends;
+
+/* "Take this choice from the solver's settings" (driver_interpolation, driver_ends). */
+#define BO_DRIVER_FROM_SETTINGS (-1)
+
+typedef struct {
+    int interpolation;  /* a bo_interpolation, or BO_DRIVER_FROM_SETTINGS */
+    int ends;           /* a bo_driver_ends, or BO_DRIVER_FROM_SETTINGS */
+    double slope_start; /* clamped only: du/dt at t_0; NaN: one-sided 3-point difference */
+    double slope_end;   /* clamped only: du/dt at t_{n-1}; NaN: the same at that end */
+} bo_driver_options;
+
+/* Fill opt with the defaults: both choices from the settings, NaN slopes. */
+BO_API void bo_driver_options_init(bo_driver_options *opt);
+
+/* Give driver `name` of the solver's model the n samples (t[i], v[i]) (copied; t strictly
+ * increasing, uniform or not; everything finite; n >= 2). opt may be NULL (= the defaults of
+ * bo_driver_options_init). The samples are checked and the interpolant built at once, so
+ * errors show here: BO_ERR_NOT_FOUND (the model has no such driver; close names suggested),
+ * BO_ERR_INVALID_ARG (too few samples, times not increasing or not finite, NaN values, bad
+ * options, periodic data whose ends differ). On error the driver keeps its earlier data.
+ * Every driver of the model needs data before bo_solver_solve. */
+BO_API int bo_solver_set_driver(bo_solver *s, const char *name, const double *t, const double *v,
+                                size_t n, const bo_driver_options *opt);
+/* The same from a CSV file: rows of time,value; an optional header row. A file with more
+ * than two columns needs a header, and the driver's values are the column named `name`
+ * (the first column is always time). Errors name file:line:col (BO_ERR_IO: cannot read;
+ * BO_ERR_PARSE: not a number, wrong column count; BO_ERR_INVALID_ARG as above). */
+BO_API int bo_solver_load_driver_csv(bo_solver *s, const char *name, const char *path,
+                                     const bo_driver_options *opt);
 
 /* Free memory returned by the library (strings). Accepts NULL. */
 BO_API void bo_free(void *p);

@@ -36,6 +36,13 @@ static const char *const preconditioners[] = {"none", "jacobi", NULL};
 
 static const char *const grids[] = {"combinatorial", "verbatim", NULL};
 
+static const char *const interpolations[] = {"linear",     "natural",  "clamped",
+                                             "not_a_knot", "periodic", NULL};
+static const char *const interpolation_aliases[] = {
+    "not-a-knot", "not_a_knot", "notaknot", "not_a_knot", "cubic", "not_a_knot", NULL};
+static const char *const driver_ends[] = {"hold", "wrap", NULL};
+static const char *const driver_ends_aliases[] = {"constant", "hold", "repeat", "wrap", NULL};
+
 #define BUFFER_KEY(name, owner_text)                                                               \
     {                                                                                              \
         .key = name "_location", .component = "buffers", .type = ST_CHOICE, .def = "local",        \
@@ -444,6 +451,30 @@ const st_entry st_table[] = {
      .doc = "How per-variable value lists become runs: every combination, or paired "
             "column by column."},
 
+    /* ---- drivers ---- */
+    {.key = "driver_interpolation",
+     .component = "drivers",
+     .type = ST_CHOICE,
+     .def = "not_a_knot",
+     .choices = interpolations,
+     .aliases = interpolation_aliases,
+     .flags = ST_RUNTIME,
+     .doc = "How drivers interpolate between their samples, unless a driver's own options say "
+            "otherwise: linear, or a cubic spline with natural, clamped (end slopes given, by "
+            "default one-sided 3-point differences), not_a_knot or periodic ends. not_a_knot "
+            "(scipy's CubicSpline default) is exact for cubic data and imposes no guess about "
+            "the end derivatives; natural forces u'' = 0 at the ends, which costs accuracy "
+            "there unless the data really is flat in curvature."},
+    {.key = "driver_ends",
+     .component = "drivers",
+     .type = ST_CHOICE,
+     .def = "hold",
+     .choices = driver_ends,
+     .aliases = driver_ends_aliases,
+     .flags = ST_RUNTIME,
+     .doc = "What drivers do outside their sampled time range: hold the end values (derivative "
+            "0), or wrap around with period t_last - t_first."},
+
     /* ---- buffer locations (one key per name in st_buffers) ---- */
     BUFFER_KEY("state", "loop's"),
     BUFFER_KEY("proposed_state", "loop's"),
@@ -496,6 +527,10 @@ const st_component_info st_components[] = {
      "(docs/implicit.md). `max_newton_iters` is in Step controller."},
     {"loop", "Loop and outputs",
      "The integration interval, what is saved, and how batches of runs are formed."},
+    {"drivers", "Drivers",
+     "Time-varying inputs from sampled data (docs/drivers.md). The tables are per-solve data: "
+     "these keys never recompile, and a driver's own options (bo_driver_options) override "
+     "them."},
     {"buffers", "Buffer locations",
      "Each buffer a component registers lives in per-thread memory (`local`: registers or "
      "local memory) or in the block's shared memory (`shared`); `<name>_location` chooses. "

@@ -16,6 +16,7 @@
 #include "backend/cuda/cuda.h"
 #include "batch_internal.h"
 #include "codegen/program.h"
+#include "drivers.h"
 #include "internal.h"
 #include "model/model_internal.h"
 #include "registry.h"
@@ -46,6 +47,7 @@ struct bo_solver {
     bo_progress_fn progress;
     void *progress_user;
     double last_wall;
+    dr_set *drivers; /* driver data: per-solve, never part of the program */
 };
 
 static void config_free(pg_config *c)
@@ -315,11 +317,6 @@ static int generate(bo_context *ctx, const bo_model *model, const bo_settings *s
                     pg_config *cfg, char **source, size_t *stride)
 {
     *source = NULL;
-    if (model->count[BO_DRIVER] > 0)
-        return bo_error(ctx, BO_ERR_MODEL,
-                        "model '%s' has drivers (%s...): solving models with drivers needs "
-                        "driver data, which this version cannot take yet",
-                        model->name, model->sym[BO_DRIVER][0].name);
     int rc = resolve(ctx, model, settings, cfg);
     if (rc != BO_OK)
         return rc;
@@ -439,6 +436,8 @@ int bo_solver_create(bo_context *ctx, const bo_model *model, const bo_settings *
     sv->model = model;
     int rc = bo_settings_copy(settings, &sv->settings);
     if (rc == BO_OK)
+        rc = dr_set_create(ctx, model, &sv->drivers);
+    if (rc == BO_OK)
         rc = build(sv);
     if (rc != BO_OK) {
         bo_solver_destroy(sv);
@@ -456,6 +455,7 @@ void bo_solver_destroy(bo_solver *s)
     free(s->source);
     release_modules(s);
     bo_settings_destroy(s->settings);
+    dr_set_destroy(s->drivers);
     free(s);
 }
 
@@ -570,6 +570,47 @@ static int runtime(bo_solver *sv, run_params *r)
     return BO_OK;
 }
 
+/* The driver settings (driver_interpolation, driver_ends) as bo_interpolation/bo_driver_ends. */
+static int driver_defaults(const bo_solver *sv, int *interp, int *ends)
+{
+    const char *iv, *ev;
+    int rc = st_get_choice(sv->settings, "driver_interpolation", &iv);
+    if (rc == BO_OK)
+        rc = st_get_choice(sv->settings, "driver_ends", &ev);
+    if (rc != BO_OK)
+        return rc;
+    *interp = dr_parse_interpolation(iv);
+    *ends = dr_parse_ends(ev);
+    if (*interp < 0 || *ends < 0)
+        return bo_error(sv->ctx, BO_ERR_INTERNAL, "driver settings '%s', '%s' not understood", iv,
+                        ev);
+    return BO_OK;
+}
+
+int bo_solver_set_driver(bo_solver *s, const char *name, const double *t, const double *v, size_t n,
+                         const bo_driver_options *opt)
+{
+    if (!s)
+        return BO_ERR_INVALID_ARG;
+    int interp, ends;
+    int rc = driver_defaults(s, &interp, &ends);
+    if (rc != BO_OK)
+        return rc;
+    return dr_set_samples(s->drivers, name, t, v, n, opt, interp, ends);
+}
+
+int bo_solver_load_driver_csv(bo_solver *s, const char *name, const char *path,
+                              const bo_driver_options *opt)
+{
+    if (!s)
+        return BO_ERR_INVALID_ARG;
+    int interp, ends;
+    int rc = driver_defaults(s, &interp, &ends);
+    if (rc != BO_OK)
+        return rc;
+    return dr_set_load_csv(s->drivers, name, path, opt, interp, ends);
+}
+
 static void progress_thunk(void *user, size_t done, size_t total)
 {
     bo_solver *sv = user;
@@ -597,6 +638,14 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
 
     const bo_model *m = sv->model;
     const pg_config *c = &sv->cfg;
+    /* One driver block serves every run; its precision follows the program's. */
+    const void *driver_data = NULL;
+    size_t driver_bytes = 0;
+    int d_interp, d_ends;
+    if ((rc = driver_defaults(sv, &d_interp, &d_ends)) != BO_OK ||
+        (rc = dr_set_block(sv->drivers, d_interp, d_ends, c->precision == 32 ? 4 : 8, &driver_data,
+                           &driver_bytes)) != BO_OK)
+        return rc;
     size_t runs = bo_batch_run_count(batch);
     size_t n = m->count[BO_STATE], np = m->count[BO_PARAMETER];
     size_t nv = c->n_saved_states + c->n_saved_obs;
@@ -633,7 +682,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
     memset(&a32, 0, sizeof a32);
 #define COMMON(A)                                                                                  \
     do {                                                                                           \
-        (A).driver_data = NULL;                                                                    \
+        (A).driver_data = driver_data;                                                             \
         (A).final_time = res->final_t;                                                             \
         (A).status = res->status;                                                                  \
         (A).steps = res->steps;                                                                    \
@@ -697,6 +746,8 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
             L.final_state = g->final_state;
             L.series = g->series;
         }
+        L.driver_data = driver_data;
+        L.driver_bytes = driver_bytes;
         L.final_time = res->final_t;
         L.status = res->status;
         L.steps = res->steps;

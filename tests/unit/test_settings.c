@@ -90,6 +90,8 @@ static void test_defaults(void)
         {"outputs", "state"},
         {"save_variables", "all"},
         {"grid", "combinatorial"},
+        {"driver_interpolation", "not_a_knot"},
+        {"driver_ends", "hold"},
         {"state_location", "local"},
         {"proposed_state_location", "local"},
         {"parameters_location", "local"},
@@ -507,6 +509,8 @@ static void test_fingerprint(void)
         {"settling", "5", 0},
         {"save_every", "0.1", 0},
         {"grid", "verbatim", 0},
+        {"driver_interpolation", "linear", 0}, /* driver tables are per-solve data */
+        {"driver_ends", "wrap", 0},
         {"threads", "3", 0},
         {"block_size", "128", 0},
         {"chunk_runs", "65536", 0},

@@ -62,9 +62,9 @@ int main(void)
     T_EQ_INT(try_create(m, "cflags", "-DBO_PRECISION=1 -Werror"), BO_ERR_COMPILE);
     T_CONTAINS(bo_errmsg(ctx), "failed");
     T_CONTAINS(bo_errlog(ctx), "BO_PRECISION");
+    /* A model with drivers compiles; solving it needs data for each driver. */
     bo_model *drv = load("driver F\nstate y = 1\ndy/dt = F - y\n");
-    T_EQ_INT(try_create(drv, "rtol", "1e-6"), BO_ERR_MODEL);
-    T_CONTAINS(bo_errmsg(ctx), "drivers");
+    T_EQ_INT(try_create(drv, "rtol", "1e-6"), BO_OK);
     bo_model_destroy(drv);
 
     /* A solve against the closed form, and rebuild accounting. */

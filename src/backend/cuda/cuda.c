@@ -549,6 +549,7 @@ typedef struct {
     int block;
     size_t shared_per_thread;
     int64_t done;
+    CUdeviceptr drivers; /* the driver block on the device, 0 when none */
 } run_state;
 
 /* Gather a chunk's inputs into the slot's staging and queue copy-in, kernel and copy-out. */
@@ -570,7 +571,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
 #define DEV(T, k) ((T)(uintptr_t)(s->dev + (CUdeviceptr)lay.off[k]))
     a.init = DEV(const double *, A_INIT);
     a.params = DEV(const double *, A_PARAMS);
-    a.driver_data = NULL;
+    a.driver_data = (const void *)(uintptr_t)st->drivers;
     a.final_state = DEV(double *, A_FINAL);
     a.final_time = DEV(double *, A_TIME);
     a.series = st->series_rows ? DEV(double *, A_SERIES) : NULL;
@@ -679,7 +680,8 @@ static int check_launch(bo_context *ctx, const cu_launch *L)
     if (L->runs == 0)
         return BO_OK;
     if ((L->n_states && (!L->init || !L->final_state)) || (L->n_params && !L->params) ||
-        !L->final_time || !L->status || !L->steps || !L->rejections)
+        (L->driver_bytes && !L->driver_data) || !L->final_time || !L->status || !L->steps ||
+        !L->rejections)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_run: a host array is NULL");
     return BO_OK;
 }
@@ -694,6 +696,21 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
     *out = p * (2 * L->n_states + L->n_params + series_rows) + 8 + 4 + 8 + 8;
     return BO_OK;
+}
+
+/* Free the solve's driver block (when there is one) and leave the device context; rc is the
+ * outcome so far, which a failing free replaces only when it was a success. */
+static int drop_drivers(run_state *st, CUcontext saved, int rc)
+{
+    if (st->drivers) {
+        if (rc == BO_OK)
+            rc = CU_CALL(st->ctx, cuMemFree_v2, st->drivers);
+        else
+            cu_drv()->cuMemFree_v2(st->drivers);
+        st->drivers = 0;
+    }
+    leave(saved);
+    return rc;
 }
 
 int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
@@ -738,14 +755,25 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
         return rc;
     }
 
+    /* The driver block is read-only and shared by every run: one copy for the whole solve.
+     * The synchronous copy from pageable memory may return before its DMA is done, and the
+     * slots' streams do not wait for the legacy stream, so wait for that stream here. */
+    if (L->driver_bytes > 0) {
+        rc = CU_CALL(ctx, cuMemAlloc_v2, &st.drivers, L->driver_bytes);
+        if (rc == BO_OK)
+            rc = CU_CALL(ctx, cuMemcpyHtoD_v2, st.drivers, L->driver_data, L->driver_bytes);
+        if (rc == BO_OK)
+            rc = CU_CALL(ctx, cuStreamSynchronize, (CUstream)0);
+        if (rc != BO_OK)
+            return drop_drivers(&st, saved, rc);
+    }
+
     /* Chunk size: what fits the free device memory (less headroom and the local memory the
      * driver reserves for every resident thread's stack), at most two slots of pinned staging
      * beyond what keeps every SM full, and the caller's cap. */
     size_t free_b = 0, total_b = 0;
-    if ((rc = CU_CALL(ctx, cuMemGetInfo_v2, &free_b, &total_b)) != BO_OK) {
-        leave(saved);
-        return rc;
-    }
+    if ((rc = CU_CALL(ctx, cuMemGetInfo_v2, &free_b, &total_b)) != BO_OK)
+        return drop_drivers(&st, saved, rc);
     size_t headroom = free_b / 10 > CU_HEADROOM_MIN ? free_b / 10 : CU_HEADROOM_MIN;
     size_t local_reserve =
         (size_t)lm->local_bytes * (size_t)d->max_threads_sm * (size_t)d->sm_count;
@@ -801,10 +829,8 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
             slot_free(&slots[i]);
             m->pool_bytes[i] = 0;
         }
-        if (!oom || chunk == 1) {
-            leave(saved);
-            return rc;
-        }
+        if (!oom || chunk == 1)
+            return drop_drivers(&st, saved, rc);
         bo_clear_error(ctx);
         chunk = (chunk + 1) / 2;
         n_chunks = (L->runs + chunk - 1) / chunk;
@@ -840,8 +866,8 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
             m->pool_bytes[i] = 0;
         }
     }
-    leave(saved);
-    return rc;
+    /* Every chunk has finished (or its slot was drained by slot_free) before the free. */
+    return drop_drivers(&st, saved, rc);
 }
 
 /* ---- report --------------------------------------------------------------------------- */

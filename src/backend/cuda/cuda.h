@@ -38,6 +38,8 @@ typedef struct {
     size_t n_states, n_params, n_vars, n_saves;
     int64_t runs;
     const void *init, *params;   /* host, [var][runs] in the program's precision */
+    const void *driver_data;     /* host driver block (kernels/drivers.h), NULL when none */
+    size_t driver_bytes;         /* its size: uploaded once per cu_run, shared by every run */
     void *final_state, *series;  /* host outputs, same layout/precision; series may be NULL */
     double *final_time;          /* host [runs] */
     int32_t *status;             /* host [runs] */

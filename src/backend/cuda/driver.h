@@ -85,6 +85,7 @@ enum {
     X(cuMemFree_v2, (CUdeviceptr ptr))                                                             \
     X(cuMemAllocHost_v2, (void **ptr, size_t bytes))                                               \
     X(cuMemFreeHost, (void *ptr))                                                                  \
+    X(cuMemcpyHtoD_v2, (CUdeviceptr dst, const void *src, size_t bytes))                           \
     X(cuMemcpyHtoDAsync_v2, (CUdeviceptr dst, const void *src, size_t bytes, CUstream s))          \
     X(cuMemcpyDtoHAsync_v2, (void *dst, CUdeviceptr src, size_t bytes, CUstream s))                \
     X(cuMemsetD8Async, (CUdeviceptr dst, unsigned char value, size_t count, CUstream s))           \
