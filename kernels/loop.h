@@ -131,6 +131,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     bo_real *sum_shared = BO_CHILD_SHARED_loop_summaries(shared);
     bo_real *sum_persistent = BO_CHILD_PERSISTENT_loop_summaries(persistent);
     BO_ALLOC_summaries_summaries(sum_acc, sum_shared, sum_persistent);
+    (void)sum_shared; /* one of the two is unused, depending on where the buffer lives */
+    (void)sum_persistent;
     bo_i64 next_sample = 0; /* index of the next summary sample to take */
     const bo_i64 n_samples =
         (a->summaries && a->n_windows > 0) ? a->n_windows * a->window_len + 1 : 0;

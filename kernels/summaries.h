@@ -432,7 +432,7 @@ BO_DEVICE void bo_sum_take(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real
     BO_UNROLL
     for (int i = 0; i < BO_SUM_N_VARS; ++i) {
         bo_real *h = acc + i * BO_SUM_ACC_PER_VAR;
-        h[1] = h[0];
+        h[1] = k > 0 ? h[0] : v[i]; /* x[-1] is never read; keep it defined */
         h[0] = v[i];
     }
 }
