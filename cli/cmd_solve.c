@@ -24,6 +24,8 @@ enum {
     OPT_SETTLING,
     OPT_SAVE_EVERY,
     OPT_OUTPUTS,
+    OPT_SUMMARISE_EVERY,
+    OPT_SAMPLE_EVERY,
     OPT_PARAM,
     OPT_INIT,
     OPT_RUNS,
@@ -56,6 +58,8 @@ static const struct {
     {OPT_SETTLING, "settling"},
     {OPT_SAVE_EVERY, "save_every"},
     {OPT_OUTPUTS, "outputs"},
+    {OPT_SUMMARISE_EVERY, "summarise_every"},
+    {OPT_SAMPLE_EVERY, "sample_summaries_every"},
     {OPT_GRID, "grid"},
     {OPT_PRECISION, "precision"},
     {OPT_BACKEND, "backend"},
@@ -637,8 +641,20 @@ static const cli_option solve_options[] = {
     {"outputs", 0, "LIST",
      "What to output, comma-separated among state, observables (what the saved series "
      "records), time (its time column, always written), counters (adds counters.csv: steps "
-     "and rejections of each run) (setting 'outputs').",
+     "and rejections of each run), and summary metrics computed as the runs go: mean, rms, "
+     "std, min, max, extrema, max_magnitude, peaks[k], negative_peaks[k], dxdt_max, dxdt_min, "
+     "dxdt_extrema, d2xdt2_max, d2xdt2_min, d2xdt2_extrema (adds summaries.csv) (setting "
+     "'outputs'; e.g. state,mean,std,peaks[3]).",
      OPT_OUTPUTS},
+    {"summarise-every", 0, "T",
+     "Length of each summary window from the end of settling (setting 'summarise_every'; 0, "
+     "the default, makes one window of the whole duration).",
+     OPT_SUMMARISE_EVERY},
+    {"sample-every", 0, "T",
+     "Interval between the samples summaries are computed from (setting "
+     "'sample_summaries_every'; must divide the window and the duration; default a hundredth "
+     "of the window).",
+     OPT_SAMPLE_EVERY},
     {"param", 0, "NAME=SPEC",
      "Values of parameter NAME. SPEC is a:b:n (n values from a to b inclusive), a comma list "
      "v1,v2,... or one value v. Repeatable.",
@@ -673,7 +689,8 @@ static const cli_option solve_options[] = {
      OPT_SET},
     {"output", 'o', "DIR",
      "Write the results into DIR (created if needed): final.csv, plus the saved series when "
-     "there are saves. Without -o the final-state table is printed to standard output.",
+     "there are saves and the summaries when there are some. Without -o the final-state table is "
+     "printed to standard output.",
      OPT_OUTPUT},
     {"format", 0, "F",
      "Output format with -o: csv (default) or npy (NumPy files final.npy, ... and "
@@ -718,6 +735,8 @@ const cli_command cli_command_solve = {
     "  batchode solve lorenz.ode --param rho=10:40:1000 --init x=1,2 --duration 50 -o out\n"
     "  batchode solve decay.ode --grid verbatim --param k=1,2,3 --init y=4,5,6 --rtol 1e-9\n"
     "  batchode solve lorenz.ode --runs runs.csv --save-every 0.1 -o out --format npy\n"
+    "  batchode solve vanderpol.ode --outputs 'mean,std,peaks[3]' --summarise-every 10 "
+    "--sample-every 0.01 -o out\n"
     "  batchode solve robertson.ode --set dt_min=1e-12 --set max_steps=100000 --quiet\n"
     "  batchode solve driven_oscillator.ode --driver F=force.csv --set driver_ends=wrap",
     solve_options,

@@ -225,8 +225,29 @@ BO_API const double *bo_results_series_array(const bo_results *r);
 /* The initial values and parameters each run used: init[state][run], params[param][run]. */
 BO_API const double *bo_results_init_array(const bo_results *r);
 BO_API const double *bo_results_param_array(const bo_results *r);
+/* Summaries (docs/outputs.md): statistics of each run over window_count windows, one value
+ * per (window, column, run). Columns are variable-major, the metrics in the order requested,
+ * named "<variable>.<metric>" or "<variable>.<metric>.<output>" for metrics with several
+ * outputs ("x.mean", "x.extrema.max", "x.peaks.t1"). Out of range: 0, NaN or NULL. */
+BO_API size_t bo_results_window_count(const bo_results *r);
+/* Start and end time of a window: its first sample and the sample that closes it. */
+BO_API double bo_results_window_start(const bo_results *r, size_t window);
+BO_API double bo_results_window_end(const bo_results *r, size_t window);
+BO_API size_t bo_results_summary_count(const bo_results *r);
+BO_API const char *bo_results_summary_name(const bo_results *r, size_t column);
+/* The column's variable, metric as requested ("peaks[3]"), output ("t1"; the metric's name
+ * for a single output) and the variable's declared unit (NULL when the model declares none;
+ * derivative metrics are in that unit per time unit, peak times in time units). */
+BO_API const char *bo_results_summary_variable(const bo_results *r, size_t column);
+BO_API const char *bo_results_summary_metric(const bo_results *r, size_t column);
+BO_API const char *bo_results_summary_output(const bo_results *r, size_t column);
+BO_API const char *bo_results_summary_unit(const bo_results *r, size_t column);
+BO_API double bo_results_summary(const bo_results *r, size_t window, size_t column, size_t run);
+/* summaries[window][column][run], consecutive runs adjacent. Valid while r lives. */
+BO_API const double *bo_results_summary_array(const bo_results *r);
 /* Write results into dir (created if needed): format "csv" or "npy". Always writes
- * final.csv (csv) or final.npy + legend (npy); the time series when saves exist.
+ * final.csv (csv) or final.npy + legend (npy); the time series when saves exist; the
+ * summaries (summaries.csv or summaries.npy) when there are some.
  * See docs/outputs.md for the files and columns. */
 BO_API int bo_results_write(const bo_results *r, const char *dir, const char *format);
 

@@ -29,6 +29,10 @@
         bo_args_i64 run_count;   /* runs to integrate (<= run_stride) */                           \
         bo_args_i64 max_steps;   /* attempted steps allowed per run */                             \
         double dt0;              /* initial step; <= 0: estimated per run */                       \
+        REAL *summaries;         /* [n_windows][n_columns][run_stride], NULL when none */          \
+        double sample_every;     /* interval between summary samples */                            \
+        bo_args_i64 n_windows;   /* summary windows; 0 = no summaries */                           \
+        bo_args_i64 window_len;  /* summary samples per window */                                  \
     } NAME;
 
 #endif

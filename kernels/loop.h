@@ -15,10 +15,16 @@
  *   shrinks the step) and a failure for fixed steps. A run that dies reports why through its
  *   status bits; the others are unaffected.
  *
+ * - Summary samples (kernels/summaries.h) fall at t_start + k*sample_every. The loop merges
+ *   them with the saves: the next event is the earliest pending save or sample, and a save
+ *   and a sample closer than 1e-9 of their intervals are one event (one landing serves both,
+ *   with no sliver step between them).
+ *
  * Needs, defined earlier in the unit: the model functions and BO_MODEL_* sizes, BO_N,
- * bo_drivers_eval, the method's step (bo_step, src/codegen/algorithm.h), the controller (bo_controller,
- * bo_controller_init, BO_CONTROLLER), the registry's allocators, and the output selection
- * (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]). */
+ * bo_drivers_eval, the method's step (bo_step, src/codegen/algorithm.h), the controller
+ * (bo_controller, bo_controller_init, BO_CONTROLLER), the registry's allocators, the output
+ * selection (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]) and the
+ * summaries (BO_SUM_ACTIVE, bo_sum_take, bo_sum_fail). */
 #ifndef BO_LOOP_H
 #define BO_LOOP_H
 
@@ -121,6 +127,16 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     bo_real *ctl_persistent = BO_CHILD_PERSISTENT_loop_controller(persistent);
     (void)err;
     (void)obs;
+#if BO_SUM_ACTIVE
+    bo_real *sum_shared = BO_CHILD_SHARED_loop_summaries(shared);
+    bo_real *sum_persistent = BO_CHILD_PERSISTENT_loop_summaries(persistent);
+    BO_ALLOC_summaries_summaries(sum_acc, sum_shared, sum_persistent);
+    (void)sum_shared; /* one of the two is unused, depending on where the buffer lives */
+    (void)sum_persistent;
+    bo_i64 next_sample = 0; /* index of the next summary sample to take */
+    const bo_i64 n_samples =
+        (a->summaries && a->n_windows > 0) ? a->n_windows * a->window_len + 1 : 0;
+#endif
 
     const bo_i64 S = a->run_stride;
     bo_i32 status = 0;
@@ -162,6 +178,12 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         bo_loop_save(a, run, 0, y, p, drv, obs, t);
         next_save = 1;
     }
+#if BO_SUM_ACTIVE
+    if (!status && n_samples > 0 && a->settling <= 0.0) {
+        bo_sum_take(a, run, 0, y, p, drv, obs, t, sum_acc);
+        next_sample = 1;
+    }
+#endif
 
     int step_flags = 0;
     int niters = 0;
@@ -172,14 +194,23 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             status |= BO_RUN_MAX_STEPS;
             break;
         }
-        /* The next event: the end of settling, the next save, or the end. */
+        /* The next event: the end of settling, the next save or summary sample, or the end. */
         bo_time target = t_end;
         if (t < t_start)
             target = t_start;
-        else if (next_save < n_saves) {
-            bo_time ts = t_start + (bo_time)next_save * a->save_every;
-            if (ts < target)
-                target = ts;
+        else {
+            if (next_save < n_saves) {
+                bo_time ts = t_start + (bo_time)next_save * a->save_every;
+                if (ts < target)
+                    target = ts;
+            }
+#if BO_SUM_ACTIVE
+            if (next_sample < n_samples) {
+                bo_time tk = t_start + (bo_time)next_sample * a->sample_every;
+                if (tk < target)
+                    target = tk;
+            }
+#endif
         }
 #if !BO_ADAPTIVE
         /* Fixed steps: the full steps before the next event run in a tight loop without the
@@ -272,10 +303,17 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             dt = dt_next;
 #endif
         if (lands && next_save < n_saves && t >= t_start &&
-            t == t_start + (bo_time)next_save * a->save_every) {
+            t_start + (bo_time)next_save * a->save_every <= t + 1e-9 * a->save_every) {
             bo_loop_save(a, run, next_save, y, p, drv, obs, t);
             ++next_save;
         }
+#if BO_SUM_ACTIVE
+        if (lands && next_sample < n_samples && t >= t_start &&
+            t_start + (bo_time)next_sample * a->sample_every <= t + 1e-9 * a->sample_every) {
+            bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
+            ++next_sample;
+        }
+#endif
     }
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
@@ -284,6 +322,15 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         bo_loop_save(a, run, next_save, y, p, drv, obs, t);
         ++next_save;
     }
+#if BO_SUM_ACTIVE
+    if (!status && next_sample < n_samples &&
+        t_start + (bo_time)next_sample * a->sample_every <= t_end + 1e-9 * a->duration) {
+        bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
+        ++next_sample;
+    }
+    if (status && n_samples > 0)
+        bo_sum_fail(a, run, next_sample);
+#endif
     (void)saw_nonfinite;
     if (status) {
         /* Saves the run never reached are NaN (the host masks failed runs too). */

@@ -34,6 +34,13 @@ void bo_results_destroy(bo_results *r)
     bo_free(r->rejections);
     bo_free(r->save_t);
     bo_free(r->series);
+    free_names(r->sum_names, r->n_sum_cols);
+    free_names(r->sum_vars, r->n_sum_cols);
+    free_names(r->sum_metrics, r->n_sum_cols);
+    free_names(r->sum_outputs, r->n_sum_cols);
+    free_names(r->sum_units, r->n_sum_cols);
+    bo_free(r->window_t);
+    bo_free(r->summaries);
     bo_free(r);
 }
 
@@ -138,6 +145,67 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     return BO_OK;
 }
 
+static void clear_summaries(bo_results *r)
+{
+    free_names(r->sum_names, r->n_sum_cols);
+    free_names(r->sum_vars, r->n_sum_cols);
+    free_names(r->sum_metrics, r->n_sum_cols);
+    free_names(r->sum_outputs, r->n_sum_cols);
+    free_names(r->sum_units, r->n_sum_cols);
+    bo_free(r->window_t);
+    bo_free(r->summaries);
+    r->sum_names = r->sum_vars = r->sum_metrics = r->sum_outputs = r->sum_units = NULL;
+    r->window_t = r->summaries = NULL;
+    r->n_windows = r->n_sum_cols = 0;
+}
+
+int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
+                     const rs_sum_column *cols)
+{
+    if (!r || (n_cols && !cols))
+        return BO_ERR_INVALID_ARG;
+    clear_summaries(r);
+    if (!n_windows || !n_cols)
+        return BO_OK;
+    if (!fits(n_windows, n_cols, r->runs, sizeof(double)) || !fits(n_windows, 2, 1, sizeof(double)))
+        return bo_error(r->ctx, BO_ERR_RANGE,
+                        "summaries for %zu runs x %zu windows x %zu columns do not fit in memory",
+                        r->runs, n_windows, n_cols);
+    r->n_sum_cols = n_cols;
+    r->sum_names = bo_calloc(n_cols, sizeof *r->sum_names);
+    r->sum_vars = bo_calloc(n_cols, sizeof *r->sum_vars);
+    r->sum_metrics = bo_calloc(n_cols, sizeof *r->sum_metrics);
+    r->sum_outputs = bo_calloc(n_cols, sizeof *r->sum_outputs);
+    r->sum_units = bo_calloc(n_cols, sizeof *r->sum_units);
+    r->window_t = bo_calloc(2 * n_windows, sizeof(double));
+    r->summaries = bo_calloc(n_windows * n_cols * r->runs + 1, sizeof(double));
+    int ok = r->sum_names && r->sum_vars && r->sum_metrics && r->sum_outputs && r->sum_units &&
+             r->window_t && r->summaries;
+    for (size_t c = 0; ok && c < n_cols; ++c) {
+        const rs_sum_column *col = &cols[c];
+        size_t base = strcspn(col->metric, "[");
+        r->sum_names[c] =
+            col->output ? bo_asprintf("%s.%.*s.%s", col->var, (int)base, col->metric, col->output)
+                        : bo_asprintf("%s.%s", col->var, col->metric);
+        r->sum_vars[c] = bo_strdup(col->var);
+        r->sum_metrics[c] = bo_strdup(col->metric);
+        r->sum_outputs[c] = bo_strdup(col->output ? col->output : col->metric);
+        r->sum_units[c] = col->unit ? bo_strdup(col->unit) : NULL;
+        ok = r->sum_names[c] && r->sum_vars[c] && r->sum_metrics[c] && r->sum_outputs[c] &&
+             (!col->unit || r->sum_units[c]);
+    }
+    if (!ok) {
+        clear_summaries(r);
+        return bo_error(r->ctx, BO_ERR_NOMEM, "out of memory allocating summaries");
+    }
+    r->n_windows = n_windows;
+    for (size_t w = 0; w < n_windows; ++w) {
+        r->window_t[2 * w] = t_first + (double)w * window;
+        r->window_t[2 * w + 1] = t_first + (double)(w + 1) * window;
+    }
+    return BO_OK;
+}
+
 void rs_mask_failed(bo_results *r)
 {
     if (!r)
@@ -150,6 +218,8 @@ void rs_mask_failed(bo_results *r)
             r->final[s * runs + i] = NAN;
         for (size_t k = 0; k < r->n_saves * r->n_vars; ++k)
             r->series[k * runs + i] = NAN;
+        for (size_t k = 0; k < r->n_windows * r->n_sum_cols; ++k)
+            r->summaries[k * runs + i] = NAN;
     }
 }
 
@@ -239,6 +309,63 @@ const double *bo_results_init_array(const bo_results *r)
 const double *bo_results_param_array(const bo_results *r)
 {
     return r ? r->params : NULL;
+}
+
+size_t bo_results_window_count(const bo_results *r)
+{
+    return r ? r->n_windows : 0;
+}
+
+double bo_results_window_start(const bo_results *r, size_t window)
+{
+    return r && window < r->n_windows ? r->window_t[2 * window] : NAN;
+}
+
+double bo_results_window_end(const bo_results *r, size_t window)
+{
+    return r && window < r->n_windows ? r->window_t[2 * window + 1] : NAN;
+}
+
+size_t bo_results_summary_count(const bo_results *r)
+{
+    return r ? r->n_sum_cols : 0;
+}
+
+const char *bo_results_summary_name(const bo_results *r, size_t column)
+{
+    return r && column < r->n_sum_cols ? r->sum_names[column] : NULL;
+}
+
+const char *bo_results_summary_variable(const bo_results *r, size_t column)
+{
+    return r && column < r->n_sum_cols ? r->sum_vars[column] : NULL;
+}
+
+const char *bo_results_summary_metric(const bo_results *r, size_t column)
+{
+    return r && column < r->n_sum_cols ? r->sum_metrics[column] : NULL;
+}
+
+const char *bo_results_summary_output(const bo_results *r, size_t column)
+{
+    return r && column < r->n_sum_cols ? r->sum_outputs[column] : NULL;
+}
+
+const char *bo_results_summary_unit(const bo_results *r, size_t column)
+{
+    return r && column < r->n_sum_cols ? r->sum_units[column] : NULL;
+}
+
+double bo_results_summary(const bo_results *r, size_t window, size_t column, size_t run)
+{
+    if (!r || window >= r->n_windows || column >= r->n_sum_cols || run >= r->runs)
+        return NAN;
+    return r->summaries[(window * r->n_sum_cols + column) * r->runs + run];
+}
+
+const double *bo_results_summary_array(const bo_results *r)
+{
+    return r ? r->summaries : NULL;
 }
 
 /* ---- per-run status text --------------------------------------------------------------- */

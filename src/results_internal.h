@@ -30,12 +30,35 @@ struct bo_results {
     double *save_t;      /* [n_saves]: save times, shared by all runs */
     double *series;      /* [n_saves][n_vars][runs] (NaN for failed runs) */
     int write_counters;  /* the CSV writer adds counters.csv (outputs includes counters) */
+    /* Summaries (rs_set_summaries; all zero/NULL without them). Column c of variable v's
+     * metric m output o is named "v.m" for single-output metrics, "v.m.o" otherwise. */
+    size_t n_windows;   /* summary windows */
+    size_t n_sum_cols;  /* summary columns: variable-major, metrics in request order */
+    char **sum_names;   /* [n_sum_cols] column names */
+    char **sum_vars;    /* [n_sum_cols] variable of each column */
+    char **sum_metrics; /* [n_sum_cols] metric as requested ("peaks[3]") */
+    char **sum_outputs; /* [n_sum_cols] output of the metric ("t1"; the metric's name when it
+                           has one output) */
+    char **sum_units;   /* [n_sum_cols] unit of the variable, NULL entries when undeclared */
+    double *window_t;   /* [n_windows][2]: start and end time of each window */
+    double *summaries;  /* [n_windows][n_sum_cols][runs] (NaN for failed runs) */
 };
+
+/* One summary column as the solver describes it (strings are copied). */
+typedef struct {
+    const char *var, *metric, *output, *unit; /* output NULL: single output; unit may be NULL */
+} rs_sum_column;
 
 /* Allocate zeroed results for runs runs of model with n_saves saves of n_vars variables named
  * var_names[n_vars] (copied). BO_ERR_RANGE when an array size overflows size_t. */
 int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_saves, size_t n_vars,
               const char *const *var_names, bo_results **out);
+
+/* Give r n_windows summary windows, window w spanning [t_first + w*window, t_first + (w+1)*window],
+ * of n_cols columns described by cols, with zeroed values. Replaces earlier summaries.
+ * BO_ERR_RANGE when the array size overflows. */
+int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
+                     const rs_sum_column *cols);
 
 /* Make the final and series values of every failed run (status != 0) NaN; its status,
  * final_t, init, params and counters are kept. Called by the solver after a solve. */

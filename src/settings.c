@@ -12,6 +12,7 @@
 
 #include "sha256.h"
 #include "strbuf.h"
+#include "summaries.h"
 
 struct bo_settings {
     bo_context *ctx;
@@ -248,6 +249,10 @@ static int bad_choice(bo_context *ctx, const st_entry *e, const char *key, const
     sb_append(&m, e->type == ST_NAMES ? "takes names from: " : "must be one of: ");
     for (const char *const *c = e->choices; *c; ++c)
         sb_printf(&m, "%s%s", c == e->choices ? "" : ", ", *c);
+    if (e->flags & ST_METRICS) {
+        sb_append(&m, ", or summary metrics: ");
+        sm_forms(&m, 0);
+    }
     sb_printf(&m, "; got '%s'", v);
     if (whole != v)
         sb_printf(&m, " (in '%s')", whole);
@@ -307,9 +312,21 @@ static int normalise_list(bo_context *ctx, const st_entry *e, const char *key, c
             continue;
         }
         const char *name = items[i];
+        sb_buf metric;
+        sb_init(&metric);
         if (e->choices) {
             name = canonical_choice(e, items[i]);
-            if (!name) {
+            sm_request req;
+            int is_metric =
+                !name && (e->flags & ST_METRICS) ? sm_parse(ctx, key, items[i], whole, &req) : 0;
+            if (is_metric < 0) {
+                r = is_metric;
+                break;
+            }
+            if (is_metric) {
+                sm_format(&req, &metric);
+                name = sb_cstr(&metric);
+            } else if (!name) {
                 r = bad_choice(ctx, e, key, items[i], whole);
                 break;
             }
@@ -323,15 +340,17 @@ static int normalise_list(bo_context *ctx, const st_entry *e, const char *key, c
                          text);
             break;
         }
-        for (size_t j = 0; j < i; ++j) {
-            const char *prev = e->choices ? canonical_choice(e, items[j]) : items[j];
-            if (strcmp(prev, name) == 0) {
-                r = bo_error(ctx, BO_ERR_SETTING, "setting '%s' lists '%s' twice in '%s'", key,
-                             name, text);
-                break;
-            }
+        /* Earlier items are already in out, normalised; metrics compare by name alone. */
+        size_t base = strcspn(name, "[");
+        for (const char *prev = out->data; prev && r == BO_OK && prev < out->data + out->len;) {
+            size_t plen = strcspn(prev, ",");
+            if (plen && strcspn(prev, "[,") == base && strncmp(prev, name, base) == 0)
+                r = bo_error(ctx, BO_ERR_SETTING, "setting '%s' lists '%.*s' twice in '%s'", key,
+                             (int)base, name, text);
+            prev += plen + 1;
         }
         sb_append(out, name);
+        sb_free(&metric);
     }
     bo_free(items);
     bo_free(buf);
@@ -847,6 +866,10 @@ static void allowed_text(sb_buf *b, const st_entry *e, int md)
             if (c != e->choices)
                 sb_append(b, ", ");
             code(b, md, *c);
+        }
+        if (e->flags & ST_METRICS) {
+            sb_append(b, ", and the summary metrics ");
+            sm_forms(b, md);
         }
         for (const char *const *a = e->aliases; a && a[0]; a += 2) {
             sb_append(b, a == e->aliases ? " (aliases: " : ", ");

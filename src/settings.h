@@ -26,6 +26,9 @@ typedef enum {
 #define ST_RUNTIME 4u /* passed per call; never recompiles */
 /* Accepts "auto": the solver resolves it from the algorithm and the model. */
 #define ST_AUTO 8u
+/* ST_NAMES with choices: items may also be summary metrics ("mean", "peaks[3]",
+ * src/summaries.h). */
+#define ST_METRICS 16u
 
 /* Range bounds for ST_REAL / ST_INT / ST_REAL_LIST. */
 #define ST_LO 1u        /* value >= lo */

@@ -430,11 +430,13 @@ const st_entry st_table[] = {
      .def = "state",
      .choices = output_kinds,
      .aliases = output_aliases,
-     .flags = ST_CODE,
+     .flags = ST_CODE | ST_METRICS,
      .doc = "What to output: state and observables choose what the saved series records; "
             "time is its time column (always written with saves); counters adds counters.csv "
             "with each run's steps attempted and rejected (npy output always has steps.npy "
-            "and rejections.npy)."},
+            "and rejections.npy); each summary metric adds its columns to the summaries "
+            "(docs/outputs.md defines them; peaks[k] and negative_peaks[k] take a count k in "
+            "1..64)."},
     {.key = "save_variables",
      .component = "loop",
      .type = ST_NAMES,
@@ -442,6 +444,34 @@ const st_entry st_table[] = {
      .flags = ST_CODE,
      .doc = "States and observables to save, by name (all: every one); names are checked "
             "against the model."},
+    {.key = "summarise_every",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "0.0",
+     .bounds = ST_LO,
+     .lo = 0,
+     .flags = ST_RUNTIME,
+     .doc = "Length of each summary window, from the end of settling; 0 makes one window of "
+            "the whole duration. A trailing part of the duration shorter than a window is not "
+            "summarised."},
+    {.key = "sample_summaries_every",
+     .component = "loop",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO_OPEN,
+     .lo = 0,
+     .flags = ST_RUNTIME | ST_AUTO,
+     .doc = "Interval between the samples summaries are computed from (exact times "
+            "t0 + settling + k*interval); must divide the window length and the duration "
+            "(auto: a hundredth of the window)."},
+    {.key = "summarise_variables",
+     .component = "loop",
+     .type = ST_NAMES,
+     .def = "auto",
+     .flags = ST_CODE | ST_AUTO,
+     .doc = "States and observables to summarise, by name (all: every state, and every "
+            "observable when outputs includes observables; auto: the same as "
+            "save_variables)."},
     {.key = "grid",
      .component = "loop",
      .type = ST_CHOICE,
@@ -486,6 +516,7 @@ const st_entry st_table[] = {
     BUFFER_KEY("stage_accumulator", "algorithm's"),
     BUFFER_KEY("jacobian", "linear solver's"),
     BUFFER_KEY("lu", "linear solver's"),
+    BUFFER_KEY("summaries", "summaries'"),
     {.key = "timestep_buffer_location",
      .component = "buffers",
      .also = "controller",
@@ -511,6 +542,7 @@ const st_buffer_decl st_buffers[] = {
     {"linear_solver", "jacobian"},
     {"linear_solver", "lu"},
     {"controller", "timestep_buffer"},
+    {"summaries", "summaries"},
 };
 const size_t st_buffers_len = sizeof st_buffers / sizeof st_buffers[0];
 

@@ -56,6 +56,9 @@ static void config_free(pg_config *c)
     free(c->rtol);
     free(c->saved_states);
     free(c->saved_obs);
+    free(c->sum_metrics);
+    free(c->sum_states);
+    free(c->sum_obs);
     memset(c, 0, sizeof *c);
 }
 
@@ -122,7 +125,76 @@ static int has_name(const st_list *l, const char *name)
     return 0;
 }
 
-/* Which states and observables the time series records. */
+/* Every variable named in list (the value of key) is a state or observable of m. */
+static int check_variables(bo_context *ctx, const bo_model *m, const char *key, const st_list *vars,
+                           int all)
+{
+    for (size_t k = 0; !all && k < vars->count; ++k) {
+        const char *v = vars->names[k];
+        if (bo_model_find(m, BO_STATE, v) < 0 && bo_model_find(m, BO_OBSERVABLE, v) < 0) {
+            const char *best = NULL;
+            size_t bd = 3;
+            for (int kind = BO_STATE; kind <= BO_OBSERVABLE; kind += BO_OBSERVABLE) {
+                for (size_t i = 0; i < m->count[kind]; ++i) {
+                    size_t d = bo_edit_distance(v, m->sym[kind][i].name, 2);
+                    if (d < bd) {
+                        bd = d;
+                        best = m->sym[kind][i].name;
+                    }
+                }
+            }
+            return bo_error(ctx, BO_ERR_SETTING,
+                            "setting '%s': '%s' is not a state or observable of model '%s'%s%s%s",
+                            key, v, m->name, best ? " (did you mean '" : "", best ? best : "",
+                            best ? "'?)" : "");
+        }
+    }
+    return BO_OK;
+}
+
+/* Summary metrics requested in outputs, and the variables they summarise (summarise_variables,
+ * or save_variables when it is auto): named variables of either kind; with all, every state
+ * and, when outputs includes observables, every observable. */
+static int select_summaries(bo_context *ctx, const bo_model *m, const bo_settings *s,
+                            const st_list *outs, pg_config *c)
+{
+    size_t n = m->count[BO_STATE], no = m->count[BO_OBSERVABLE];
+    c->sum_metrics = bo_calloc(outs->count ? outs->count : 1, sizeof *c->sum_metrics);
+    c->sum_states = bo_calloc(n ? n : 1, sizeof *c->sum_states);
+    c->sum_obs = bo_calloc(no ? no : 1, sizeof *c->sum_obs);
+    if (!c->sum_metrics || !c->sum_states || !c->sum_obs)
+        return BO_ERR_NOMEM;
+    for (size_t i = 0; i < outs->count; ++i) {
+        sm_request req;
+        int is_metric = sm_parse(ctx, "outputs", outs->names[i], NULL, &req);
+        if (is_metric < 0)
+            return is_metric;
+        if (is_metric)
+            c->sum_metrics[c->n_sum_metrics++] = req;
+    }
+    if (!c->n_sum_metrics)
+        return BO_OK;
+    const char *key =
+        st_is_auto(s, "summarise_variables") == 1 ? "save_variables" : "summarise_variables";
+    st_list vars;
+    memset(&vars, 0, sizeof vars);
+    int rc = st_get_list(s, key, &vars);
+    if (rc != BO_OK)
+        return rc;
+    int all = vars.count == 0 || (vars.count == 1 && strcmp(vars.names[0], "all") == 0);
+    rc = check_variables(ctx, m, key, &vars, all);
+    int with_obs = has_name(outs, "observables");
+    for (size_t i = 0; rc == BO_OK && i < n; ++i)
+        if (all || has_name(&vars, m->sym[BO_STATE][i].name))
+            c->sum_states[c->n_sum_states++] = (int)i;
+    for (size_t i = 0; rc == BO_OK && i < no; ++i)
+        if ((all && with_obs) || (!all && has_name(&vars, m->sym[BO_OBSERVABLE][i].name)))
+            c->sum_obs[c->n_sum_obs++] = (int)i;
+    st_list_free(&vars);
+    return rc;
+}
+
+/* Which states and observables the time series records, and what is summarised. */
 static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_config *c)
 {
     st_list outs, vars;
@@ -141,29 +213,8 @@ static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings 
         rc = BO_ERR_NOMEM;
         goto done;
     }
-    /* Every named variable must exist. */
-    for (size_t k = 0; !all && k < vars.count; ++k) {
-        const char *v = vars.names[k];
-        if (bo_model_find(m, BO_STATE, v) < 0 && bo_model_find(m, BO_OBSERVABLE, v) < 0) {
-            const char *best = NULL;
-            size_t bd = 3;
-            for (int kind = BO_STATE; kind <= BO_OBSERVABLE; kind += BO_OBSERVABLE) {
-                for (size_t i = 0; i < m->count[kind]; ++i) {
-                    size_t d = bo_edit_distance(v, m->sym[kind][i].name, 2);
-                    if (d < bd) {
-                        bd = d;
-                        best = m->sym[kind][i].name;
-                    }
-                }
-            }
-            rc = bo_error(ctx, BO_ERR_SETTING,
-                          "setting 'save_variables': '%s' is not a state or observable of "
-                          "model '%s'%s%s%s",
-                          v, m->name, best ? " (did you mean '" : "", best ? best : "",
-                          best ? "'?)" : "");
-            goto done;
-        }
-    }
+    if ((rc = check_variables(ctx, m, "save_variables", &vars, all)) != BO_OK)
+        goto done;
     c->want_counters = has_name(&outs, "counters");
     if (has_name(&outs, "state"))
         for (size_t i = 0; i < n; ++i)
@@ -173,6 +224,7 @@ static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings 
         for (size_t i = 0; i < no; ++i)
             if (all || has_name(&vars, m->sym[BO_OBSERVABLE][i].name))
                 c->saved_obs[c->n_saved_obs++] = (int)i;
+    rc = select_summaries(ctx, m, s, &outs, c);
 done:
     st_list_free(&outs);
     st_list_free(&vars);
@@ -543,7 +595,56 @@ static double now_seconds(void)
 typedef struct {
     double t0, duration, settling, save_every, dt0;
     long max_steps, threads, block_size, chunk_runs;
+    double window, sample_every; /* summary window length and sample interval */
+    size_t n_windows, window_samples;
 } run_params;
+
+/* Summary windows: the window length (summarise_every, or the duration for 0) and the sample
+ * interval must fit a whole number of samples into a window and into the duration, up to a
+ * relative 1e-9 of rounding. */
+static int summary_timing(bo_solver *sv, run_params *r)
+{
+    const bo_settings *s = sv->settings;
+    r->n_windows = r->window_samples = 0;
+    r->window = r->sample_every = 0.0;
+    if (!sv->cfg.n_sum_metrics || !(sv->cfg.n_sum_states + sv->cfg.n_sum_obs))
+        return BO_OK;
+    double every = 0.0;
+    int rc = st_get_real(s, "summarise_every", &every);
+    if (rc != BO_OK)
+        return rc;
+    if (every > r->duration * (1.0 + 1e-9))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "summarise_every (%g) is longer than duration (%g): no window would fit "
+                        "(0 makes one window of the whole duration)",
+                        every, r->duration);
+    r->window = every > 0.0 ? every : r->duration;
+    if (st_is_auto(s, "sample_summaries_every") == 1)
+        r->sample_every = r->window / 100.0;
+    else if ((rc = st_get_real(s, "sample_summaries_every", &r->sample_every)) != BO_OK)
+        return rc;
+    double per_window = floor(r->window / r->sample_every + 0.5);
+    double per_run = floor(r->duration / r->sample_every + 0.5);
+    if (per_window < 1.0 || fabs(per_window * r->sample_every - r->window) > 1e-9 * r->window)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "sample_summaries_every (%g) must divide the summary window "
+                        "(summarise_every, or the duration when it is 0: %g) into a whole "
+                        "number of samples",
+                        r->sample_every, r->window);
+    if (fabs(per_run * r->sample_every - r->duration) > 1e-9 * r->duration)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "sample_summaries_every (%g) must divide duration (%g) into a whole "
+                        "number of samples",
+                        r->sample_every, r->duration);
+    if (per_run > 1e15)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "sample_summaries_every (%g) gives more than 1e15 samples over duration "
+                        "(%g)",
+                        r->sample_every, r->duration);
+    r->window_samples = (size_t)per_window;
+    r->n_windows = (size_t)per_run / r->window_samples;
+    return BO_OK;
+}
 
 static int runtime(bo_solver *sv, run_params *r)
 {
@@ -567,7 +668,56 @@ static int runtime(bo_solver *sv, run_params *r)
                         "save_every (%g) is longer than duration (%g): no save would fall "
                         "inside the run",
                         r->save_every, r->duration);
-    return BO_OK;
+    return summary_timing(sv, r);
+}
+
+/* Describe the summary columns (variable-major, metrics in request order) and allocate them. */
+static int summary_columns(bo_solver *sv, const run_params *rp, bo_results *res, size_t *n_cols)
+{
+    const pg_config *c = &sv->cfg;
+    const bo_model *m = sv->model;
+    *n_cols = 0;
+    if (!rp->n_windows)
+        return BO_OK;
+    size_t per_var = 0;
+    for (size_t i = 0; i < c->n_sum_metrics; ++i)
+        per_var += sm_out_count(&c->sum_metrics[i]);
+    size_t nv = c->n_sum_states + c->n_sum_obs;
+    size_t n = nv * per_var;
+    rs_sum_column *cols = bo_calloc(n, sizeof *cols);
+    char *text = bo_calloc(n, 96); /* metric and output names */
+    if (!cols || !text) {
+        free(cols);
+        free(text);
+        return bo_error(sv->ctx, BO_ERR_NOMEM, "out of memory");
+    }
+    size_t col = 0;
+    for (size_t v = 0; v < nv; ++v) {
+        int is_state = v < c->n_sum_states;
+        bo_symbol_kind kind = is_state ? BO_STATE : BO_OBSERVABLE;
+        size_t idx = (size_t)(is_state ? c->sum_states[v] : c->sum_obs[v - c->n_sum_states]);
+        for (size_t i = 0; i < c->n_sum_metrics; ++i) {
+            const sm_request *req = &c->sum_metrics[i];
+            sb_buf name;
+            sb_init(&name);
+            sm_format(req, &name);
+            for (size_t j = 0; j < sm_out_count(req); ++j, ++col) {
+                char *metric = text + col * 96, *output = metric + 64;
+                snprintf(metric, 64, "%s", sb_cstr(&name));
+                cols[col].var = bo_model_symbol_name(m, kind, idx);
+                cols[col].metric = metric;
+                cols[col].output = sm_sub_name(req, j, output, 32);
+                cols[col].unit = bo_model_symbol_unit(m, kind, idx);
+            }
+            sb_free(&name);
+        }
+    }
+    int rc = rs_set_summaries(res, rp->n_windows, rp->t0 + rp->settling,
+                              (double)rp->window_samples * rp->sample_every, n, cols);
+    free(cols);
+    free(text);
+    *n_cols = n;
+    return rc;
 }
 
 /* The driver settings (driver_interpolation, driver_ends) as bo_interpolation/bo_driver_ends. */
@@ -667,14 +817,20 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
     for (size_t k = 0; k < n_saves; ++k)
         res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
     res->write_counters = c->want_counters;
+    size_t n_cols = 0;
+    if ((rc = summary_columns(sv, &rp, res, &n_cols)) != BO_OK) {
+        bo_results_destroy(res);
+        return rc;
+    }
     if (runs > 0 && (rc = bt_fill(batch, 0, runs, res->init, res->params)) != BO_OK) {
         bo_results_destroy(res);
         return rc;
     }
 
     /* float64 runs in place on the result arrays; float32 converts in and out. */
-    float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL;
+    float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL, *f_sums = NULL;
     size_t series_len = n_saves * nv * runs;
+    size_t sums_len = rp.n_windows * n_cols * runs;
     const void *args_ptr;
     args_f64 a64;
     args_f32 a32;
@@ -696,12 +852,16 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         (A).run_count = (int64_t)runs;                                                             \
         (A).max_steps = rp.max_steps;                                                              \
         (A).dt0 = rp.dt0;                                                                          \
+        (A).sample_every = rp.sample_every;                                                        \
+        (A).n_windows = (int64_t)rp.n_windows;                                                     \
+        (A).window_len = (int64_t)rp.window_samples;                                               \
     } while (0)
     if (c->precision == 64) {
         a64.init = res->init;
         a64.params = res->params;
         a64.final_state = res->final;
         a64.series = n_saves ? res->series : NULL;
+        a64.summaries = sums_len ? res->summaries : NULL;
         COMMON(a64);
         args_ptr = &a64;
     } else {
@@ -709,7 +869,8 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         f_params = bo_calloc(np * runs + 1, sizeof *f_params);
         f_final = bo_calloc(n * runs + 1, sizeof *f_final);
         f_series = n_saves ? bo_calloc(series_len + 1, sizeof *f_series) : NULL;
-        if (!f_init || !f_params || !f_final || (n_saves && !f_series)) {
+        f_sums = sums_len ? bo_calloc(sums_len, sizeof *f_sums) : NULL;
+        if (!f_init || !f_params || !f_final || (n_saves && !f_series) || (sums_len && !f_sums)) {
             rc = BO_ERR_NOMEM;
             goto done;
         }
@@ -721,6 +882,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         a32.params = f_params;
         a32.final_state = f_final;
         a32.series = f_series;
+        a32.summaries = f_sums;
         COMMON(a32);
         args_ptr = &a32;
     }
@@ -734,17 +896,20 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         L.n_params = np;
         L.n_vars = nv;
         L.n_saves = n_saves;
+        L.n_sum_rows = sums_len ? rp.n_windows * n_cols : 0;
         L.runs = (int64_t)runs;
         if (c->precision == 32) {
             L.init = f_init;
             L.params = f_params;
             L.final_state = f_final;
             L.series = f_series;
+            L.summaries = f_sums;
         } else {
             L.init = g->init;
             L.params = g->params;
             L.final_state = g->final_state;
             L.series = g->series;
+            L.summaries = g->summaries;
         }
         L.driver_data = driver_data;
         L.driver_bytes = driver_bytes;
@@ -756,6 +921,9 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         L.settling = rp.settling;
         L.duration = rp.duration;
         L.save_every = rp.save_every;
+        L.sample_every = rp.sample_every;
+        L.n_windows = (int64_t)rp.n_windows;
+        L.window_samples = (int64_t)rp.window_samples;
         L.dt0 = rp.dt0;
         L.max_steps = rp.max_steps;
         L.shared_stride = sv->shared_stride;
@@ -774,12 +942,15 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
             res->final[i] = (double)f_final[i];
         for (size_t i = 0; i < series_len; ++i)
             res->series[i] = (double)f_series[i];
+        for (size_t i = 0; i < sums_len; ++i)
+            res->summaries[i] = (double)f_sums[i];
     }
 done:
     free(f_init);
     free(f_params);
     free(f_final);
     free(f_series);
+    free(f_sums);
     if (rc != BO_OK) {
         bo_results_destroy(res);
         return rc;

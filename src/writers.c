@@ -1,6 +1,6 @@
-/* Writers for results: CSV (final.csv, series.csv) and NumPy .npy files with a legend.json
- * (docs/outputs.md lists every file and column). Each file is written to a temporary name in
- * the target directory and only renamed into place once every file of the call has been
+/* Writers for results: CSV (final.csv, series.csv, summaries.csv) and NumPy .npy files with a
+ * legend.json (docs/outputs.md lists every file and column). Each file is written to a temporary
+ * name in the target directory and only renamed into place once every file of the call has been
  * written, so a failed call leaves no partial file and replaces nothing. */
 #include <errno.h>
 #include <fcntl.h>
@@ -258,6 +258,41 @@ static void write_counters_csv(const bo_results *r, FILE *f)
                 (long long)r->rejections[i]);
 }
 
+/* One row per (run, window), runs in order and windows in time order within a run. */
+static void write_summaries_csv(const bo_results *r, FILE *f)
+{
+    size_t runs = r->runs;
+    fputs("run", f);
+    for (size_t p = 0; p < r->n_params; ++p) {
+        fputc(',', f);
+        csv_name(f, r->param_names[p], "");
+    }
+    fputs(",window,t_start,t_end", f);
+    for (size_t c = 0; c < r->n_sum_cols; ++c) {
+        fputc(',', f);
+        csv_name(f, r->sum_names[c], "");
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < runs && !ferror(f); ++i) {
+        for (size_t w = 0; w < r->n_windows; ++w) {
+            fprintf(f, "%zu", i);
+            for (size_t p = 0; p < r->n_params; ++p) {
+                fputc(',', f);
+                csv_num(f, r->params[p * runs + i]);
+            }
+            fprintf(f, ",%zu,", w);
+            csv_num(f, r->window_t[2 * w]);
+            fputc(',', f);
+            csv_num(f, r->window_t[2 * w + 1]);
+            for (size_t c = 0; c < r->n_sum_cols; ++c) {
+                fputc(',', f);
+                csv_num(f, r->summaries[(w * r->n_sum_cols + c) * runs + i]);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
 static int write_csv(const bo_results *r, wr_job *j)
 {
     FILE *f;
@@ -271,6 +306,13 @@ static int write_csv(const bo_results *r, wr_job *j)
         if ((rc = job_open(j, "counters.csv", &f)) != BO_OK)
             return rc;
         write_counters_csv(r, f);
+        if ((rc = job_close(j, f, BO_OK)) != BO_OK)
+            return rc;
+    }
+    if (r->n_windows > 0) {
+        if ((rc = job_open(j, "summaries.csv", &f)) != BO_OK)
+            return rc;
+        write_summaries_csv(r, f);
         if ((rc = job_close(j, f, BO_OK)) != BO_OK)
             return rc;
     }
@@ -390,6 +432,34 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
     json_names(&b, "states", r->state_names, r->n_states);
     json_names(&b, "parameters", r->param_names, r->n_params);
     json_names(&b, "variables", r->var_names, r->n_vars);
+    if (r->n_windows > 0) {
+        sb_append(&b, "  \"summaries\": {\n    \"windows\": [");
+        for (size_t w = 0; w < r->n_windows; ++w) {
+            sb_append(&b, w ? ", [" : "[");
+            sb_double(&b, r->window_t[2 * w]);
+            sb_append(&b, ", ");
+            sb_double(&b, r->window_t[2 * w + 1]);
+            sb_append(&b, "]");
+        }
+        sb_append(&b, "],\n    \"columns\": [\n");
+        for (size_t c = 0; c < r->n_sum_cols; ++c) {
+            sb_append(&b, "      {\"name\": ");
+            json_string(&b, r->sum_names[c]);
+            sb_append(&b, ", \"variable\": ");
+            json_string(&b, r->sum_vars[c]);
+            sb_append(&b, ", \"metric\": ");
+            json_string(&b, r->sum_metrics[c]);
+            sb_append(&b, ", \"output\": ");
+            json_string(&b, r->sum_outputs[c]);
+            sb_append(&b, ", \"unit\": ");
+            if (r->sum_units[c])
+                json_string(&b, r->sum_units[c]);
+            else
+                sb_append(&b, "null");
+            sb_append(&b, c + 1 < r->n_sum_cols ? "},\n" : "}\n");
+        }
+        sb_append(&b, "    ]\n  },\n");
+    }
     sb_append(&b, "  \"status_flags\": {");
     int first = 1;
     for (unsigned bit = 0; bit < 32; ++bit) {
@@ -414,9 +484,9 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
 static int write_npy_all(const bo_results *r, wr_job *j)
 {
     size_t R = r->runs;
-    const void *data[] = {r->final, r->final_t, r->status, r->steps, r->rejections,
-                          r->init,  r->params,  r->save_t, r->series};
-    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8};
+    const void *data[] = {r->final, r->final_t, r->status, r->steps,  r->rejections,
+                          r->init,  r->params,  r->save_t, r->series, r->summaries};
+    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8};
     npy_entry e[] = {
         {"final.npy",
          "<f8",
@@ -447,12 +517,24 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "saved values (NaN for failed runs)",
          3,
          {r->n_saves, r->n_vars, R}},
+        {"summaries.npy",
+         "<f8",
+         "\"window\", \"summary\", \"run\"",
+         "summary values (NaN for failed runs; columns in summaries.columns)",
+         3,
+         {r->n_windows, r->n_sum_cols, R}},
     };
-    size_t n = r->n_saves ? 9 : 7;
-    for (size_t i = 0; i < n; ++i) {
+    /* The series entries when there are saves, the summaries entry when there are windows. */
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
+        if ((i == 7 || i == 8) && !r->n_saves)
+            continue;
+        if (i == 9 && !r->n_windows)
+            continue;
         int rc = write_npy(j, e[i].file, e[i].dtype, e[i].shape, e[i].ndim, data[i], sizes[i]);
         if (rc != BO_OK)
             return rc;
+        e[n++] = e[i];
     }
     char *legend = legend_json(r, e, n);
     if (!legend)

@@ -23,6 +23,17 @@ size_t pg_controller_history(int controller)
     }
 }
 
+size_t pg_summary_elements(const pg_config *cfg)
+{
+    size_t nv = cfg->n_sum_states + cfg->n_sum_obs;
+    if (!cfg->n_sum_metrics || !nv)
+        return 0;
+    size_t acc = SM_HISTORY;
+    for (size_t i = 0; i < cfg->n_sum_metrics; ++i)
+        acc += sm_acc_size(&cfg->sum_metrics[i]);
+    return nv * acc;
+}
+
 int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config *cfg,
                         reg_registry *reg)
 {
@@ -47,6 +58,8 @@ int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config 
      * controller, so the buffer must exist then too. */
     REG("loop", "error", (adaptive || tab_has_error_estimate(cfg->tableau)) ? n : 0, 0);
     REG("controller", "timestep_buffer", pg_controller_history(cfg->controller), 1);
+    /* Summary accumulators and each variable's last two samples survive between samples. */
+    REG("summaries", "summaries", pg_summary_elements(cfg), 1);
 #undef REG
     const pg_family *fam = pg_family_of(cfg->tableau);
     if (rc == BO_OK && !fam)
@@ -60,6 +73,8 @@ int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config 
         rc = fam->register_buffers(reg, cfg, n, prec);
     if (rc == BO_OK)
         rc = reg_add_child(reg, "loop", "controller");
+    if (rc == BO_OK)
+        rc = reg_add_child(reg, "loop", "summaries");
     if (rc != BO_OK && !bo_errmsg(ctx)[0])
         bo_error(ctx, rc, "registering buffers failed");
     return rc;
@@ -188,6 +203,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
               cfg->n_saved_states, cfg->n_saved_obs);
     emit_int_array(out, "bo_saved_states", cfg->saved_states, cfg->n_saved_states);
     emit_int_array(out, "bo_saved_obs", cfg->saved_obs, cfg->n_saved_obs);
+    sm_emit(out, cfg->sum_metrics, cfg->n_sum_metrics, cfg->sum_states, cfg->n_sum_states,
+            cfg->sum_obs, cfg->n_sum_obs);
 
     const pg_family *fam = pg_family_of(cfg->tableau);
     if (!fam)
@@ -206,6 +223,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     for (int i = 0; i < 4 && fam->kernels[i]; ++i)
         if ((rc = paste(ctx, out, fam->kernels[i])) != BO_OK)
             return rc;
+    if ((rc = paste(ctx, out, "summaries.h")) != BO_OK)
+        return rc;
     if ((rc = paste(ctx, out, "loop.h")) != BO_OK)
         return rc;
     if (out->failed)

@@ -10,6 +10,7 @@
 #include "batchode.h"
 #include "registry.h"
 #include "strbuf.h"
+#include "summaries.h"
 #include "tableau.h"
 
 /* Controller kinds, matching kernels/controllers.h. */
@@ -29,7 +30,13 @@ typedef struct {
     size_t n_saved_states;
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;
-    int want_counters; /* outputs include the per-run step counters (host side only) */
+    int want_counters;       /* outputs include the per-run step counters (host side only) */
+    sm_request *sum_metrics; /* summary metrics requested, in request order */
+    size_t n_sum_metrics;
+    int *sum_states; /* indices of the summarised states */
+    size_t n_sum_states;
+    int *sum_obs; /* indices of the summarised observables */
+    size_t n_sum_obs;
     int max_registers; /* GPU register cap per thread, 0 = the compiler's choice */
     /* Implicit methods (kernels/linsolve.h, docs/implicit.md). */
     int linear_solver;       /* PG_LS_DENSE or PG_LS_KRYLOV (resolved from "auto") */
@@ -49,9 +56,12 @@ enum { PG_PRECOND_NONE = 0, PG_PRECOND_JACOBI = 1 };
  * 2 Gustafsson). */
 size_t pg_controller_history(int controller);
 
+/* Persistent accumulator elements per run of the summaries (0 when there are none). */
+size_t pg_summary_elements(const pg_config *cfg);
+
 /* Register every component's buffers for this configuration (loop -> algorithm, loop ->
- * controller) and apply `<name>_location` overrides from locations (pairs of name and
- * location; count pairs). */
+ * controller, loop -> summaries) and apply `<name>_location` overrides from locations (pairs of
+ * name and location; count pairs). */
 int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config *cfg,
                         reg_registry *reg);
 

@@ -89,6 +89,9 @@ static void test_defaults(void)
         {"save_every", "0.0"},
         {"outputs", "state"},
         {"save_variables", "all"},
+        {"summarise_every", "0.0"},
+        {"sample_summaries_every", "auto"},
+        {"summarise_variables", "auto"},
         {"grid", "combinatorial"},
         {"driver_interpolation", "not_a_knot"},
         {"driver_ends", "hold"},
@@ -102,6 +105,7 @@ static void test_defaults(void)
         {"stage_accumulator_location", "local"},
         {"jacobian_location", "local"},
         {"lu_location", "local"},
+        {"summaries_location", "local"},
         {"timestep_buffer_location", "local"},
     };
     bo_settings *s = NULL;
@@ -289,8 +293,11 @@ static void test_validation(void)
     expect_error(s, "outputs", "state,states", BO_ERR_SETTING,
                  "setting 'outputs' lists 'state' twice in 'state,states'");
     expect_error(s, "outputs", "summaries", BO_ERR_SETTING,
-                 "setting 'outputs' takes names from: state, observables, time, counters; got "
-                 "'summaries'");
+                 "setting 'outputs' takes names from: state, observables, time, counters, or "
+                 "summary metrics: mean, rms, std, min, max, extrema, max_magnitude, peaks[k], "
+                 "negative_peaks[k], dxdt_max, dxdt_min, dxdt_extrema, d2xdt2_max, d2xdt2_min, "
+                 "d2xdt2_extrema; got 'summaries'");
+    expect_value(s, "outputs", "state, Peaks[3],mean", "state,peaks[3],mean");
     expect_value(s, "save_variables", "V, m_gate,h", "V,m_gate,h");
     expect_error(s, "save_variables", "all,V", BO_ERR_SETTING, NULL);
     expect_error(s, "save_variables", "1x", BO_ERR_SETTING, NULL);
@@ -504,6 +511,10 @@ static void test_fingerprint(void)
         {"stage_accumulator_location", "shared", 1},
         {"jacobian_location", "shared", 1},
         {"lu_location", "shared", 1},
+        {"summaries_location", "shared", 1},
+        {"summarise_variables", "x", 1},
+        {"summarise_every", "2", 0},
+        {"sample_summaries_every", "0.5", 0},
         {"t0", "2.385", 0},
         {"duration", "40", 0},
         {"settling", "5", 0},

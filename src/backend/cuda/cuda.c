@@ -436,7 +436,7 @@ static int check_block(bo_context *ctx, const loaded_mod *lm, int bs, size_t sha
 
 /* ---- chunk layout --------------------------------------------------------------------- */
 
-enum { A_INIT, A_PARAMS, A_FINAL, A_TIME, A_STATUS, A_STEPS, A_REJ, A_SERIES, A_COUNT };
+enum { A_INIT, A_PARAMS, A_FINAL, A_TIME, A_STATUS, A_STEPS, A_REJ, A_SERIES, A_SUMS, A_COUNT };
 
 typedef struct {
     size_t off[A_COUNT];
@@ -462,6 +462,7 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
     b[A_STEPS] = sizeof(int64_t);
     b[A_REJ] = sizeof(int64_t);
     b[A_SERIES] = series_rows * p;
+    b[A_SUMS] = (L->summaries ? L->n_sum_rows : 0) * p;
 }
 
 static void layout_for(const size_t per_run[A_COUNT], size_t r, chunk_layout *lay)
@@ -575,6 +576,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.final_state = DEV(double *, A_FINAL);
     a.final_time = DEV(double *, A_TIME);
     a.series = st->series_rows ? DEV(double *, A_SERIES) : NULL;
+    a.summaries = lay.bytes[A_SUMS] ? DEV(double *, A_SUMS) : NULL;
     a.status = DEV(int32_t *, A_STATUS);
     a.steps = DEV(int64_t *, A_STEPS);
     a.rejections = DEV(int64_t *, A_REJ);
@@ -588,6 +590,9 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.run_count = r;
     a.max_steps = L->max_steps;
     a.dt0 = L->dt0;
+    a.sample_every = L->sample_every;
+    a.n_windows = lay.bytes[A_SUMS] ? L->n_windows : 0;
+    a.window_len = L->window_samples;
 
     int rc = BO_OK;
     if (lay.in_end > 0)
@@ -597,6 +602,9 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     if (rc == BO_OK && lay.bytes[A_SERIES] > 0)
         rc = CU_CALL(ctx, cuMemsetD8Async, s->dev + (CUdeviceptr)lay.off[A_SERIES], 0xFF,
                      lay.bytes[A_SERIES], s->stream);
+    if (rc == BO_OK && lay.bytes[A_SUMS] > 0)
+        rc = CU_CALL(ctx, cuMemsetD8Async, s->dev + (CUdeviceptr)lay.off[A_SUMS], 0xFF,
+                     lay.bytes[A_SUMS], s->stream);
     if (rc == BO_OK)
         rc = CU_CALL(ctx, cuEventRecord, s->start, s->stream);
     if (rc != BO_OK)
@@ -663,6 +671,9 @@ static int finish(run_state *st, slot *s)
     if (st->series_rows)
         copy_rows(L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p, st->series_rows,
                   rr * p);
+    if (lay.bytes[A_SUMS])
+        copy_rows(L->summaries, f * p, runs * p, s->stage, lay.off[A_SUMS], rr * p, L->n_sum_rows,
+                  rr * p);
     st->done += s->count;
     if (L->progress)
         L->progress(L->user, (size_t)st->done, runs);
@@ -692,9 +703,11 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
     size_t p = (size_t)L->precision_bytes;
     size_t lim = (size_t)-1 / 4;
     if (L->n_states > lim / 16 || L->n_params > lim / 16 ||
-        (L->n_vars && L->n_saves > lim / 16 / L->n_vars) || series_rows > lim / 16)
+        (L->n_vars && L->n_saves > lim / 16 / L->n_vars) || series_rows > lim / 16 ||
+        L->n_sum_rows > lim / 16)
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
-    *out = p * (2 * L->n_states + L->n_params + series_rows) + 8 + 4 + 8 + 8;
+    size_t sum_rows = L->summaries ? L->n_sum_rows : 0;
+    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8;
     return BO_OK;
 }
 

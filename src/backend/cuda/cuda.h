@@ -36,15 +36,19 @@ int cu_module_info(const cu_module *m, char **text);
 typedef struct {
     int precision_bytes; /* 4 or 8: the program's bo_real */
     size_t n_states, n_params, n_vars, n_saves;
+    size_t n_sum_rows; /* summary windows x columns; 0 without summaries */
     int64_t runs;
     const void *init, *params;   /* host, [var][runs] in the program's precision */
     const void *driver_data;     /* host driver block (kernels/drivers.h), NULL when none */
     size_t driver_bytes;         /* its size: uploaded once per cu_run, shared by every run */
     void *final_state, *series;  /* host outputs, same layout/precision; series may be NULL */
+    void *summaries;             /* host [n_sum_rows][runs], same precision; may be NULL */
     double *final_time;          /* host [runs] */
     int32_t *status;             /* host [runs] */
     int64_t *steps, *rejections; /* host [runs] */
     double t0, settling, duration, save_every, dt0;
+    double sample_every;               /* summary sample interval */
+    int64_t n_windows, window_samples; /* summary windows and samples per window */
     int64_t max_steps;
     size_t shared_stride;   /* BO_SHARED_STRIDE elements per run */
     int block_size;         /* 0 = from occupancy */
