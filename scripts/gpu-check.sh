@@ -32,3 +32,12 @@ if command -v compute-sanitizer >/dev/null; then
         --backend cuda --param rho=0:21:2048 --save-every 0.25 -o /tmp/g3 -q > "$out/memcheck.log" 2>&1
     echo "memcheck exit $?"; tail -4 "$out/memcheck.log"
 fi
+# A 2^24-run sweep with only summaries requested (no time series): must fit and run.
+/usr/bin/time -f "2^24 summaries-only sweep: %e s wall, %M KB max resident" \
+    $b solve examples/lorenz.ode --backend cuda --param rho=0:28:16777216 --outputs mean,max,std \
+    --summarise-every 0.5 --sample-every 0.01 -o /tmp/g24 --format npy -q 2>&1 | tail -3
+echo "2^24 summaries exit ${PIPESTATUS[0]}"; ls -la /tmp/g24 | head
+python3 -c "
+import numpy as np
+s = np.load('/tmp/g24/summaries.npy'); print('summaries.npy', s.shape, 'nan runs', int(np.isnan(s).any(axis=(0,1)).sum()))
+" 2>&1 | tail -2
