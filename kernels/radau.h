@@ -11,8 +11,8 @@
  * below, on the n x n complex matrix rather than on its 2n x 2n real form: the elimination is
  * n^3/3 complex multiply-adds (8n^3/3 real flops) against (2n)^3/3 real ones (16n^3/3 flops),
  * with the same 2n^2 values held, and a quarter of the row-exchange selects (2n^3 against
- * 8n^3). One Jacobian per step (reused
- * on BO_STEP_RETRY, when (t, y) is the same), both factorisations once per attempt.
+ * 8n^3). One Jacobian per step (reused on BO_STEP_RETRY, when (t, y) is the same), both
+ * factorisations once per attempt.
  *
  * Starting values: W = 0 on the first step of a run and after a failed Newton solve;
  * otherwise the collocation polynomial of the last converged attempt (the cubic through
