@@ -185,7 +185,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     }
 #endif
 
-    int step_flags = 0;
+    int step_flags = BO_STEP_FIRST;
     int niters = 0;
     int saw_nonfinite = 0;
     bo_i32 step_failures = 0; /* why rejected steps failed, reported if the run dies */
@@ -253,8 +253,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             break;
         }
 
-        int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
-                                  step_flags, &niters, alg_shared, alg_persistent);
+        int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff, step_flags,
+                                  &niters, alg_shared, alg_persistent);
         ++steps;
         int finite = bo_loop_all_finite(y_new);
         int accept = 1;

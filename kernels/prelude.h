@@ -136,10 +136,13 @@ BO_DEVICE int bo_isfinite(bo_real a)
 }
 
 /* Flags the loop passes to the method's bo_step (src/codegen/algorithm.h): the previous step
- * was accepted (an FSAL method's stage buffer holds f(t, y)), or the previous attempt started
- * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused). */
+ * was accepted (an FSAL method's stage buffer holds f(t, y)); the previous attempt started
+ * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused); this is
+ * the run's first attempt (persistent buffers still hold whatever the previous run on this
+ * thread left: a method with history resets it here). */
 #define BO_STEP_FSAL_VALID 1
 #define BO_STEP_RETRY 2
+#define BO_STEP_FIRST 4
 
 /* Time is accumulated in double on every backend, so long runs with many saves do not drift
  * in float32. */

@@ -11,12 +11,13 @@ static const char *const precision_aliases[] = {
     "single",  "float32", "f32",     "float32", "fp32",    "float32", "double",
     "float64", "f64",     "float64", "fp64",    "float64", NULL};
 
-static const char *const algorithms[] = {"euler", "heun",  "ralston",   "rk4",
-                                         "bs3",   "dp5",   "cash_karp", "fehlberg45",
-                                         "tsit5", "vern7", "dop853",    NULL};
+static const char *const algorithms[] = {"euler",  "heun",      "ralston",    "rk4",   "bs3",
+                                         "dp5",    "cash_karp", "fehlberg45", "tsit5", "vern7",
+                                         "dop853", "radau5",    NULL};
 static const char *const algorithm_aliases[] = {
-    "rk23",  "bs3", "ode23",          "bs3", "rk45",     "dp5",    "dopri5", "dp5",
-    "ode45", "dp5", "dormand_prince", "dp5", "dopri853", "dop853", NULL};
+    "rk23",      "bs3",    "ode23",          "bs3",    "rk45",      "dp5",    "dopri5", "dp5",
+    "ode45",     "dp5",    "dormand_prince", "dp5",    "dopri853",  "dop853", "radau",  "radau5",
+    "radau_iia", "radau5", "radau_iia_5",    "radau5", "radauiia5", "radau5", NULL};
 
 static const char *const backends[] = {"auto", "cpu", "cuda", NULL};
 static const char *const backend_aliases[] = {"gpu", "cuda", NULL};
@@ -517,6 +518,13 @@ const st_entry st_table[] = {
     BUFFER_KEY("jacobian", "linear solver's"),
     BUFFER_KEY("lu", "linear solver's"),
     BUFFER_KEY("summaries", "summaries'"),
+    BUFFER_KEY("radau_stages", "algorithm's"),
+    BUFFER_KEY("radau_rhs", "algorithm's"),
+    BUFFER_KEY("radau_state", "algorithm's"),
+    BUFFER_KEY("radau_lu_complex", "algorithm's"),
+    BUFFER_KEY("radau_f0", "algorithm's"),
+    BUFFER_KEY("radau_predictor", "algorithm's"),
+    BUFFER_KEY("radau_eta", "algorithm's"),
     {.key = "timestep_buffer_location",
      .component = "buffers",
      .also = "controller",
@@ -541,6 +549,13 @@ const st_buffer_decl st_buffers[] = {
     {"algorithm", "stage_accumulator"},
     {"linear_solver", "jacobian"},
     {"linear_solver", "lu"},
+    {"algorithm", "radau_stages"},
+    {"algorithm", "radau_rhs"},
+    {"algorithm", "radau_state"},
+    {"algorithm", "radau_lu_complex"},
+    {"algorithm", "radau_f0"},
+    {"algorithm", "radau_predictor"},
+    {"algorithm", "radau_eta"},
     {"controller", "timestep_buffer"},
     {"summaries", "summaries"},
 };

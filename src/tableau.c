@@ -361,7 +361,7 @@ TAB_DEFINE_FULL(dop853, 12, dop853_bhat, 8, 5, 0,
 static const bo_tableau *const all_tableaus[] = {
     &bo_tableau_euler, &bo_tableau_heun,       &bo_tableau_ralston, &bo_tableau_rk4,
     &bo_tableau_bs3,   &bo_tableau_fehlberg45, &bo_tableau_dp5,     &bo_tableau_cash_karp,
-    &bo_tableau_tsit5, &bo_tableau_vern7,      &bo_tableau_dop853,
+    &bo_tableau_tsit5, &bo_tableau_vern7,      &bo_tableau_dop853,  &bo_tableau_radau5,
 };
 
 /* Names match ignoring ASCII case, with '-' and '_' interchangeable, so "Cash-Karp" and
@@ -407,7 +407,7 @@ const bo_tableau *const *tab_list(size_t *count)
 
 int tab_has_error_estimate(const bo_tableau *t)
 {
-    return t && t->b_hat != NULL;
+    return t && (t->b_hat != NULL || t->error_order > 0);
 }
 
 int tab_is_implicit(const bo_tableau *t)
@@ -423,7 +423,7 @@ tab_controller_defaults tab_default_controller(const bo_tableau *t)
         d.controller = "gustafsson";
     d.algorithm_order = 0;
     if (t)
-        d.algorithm_order = t->b_hat ? t->error_order : t->order;
+        d.algorithm_order = tab_has_error_estimate(t) ? t->error_order : t->order;
     d.kp = 0.7;
     d.ki = -0.4;
     d.min_gain = 0.2;

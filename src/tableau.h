@@ -40,7 +40,8 @@ typedef struct bo_tableau {
     const double *b_hat3;
     /* Order the controller assumes for the error estimate (its gain exponent is
      * 1/(error_order + 1)): min(p, q) for a plain embedded pair, 7 for dop853's combined
-     * estimate, 0 without an estimate. */
+     * estimate, 0 without an estimate. A method whose estimate is no weight vector (Radau
+     * IIA's, kernels/radau.h) has b_hat NULL and error_order > 0. */
     int error_order;
     int family;              /* tab_family; TAB_ERK (0) when left out */
     const void *family_data; /* family-specific coefficients, NULL for explicit methods */
@@ -57,6 +58,7 @@ extern const bo_tableau bo_tableau_fehlberg45;
 extern const bo_tableau bo_tableau_tsit5;
 extern const bo_tableau bo_tableau_vern7;
 extern const bo_tableau bo_tableau_dop853;
+extern const bo_tableau bo_tableau_radau5; /* TAB_FIRK, src/tableau_radau.c */
 
 /* Tableau by canonical name or alias, ignoring ASCII case ("RK45" finds dp5); NULL when the
  * name is unknown or NULL. */
@@ -66,7 +68,8 @@ const bo_tableau *tab_find(const char *name);
  * is not NULL. The array is static. */
 const bo_tableau *const *tab_list(size_t *count);
 
-/* 1 when the method carries an embedded solution (and so an error estimate). */
+/* 1 when the method has an error estimate: an embedded solution (b_hat), or an estimate of
+ * its own (error_order > 0). */
 int tab_has_error_estimate(const bo_tableau *t);
 
 /* 1 for the families that solve linear systems with the Jacobian (all but TAB_ERK). */

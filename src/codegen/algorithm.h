@@ -6,7 +6,8 @@
  *                         const void *driver_data, bo_real t, bo_real dt, int flags,
  *                         int *niters, bo_real *shared, bo_real *persistent);
  *
- * flags: BO_STEP_FSAL_VALID (the previous step was accepted and, for an FSAL method, left
+ * flags: BO_STEP_FIRST (the run's first attempt: reset any history kept in persistent
+ * buffers), BO_STEP_FSAL_VALID (the previous step was accepted and, for an FSAL method, left
  * f(t, y) in its stage buffer) and BO_STEP_RETRY (the previous attempt started from this same
  * (t, y) and was rejected, so anything evaluated at (t, y), such as the Jacobian, may be
  * reused). *niters receives the Newton iterations the step used (0 without Newton). The
@@ -38,5 +39,9 @@ int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_
 
 /* The linear-solver constants (BO_LINSOLVE, tolerances) for kernels/linsolve.h. */
 void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out);
+
+/* Radau IIA (TAB_FIRK, kernels/radau.h): src/codegen/alg_radau.c. */
+int pg_radau_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
+int pg_radau_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 
 #endif

@@ -6,6 +6,11 @@
  * every value of every axis in fewer combinations, keeping the test within a few minutes on
  * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
  *
+ * The implicit methods (radau5) compile with fixed steps and the gustafsson controller in
+ * both precisions, with every buffer local, and with every buffer of the method and of its
+ * linear solver in shared memory too; their unrolled LU factorisations make each program
+ * slower to compile, so they get these eight combinations on Lorenz and two on van der Pol.
+ *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
  * with the wrong expectation here fails the test instead of going uncompiled. */
@@ -47,6 +52,13 @@ static const algo algos[] = {
     {"cash_karp", 1}, {"fehlberg45", 1}, {"tsit5", 1},   {"vern7", 1}, {"dop853", 1},
 };
 #define N_ALGOS (sizeof algos / sizeof algos[0])
+
+/* Implicit methods and the buffers they register (moved to shared memory together). */
+static const algo implicit_algos[] = {{"radau5", 1}};
+#define N_IMPLICIT (sizeof implicit_algos / sizeof implicit_algos[0])
+static const char *const implicit_buffers[] = {
+    "radau_stages", "radau_rhs",       "radau_eta", "radau_state", "radau_lu_complex",
+    "radau_f0",     "radau_predictor", "jacobian",  "lu",          NULL};
 
 static const char *const adaptive[] = {"i", "pi", "pid", "gustafsson"};
 static const char *const precisions[] = {"float32", "float64"};
@@ -105,7 +117,7 @@ static int set(bo_settings *s, const char *k, const char *v)
 /* Generate one configuration; appends a job. */
 static void add_job(bo_context *ctx, const bo_model *model, const char *mname, const algo *a,
                     const char *ctrl, const char *prec, const char *tmem, int shared_buffers,
-                    job *jobs, size_t *count)
+                    const char *const *more_shared, job *jobs, size_t *count)
 {
     bo_settings *s = NULL;
     T_CHECK(bo_settings_create(ctx, &s) == BO_OK);
@@ -125,6 +137,11 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
         rc = set(s, "proposed_state_location", buf);
     if (rc == BO_OK)
         rc = set(s, "stage_rhs_location", buf);
+    for (size_t i = 0; shared_buffers && more_shared && more_shared[i] && rc == BO_OK; ++i) {
+        char key[96];
+        snprintf(key, sizeof key, "%s_location", more_shared[i]);
+        rc = set(s, key, "shared");
+    }
     if (rc == BO_OK)
         rc = set(s, "outputs", "state,observables");
     T_EQ_INT(rc, BO_OK);
@@ -154,17 +171,18 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
 /* Fixed-step methods refuse adaptive control; embedded ones accept it. */
 static void check_algorithm_table(bo_context *ctx, const bo_model *model)
 {
-    for (size_t i = 0; i < N_ALGOS; ++i) {
+    for (size_t i = 0; i < N_ALGOS + N_IMPLICIT; ++i) {
+        const algo *a = i < N_ALGOS ? &algos[i] : &implicit_algos[i - N_ALGOS];
         bo_settings *s = NULL;
         T_CHECK(bo_settings_create(ctx, &s) == BO_OK);
         if (!s)
             return;
-        T_EQ_INT(bo_settings_set(s, "algorithm", algos[i].name), BO_OK);
+        T_EQ_INT(bo_settings_set(s, "algorithm", a->name), BO_OK);
         T_EQ_INT(bo_settings_set(s, "step_controller", "pi"), BO_OK);
         char *src = NULL;
         int rc = sv_generate(ctx, model, s, &src, NULL, NULL);
-        T_CHECKF((rc == BO_OK) == (algos[i].embedded != 0), "%s with pi: rc %d (%s)", algos[i].name,
-                 rc, bo_errmsg(ctx));
+        T_CHECKF((rc == BO_OK) == (a->embedded != 0), "%s with pi: rc %d (%s)", a->name, rc,
+                 bo_errmsg(ctx));
         bo_free(src);
         bo_settings_destroy(s);
     }
@@ -217,7 +235,7 @@ int main(void)
     }
     check_algorithm_table(ctx, lorenz);
 
-    size_t cap = 2 * N_ALGOS * 5 * 2 * 2 * 2;
+    size_t cap = 2 * (N_ALGOS + N_IMPLICIT) * 5 * 2 * 2 * 2;
     job *jobs = calloc(cap, sizeof *jobs);
     size_t count = 0;
     if (!jobs)
@@ -232,7 +250,7 @@ int main(void)
                     for (int sh = 0; sh < 2; ++sh)
                         add_job(ctx, lorenz, "lorenz", &algos[i],
                                 algos[i].embedded ? adaptive[c] : "fixed", precisions[p],
-                                memories[t], sh, jobs, &count);
+                                memories[t], sh, NULL, jobs, &count);
     }
     /* Van der Pol: every algorithm with every controller once (plus fixed steps for an
      * embedded method), precision and placements rotating so each value of each axis
@@ -242,9 +260,23 @@ int main(void)
         size_t nc = algos[i].embedded ? 4 : 1;
         for (size_t c = 0; c < nc; ++c, ++k)
             add_job(ctx, vdp, "vanderpol", &algos[i], algos[i].embedded ? adaptive[c] : "fixed",
-                    precisions[k % 2], memories[(k / 2) % 2], (int)((k / 4) % 2), jobs, &count);
+                    precisions[k % 2], memories[(k / 2) % 2], (int)((k / 4) % 2), NULL, jobs,
+                    &count);
     }
-    add_job(ctx, vdp, "vanderpol", &algos[8], "fixed", "float32", "shared", 1, jobs, &count);
+    add_job(ctx, vdp, "vanderpol", &algos[8], "fixed", "float32", "shared", 1, NULL, jobs, &count);
+    /* Implicit methods: fixed and gustafsson, both precisions, all local or all shared. */
+    static const char *const implicit_ctrls[] = {"fixed", "gustafsson"};
+    for (size_t i = 0; i < N_IMPLICIT; ++i) {
+        for (size_t c = 0; c < 2; ++c)
+            for (size_t p = 0; p < 2; ++p)
+                for (int sh = 0; sh < 2; ++sh)
+                    add_job(ctx, lorenz, "lorenz", &implicit_algos[i], implicit_ctrls[c],
+                            precisions[p], memories[sh], sh, implicit_buffers, jobs, &count);
+        add_job(ctx, vdp, "vanderpol", &implicit_algos[i], "gustafsson", "float32", "local", 1,
+                implicit_buffers, jobs, &count);
+        add_job(ctx, vdp, "vanderpol", &implicit_algos[i], "pi", "float64", "shared", 0,
+                implicit_buffers, jobs, &count);
+    }
 
     queue q;
     q.jobs = jobs;
