@@ -2,9 +2,11 @@
  * algorithm with each controller it supports (fixed without an error estimate; i, pi, pid and
  * gustafsson with one), in float32 and float64, with the controller's history in local and in
  * shared memory, and with the loop and algorithm buffers all local or state, proposed_state
- * and stage_rhs in shared memory. The first model runs the full product; the second covers
- * every value of every axis in fewer combinations, keeping the test within a few minutes on
- * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
+ * and stage_rhs in shared memory. The first model runs the full product for the explicit
+ * methods (the implicit ones, whose every buffer then moves to shared memory as well, take
+ * their default controller there); the second covers every value of every axis in fewer
+ * combinations, keeping the test within a few minutes on two cores. Compiles run on two threads
+ * (NVRTC is thread-safe across programs).
  *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
@@ -40,11 +42,29 @@ static const char *const vdp_text = "model vanderpol\n"
 typedef struct {
     const char *name;
     int embedded; /* has an error estimate: adaptive controllers allowed */
+    int implicit; /* Newton and a linear solver: fewer Lorenz combinations (see main) */
 } algo;
 
 static const algo algos[] = {
-    {"euler", 0},     {"heun", 0},       {"ralston", 0}, {"rk4", 0},   {"bs3", 1},    {"dp5", 1},
-    {"cash_karp", 1}, {"fehlberg45", 1}, {"tsit5", 1},   {"vern7", 1}, {"dop853", 1},
+    {"euler", 0, 0},
+    {"heun", 0, 0},
+    {"ralston", 0, 0},
+    {"rk4", 0, 0},
+    {"bs3", 1, 0},
+    {"dp5", 1, 0},
+    {"cash_karp", 1, 0},
+    {"fehlberg45", 1, 0},
+    {"tsit5", 1, 0},
+    {"vern7", 1, 0},
+    {"dop853", 1, 0},
+    {"backward_euler", 0, 1},
+    {"implicit_midpoint", 0, 1},
+    {"crank_nicolson", 1, 1},
+    {"sdirk2", 0, 1},
+    {"sdirk3", 0, 1},
+    {"sdirk4", 1, 1},
+    {"kvaerno3", 1, 1},
+    {"kvaerno5", 1, 1},
 };
 #define N_ALGOS (sizeof algos / sizeof algos[0])
 
@@ -125,6 +145,12 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
         rc = set(s, "proposed_state_location", buf);
     if (rc == BO_OK)
         rc = set(s, "stage_rhs_location", buf);
+    /* The implicit families' buffers too (absent ones are ignored). */
+    static const char *const implicit_buffers[] = {
+        "stage_accumulator_location", "stage_increment_location", "newton_eta_location",
+        "jacobian_location", "lu_location"};
+    for (size_t i = 0; a->implicit && i < 5 && rc == BO_OK; ++i)
+        rc = set(s, implicit_buffers[i], buf);
     if (rc == BO_OK)
         rc = set(s, "outputs", "state,observables");
     T_EQ_INT(rc, BO_OK);
@@ -223,16 +249,24 @@ int main(void)
     if (!jobs)
         return 1;
 
-    /* Lorenz: the full product. */
+    /* Lorenz: the full product for the explicit methods. The implicit ones, slower to
+     * compile, take their default controller (gustafsson or fixed) in both precisions with
+     * every buffer local or every buffer shared; van der Pol below gives them the other
+     * controllers. */
     for (size_t i = 0; i < N_ALGOS; ++i) {
-        size_t nc = algos[i].embedded ? 4 : 1;
+        size_t nc = algos[i].embedded && !algos[i].implicit ? 4 : 1;
         for (size_t c = 0; c < nc; ++c)
             for (size_t p = 0; p < 2; ++p)
                 for (size_t t = 0; t < 2; ++t)
-                    for (int sh = 0; sh < 2; ++sh)
-                        add_job(ctx, lorenz, "lorenz", &algos[i],
-                                algos[i].embedded ? adaptive[c] : "fixed", precisions[p],
-                                memories[t], sh, jobs, &count);
+                    for (int sh = 0; sh < 2; ++sh) {
+                        if (algos[i].implicit && (int)t != sh)
+                            continue;
+                        const char *ctrl = !algos[i].embedded  ? "fixed"
+                                           : algos[i].implicit ? "gustafsson"
+                                                               : adaptive[c];
+                        add_job(ctx, lorenz, "lorenz", &algos[i], ctrl, precisions[p], memories[t],
+                                sh, jobs, &count);
+                    }
     }
     /* Van der Pol: every algorithm with every controller once (plus fixed steps for an
      * embedded method), precision and placements rotating so each value of each axis
