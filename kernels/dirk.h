@@ -40,7 +40,7 @@
  * every accepted step and BO_STEP_RETRY after every rejected one: flags == 0 only on the first
  * step of a run, when the persistent buffers hold nothing yet.
  *
- * Failures return the BO_RUN_* bits and leave y_new undefined: BO_RUN_SINGULAR (M could not be
+ * Failures return the BO_RUN_* bits with y_new = y (and err = 0): BO_RUN_SINGULAR (M could not be
  * factored), BO_RUN_NEWTON_DIVERGENCE (rate >= 1, a non-finite update, or a rate too slow to
  * reach the tolerance in the iterations left), BO_RUN_MAX_NEWTON_ITERS, or the linear
  * solver's bits.
@@ -99,6 +99,26 @@ BO_DEVICE int bo_dirk_newton(bo_ls_ws *ws, bo_real *BO_RESTRICT ys, bo_real *BO_
     }
 }
 
+/* A failed step hands the loop its starting state as the proposal and a zero estimate: the
+ * loop tests the proposal for finiteness before it looks at the status, and a failure must
+ * neither read as a non-finite state nor leave values unwritten (the loop then replaces the
+ * estimate by NaN so that the controller rejects). */
+BO_DEVICE int bo_dirk_fail(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
+                           bo_real *BO_RESTRICT err, int status)
+{
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        y_new[i] = y[i];
+#if BO_DIRK_HAS_ERROR
+        err[i] = BO_C(0);
+#endif
+    }
+#if !BO_DIRK_HAS_ERROR
+    (void)err;
+#endif
+    return status;
+}
+
 /* The family's entry point for the loop (src/codegen/algorithm.h). */
 #define BO_STEP_FSAL 1
 BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
@@ -121,6 +141,8 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
     bo_real *ls_sh = BO_CHILD_SHARED_algorithm_linear_solver(shared);
     bo_real *ls_pe = BO_CHILD_PERSISTENT_algorithm_linear_solver(persistent);
     BO_LS_WORKSPACE(ws, ls_sh, ls_pe);
+    (void)ls_sh; /* a solver whose buffers are all local uses neither */
+    (void)ls_pe;
     (void)acc;
 
     const bo_real shift = BO_C(1) / (BO_DIRK_GAMMA * dt);
@@ -137,7 +159,7 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
         bo_ls_jacobian(&ws, y, p, drv0, t);
     const int fs = bo_ls_factor(&ws, shift);
     if (fs)
-        return fs;
+        return bo_dirk_fail(y, y_new, err, fs);
 
     BO_UNROLL
     for (int st = 0; st < BO_DIRK_STAGES; ++st) {
@@ -162,7 +184,7 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
             most = it > most ? it : most;
             if (rc) {
                 *niters = most;
-                return rc;
+                return bo_dirk_fail(y, y_new, err, rc);
             }
             BO_UNROLL
             for (int i = 0; i < BO_N; ++i)

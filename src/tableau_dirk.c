@@ -61,9 +61,9 @@ static const double sdirk2_b[2] = {1.0 - DIRK_G2, DIRK_G2};
 static const double sdirk2_c[2] = {DIRK_G2, 1.0};
 static const char *const sdirk2_aliases[] = {"sdirk22", "alexander2", NULL};
 
-/* ---- SDIRK3: Alexander (1977), the 3-stage L-stable method of order 3: c_2 = (1 + gamma)/2, a_21 = (1 - gamma)/2,
- * b_1 = -(6 gamma^2 - 16 gamma + 1)/4, b_2 = (6 gamma^2 - 20 gamma + 5)/4, b_3 = gamma.
- * Stiffly accurate, no embedded solution. ------------------------------------------------- */
+/* ---- SDIRK3: Alexander (1977), the 3-stage L-stable method of order 3:
+ * c_2 = (1 + gamma)/2, a_21 = (1 - gamma)/2, b_1 = -(6 gamma^2 - 16 gamma + 1)/4,
+ * b_2 = (6 gamma^2 - 20 gamma + 5)/4, b_3 = gamma. Stiffly accurate, no embedded solution. */
 #define S3_A21 0.2820667392457705002919902744032215787354
 #define S3_B1 1.208496649176010070336477684063323111495
 #define S3_B2 -0.6443631706844690697524971352568799540247
