@@ -11,13 +11,20 @@ static const char *const precision_aliases[] = {
     "single",  "float32", "f32",     "float32", "fp32",    "float32", "double",
     "float64", "f64",     "float64", "fp64",    "float64", NULL};
 
-static const char *const algorithms[] = {"euler",  "heun",      "ralston",    "rk4",   "bs3",
-                                         "dp5",    "cash_karp", "fehlberg45", "tsit5", "vern7",
-                                         "dop853", "radau5",    NULL};
+/* clang-format off */
+static const char *const algorithms[] = {
+    "euler", "heun", "ralston", "rk4", "bs3", "dp5", "cash_karp", "fehlberg45", "tsit5", "vern7",
+    "dop853", "backward_euler", "implicit_midpoint", "crank_nicolson", "sdirk2", "sdirk3",
+    "sdirk4", "kvaerno3", "kvaerno5", "radau5", NULL};
 static const char *const algorithm_aliases[] = {
-    "rk23",      "bs3",    "ode23",          "bs3",    "rk45",      "dp5",    "dopri5", "dp5",
-    "ode45",     "dp5",    "dormand_prince", "dp5",    "dopri853",  "dop853", "radau",  "radau5",
-    "radau_iia", "radau5", "radau_iia_5",    "radau5", "radauiia5", "radau5", NULL};
+    "rk23",  "bs3", "ode23",          "bs3", "rk45",     "dp5",    "dopri5", "dp5",
+    "ode45", "dp5", "dormand_prince", "dp5", "dopri853", "dop853",
+    "implicit_euler", "backward_euler", "trapezoidal", "crank_nicolson",
+    "trapezoid", "crank_nicolson", "cn", "crank_nicolson",
+    "esdirk32", "kvaerno3", "esdirk54", "kvaerno5",
+    "radau", "radau5", "radau_iia", "radau5", "radau_iia_5", "radau5", "radauiia5", "radau5",
+    NULL};
+/* clang-format on */
 
 static const char *const backends[] = {"auto", "cpu", "cuda", NULL};
 static const char *const backend_aliases[] = {"gpu", "cuda", NULL};
@@ -70,8 +77,9 @@ const st_entry st_table[] = {
      .choices = algorithms,
      .aliases = algorithm_aliases,
      .flags = ST_CODE,
-     .doc = "Integration method (explicit Runge-Kutta; the error-estimating pairs adapt the "
-            "step, the others run with a fixed step)."},
+     .doc = "Integration method: explicit Runge-Kutta, or diagonally implicit for stiff problems "
+            "(docs/implicit.md); the error-estimating pairs adapt the step, the others run "
+            "with a fixed step."},
     {.key = "backend",
      .component = "solver",
      .type = ST_CHOICE,
@@ -515,6 +523,8 @@ const st_entry st_table[] = {
     BUFFER_KEY("error", "loop's"),
     BUFFER_KEY("stage_rhs", "algorithm's"),
     BUFFER_KEY("stage_accumulator", "algorithm's"),
+    BUFFER_KEY("stage_increment", "algorithm's"),
+    BUFFER_KEY("newton_eta", "algorithm's"),
     BUFFER_KEY("jacobian", "linear solver's"),
     BUFFER_KEY("lu", "linear solver's"),
     BUFFER_KEY("summaries", "summaries'"),
@@ -547,6 +557,8 @@ const st_buffer_decl st_buffers[] = {
     {"loop", "error"},
     {"algorithm", "stage_rhs"},
     {"algorithm", "stage_accumulator"},
+    {"algorithm", "stage_increment"},
+    {"algorithm", "newton_eta"},
     {"linear_solver", "jacobian"},
     {"linear_solver", "lu"},
     {"algorithm", "radau_stages"},

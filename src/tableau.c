@@ -359,10 +359,15 @@ TAB_DEFINE_FULL(dop853, 12, dop853_bhat, 8, 5, 0,
                 dop853_bhat3, 7);
 
 static const bo_tableau *const all_tableaus[] = {
-    &bo_tableau_euler, &bo_tableau_heun,       &bo_tableau_ralston, &bo_tableau_rk4,
-    &bo_tableau_bs3,   &bo_tableau_fehlberg45, &bo_tableau_dp5,     &bo_tableau_cash_karp,
-    &bo_tableau_tsit5, &bo_tableau_vern7,      &bo_tableau_dop853,  &bo_tableau_radau5,
-};
+    &bo_tableau_euler, &bo_tableau_heun, &bo_tableau_ralston, &bo_tableau_rk4, &bo_tableau_bs3,
+    &bo_tableau_fehlberg45, &bo_tableau_dp5, &bo_tableau_cash_karp, &bo_tableau_tsit5,
+    &bo_tableau_vern7, &bo_tableau_dop853,
+    /* diagonally implicit (tableau_dirk.c) */
+    &bo_tableau_backward_euler, &bo_tableau_implicit_midpoint, &bo_tableau_crank_nicolson,
+    &bo_tableau_sdirk2, &bo_tableau_sdirk3, &bo_tableau_sdirk4, &bo_tableau_kvaerno3,
+    &bo_tableau_kvaerno5,
+    /* fully implicit (tableau_radau.c) */
+    &bo_tableau_radau5};
 
 /* Names match ignoring ASCII case, with '-' and '_' interchangeable, so "Cash-Karp" and
  * "cash_karp" are one name. */

@@ -26,7 +26,8 @@ typedef struct bo_tableau {
     const char *name;           /* canonical lower-case name, e.g. "dp5" */
     const char *const *aliases; /* NULL-terminated list of other accepted names */
     int stages;                 /* s */
-    const double *a;            /* s*s, row-major, strictly lower triangular */
+    const double *a;            /* s*s, row-major, strictly lower triangular (explicit) or
+                                   lower triangular (TAB_DIRK) */
     const double *b;            /* s weights of the propagated solution */
     const double *b_hat;        /* s weights of the embedded solution; NULL when none */
     const double *c;            /* s nodes, c_i = sum_j a_ij */
@@ -58,6 +59,15 @@ extern const bo_tableau bo_tableau_fehlberg45;
 extern const bo_tableau bo_tableau_tsit5;
 extern const bo_tableau bo_tableau_vern7;
 extern const bo_tableau bo_tableau_dop853;
+/* Diagonally implicit methods (tableau_dirk.c). */
+extern const bo_tableau bo_tableau_backward_euler;
+extern const bo_tableau bo_tableau_implicit_midpoint;
+extern const bo_tableau bo_tableau_crank_nicolson;
+extern const bo_tableau bo_tableau_sdirk2;
+extern const bo_tableau bo_tableau_sdirk3;
+extern const bo_tableau bo_tableau_sdirk4;
+extern const bo_tableau bo_tableau_kvaerno3;
+extern const bo_tableau bo_tableau_kvaerno5;
 extern const bo_tableau bo_tableau_radau5; /* TAB_FIRK, src/tableau_radau.c */
 
 /* Tableau by canonical name or alias, ignoring ASCII case ("RK45" finds dp5); NULL when the

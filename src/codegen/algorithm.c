@@ -65,6 +65,7 @@ void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out)
 
 static const pg_family families[] = {
     {TAB_ERK, {"erk.h", NULL, NULL, NULL}, erk_register, erk_emit},
+    {TAB_DIRK, {"linsolve.h", "newton.h", "dirk.h", NULL}, pg_dirk_register, pg_dirk_emit},
     {TAB_FIRK, {"linsolve.h", "newton.h", "radau.h", NULL}, pg_radau_register, pg_radau_emit},
 };
 

@@ -40,6 +40,9 @@ int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_
 /* The linear-solver constants (BO_LINSOLVE, tolerances) for kernels/linsolve.h. */
 void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out);
 
+/* Diagonally implicit Runge-Kutta (alg_dirk.c, kernels/dirk.h). */
+int pg_dirk_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
+int pg_dirk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 /* Radau IIA (TAB_FIRK, kernels/radau.h): src/codegen/alg_radau.c. */
 int pg_radau_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
 int pg_radau_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);

@@ -6,10 +6,10 @@
  * every value of every axis in fewer combinations, keeping the test within a few minutes on
  * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
  *
- * The implicit methods (radau5) compile with fixed steps and the gustafsson controller in
- * both precisions, with every buffer local, and with every buffer of the method and of its
- * linear solver in shared memory too; their unrolled LU factorisations make each program
- * slower to compile, so they get these eight combinations on Lorenz and two on van der Pol.
+ * The implicit methods (radau5 and the diagonally implicit family) compile with fixed steps and the
+ * gustafsson controller in both precisions, with every buffer local, and with every buffer of the
+ * method and of its linear solver in shared memory too; their unrolled LU factorisations make each
+ * program slower to compile, so they get these eight combinations on Lorenz and two on van der Pol.
  *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
@@ -54,11 +54,15 @@ static const algo algos[] = {
 #define N_ALGOS (sizeof algos / sizeof algos[0])
 
 /* Implicit methods and the buffers they register (moved to shared memory together). */
-static const algo implicit_algos[] = {{"radau5", 1}};
+static const algo implicit_algos[] = {
+    {"radau5", 1},         {"backward_euler", 0}, {"implicit_midpoint", 0},
+    {"crank_nicolson", 1}, {"sdirk2", 0},         {"sdirk3", 0},
+    {"sdirk4", 1},         {"kvaerno3", 1},       {"kvaerno5", 1}};
 #define N_IMPLICIT (sizeof implicit_algos / sizeof implicit_algos[0])
 static const char *const implicit_buffers[] = {
-    "radau_stages", "radau_rhs",       "radau_eta", "radau_state", "radau_lu_complex",
-    "radau_f0",     "radau_predictor", "jacobian",  "lu",          NULL};
+    "radau_stages",    "radau_rhs",       "radau_eta", "radau_state", "radau_lu_complex",
+    "radau_f0",        "radau_predictor", "jacobian",  "lu",          "stage_accumulator",
+    "stage_increment", "newton_eta",      NULL};
 
 static const char *const adaptive[] = {"i", "pi", "pid", "gustafsson"};
 static const char *const precisions[] = {"float32", "float64"};
@@ -267,11 +271,13 @@ int main(void)
     /* Implicit methods: fixed and gustafsson, both precisions, all local or all shared. */
     static const char *const implicit_ctrls[] = {"fixed", "gustafsson"};
     for (size_t i = 0; i < N_IMPLICIT; ++i) {
-        for (size_t c = 0; c < 2; ++c)
+        for (size_t c = implicit_algos[i].embedded ? 1 : 0; c < 2; ++c)
             for (size_t p = 0; p < 2; ++p)
                 for (int sh = 0; sh < 2; ++sh)
                     add_job(ctx, lorenz, "lorenz", &implicit_algos[i], implicit_ctrls[c],
                             precisions[p], memories[sh], sh, implicit_buffers, jobs, &count);
+        if (!implicit_algos[i].embedded)
+            continue;
         add_job(ctx, vdp, "vanderpol", &implicit_algos[i], "gustafsson", "float32", "local", 1,
                 implicit_buffers, jobs, &count);
         add_job(ctx, vdp, "vanderpol", &implicit_algos[i], "pi", "float64", "shared", 0,

@@ -324,7 +324,7 @@ static void check_lookup(void)
 {
     size_t count = 0;
     const bo_tableau *const *all = tab_list(&count);
-    T_EQ_INT(count, 12);
+    T_EQ_INT(count, 20); /* 11 explicit, 8 diagonally implicit, radau5 */
     T_CHECK(tab_list(NULL) == all);
     for (size_t i = 0; i < count; ++i)
         T_CHECK(tab_find(all[i]->name) == all[i]);
@@ -400,9 +400,9 @@ int main(void)
     size_t count;
     const bo_tableau *const *all = tab_list(&count);
     for (size_t i = 0; i < count; ++i) {
-        /* The implicit families' structure is checked in their own tests. */
-        if (all[i]->family == TAB_ERK)
-            check_structure(all[i]);
+        if (all[i]->family != TAB_ERK)
+            continue; /* implicit tableaus: test_tableau_<family>.c */
+        check_structure(all[i]);
         check_orders(all[i]);
     }
     /* Spot values straight from the papers, so a transposed table cannot pass. */
