@@ -211,6 +211,9 @@ BO_API double bo_results_final(const bo_results *r, size_t run, size_t state);
 /* Steps attempted and steps rejected by a run. */
 BO_API int64_t bo_results_steps(const bo_results *r, size_t run);
 BO_API int64_t bo_results_rejections(const bo_results *r, size_t run);
+/* Newton iterations a run used, summed over its attempted steps (0 for explicit and
+ * Rosenbrock methods, which solve no nonlinear systems). */
+BO_API int64_t bo_results_newton_iters(const bo_results *r, size_t run);
 /* Saved time series: save_count time points (shared by all runs), var_count variables
  * (the selected states, then the selected observables). */
 BO_API size_t bo_results_save_count(const bo_results *r);

@@ -11,28 +11,29 @@
 
 #define BO_ARGS_STRUCT(NAME, REAL)                                                                 \
     typedef struct {                                                                               \
-        const REAL *init;        /* [n_states][run_stride] initial values */                       \
-        const REAL *params;      /* [n_params][run_stride] */                                      \
-        const void *driver_data; /* driver tables, NULL when the model has none */                 \
-        REAL *final_state;       /* [n_states][run_stride] */                                      \
-        double *final_time;      /* [run_stride] */                                                \
-        REAL *series;            /* [n_saves][n_vars][run_stride], NULL when no saves */           \
-        bo_args_i32 *status;     /* [run_stride] */                                                \
-        bo_args_i64 *steps;      /* [run_stride] steps attempted */                                \
-        bo_args_i64 *rejections; /* [run_stride] steps rejected */                                 \
-        double t0;               /* start of the integration */                                    \
-        double settling;         /* warm-up time integrated before recording */                    \
-        double duration;         /* recorded time span after settling */                           \
-        double save_every;       /* interval between saves; 0 = no time series */                  \
-        bo_args_i64 n_saves;     /* number of saved time points */                                 \
-        bo_args_i64 run_stride;  /* runs in the arrays of this launch */                           \
-        bo_args_i64 run_count;   /* runs to integrate (<= run_stride) */                           \
-        bo_args_i64 max_steps;   /* attempted steps allowed per run */                             \
-        double dt0;              /* initial step; <= 0: estimated per run */                       \
-        REAL *summaries;         /* [n_windows][n_columns][run_stride], NULL when none */          \
-        double sample_every;     /* interval between summary samples */                            \
-        bo_args_i64 n_windows;   /* summary windows; 0 = no summaries */                           \
-        bo_args_i64 window_len;  /* summary samples per window */                                  \
+        const REAL *init;          /* [n_states][run_stride] initial values */                     \
+        const REAL *params;        /* [n_params][run_stride] */                                    \
+        const void *driver_data;   /* driver tables, NULL when the model has none */               \
+        REAL *final_state;         /* [n_states][run_stride] */                                    \
+        double *final_time;        /* [run_stride] */                                              \
+        REAL *series;              /* [n_saves][n_vars][run_stride], NULL when no saves */         \
+        bo_args_i32 *status;       /* [run_stride] */                                              \
+        bo_args_i64 *steps;        /* [run_stride] steps attempted */                              \
+        bo_args_i64 *rejections;   /* [run_stride] steps rejected */                               \
+        double t0;                 /* start of the integration */                                  \
+        double settling;           /* warm-up time integrated before recording */                  \
+        double duration;           /* recorded time span after settling */                         \
+        double save_every;         /* interval between saves; 0 = no time series */                \
+        bo_args_i64 n_saves;       /* number of saved time points */                               \
+        bo_args_i64 run_stride;    /* runs in the arrays of this launch */                         \
+        bo_args_i64 run_count;     /* runs to integrate (<= run_stride) */                         \
+        bo_args_i64 max_steps;     /* attempted steps allowed per run */                           \
+        double dt0;                /* initial step; <= 0: estimated per run */                     \
+        REAL *summaries;           /* [n_windows][n_columns][run_stride], NULL when none */        \
+        double sample_every;       /* interval between summary samples */                          \
+        bo_args_i64 n_windows;     /* summary windows; 0 = no summaries */                         \
+        bo_args_i64 window_len;    /* summary samples per window */                                \
+        bo_args_i64 *newton_iters; /* [run_stride] Newton iterations over all attempted steps */   \
     } NAME;
 
 #endif

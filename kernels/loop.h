@@ -161,7 +161,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     const bo_time t_start = a->t0 + a->settling;
     const bo_time t_end = t_start + a->duration;
     bo_time t = a->t0;
-    bo_i64 steps = 0, rejections = 0;
+    bo_i64 steps = 0, rejections = 0, newton = 0;
     bo_i64 next_save = 0; /* index of the next save to write */
     const bo_i64 n_saves = a->series ? a->n_saves : 0;
 
@@ -230,6 +230,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
                 int fs = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt, step_flags,
                                  &niters, alg_shared, alg_persistent);
                 ++steps;
+                newton += niters;
                 if (fs || !bo_loop_all_finite(y_new)) {
                     status |= fs ? fs : BO_RUN_NONFINITE;
                     break;
@@ -261,6 +262,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff, step_flags,
                                   &niters, alg_shared, alg_persistent);
         ++steps;
+        newton += niters;
         int finite = bo_loop_all_finite(y_new);
         int accept = 1;
 #if BO_ADAPTIVE
@@ -351,6 +353,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     a->status[run] = status;
     a->steps[run] = steps;
     a->rejections[run] = rejections;
+    a->newton_iters[run] = newton;
 }
 
 #if BO_CUDA

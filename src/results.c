@@ -32,6 +32,7 @@ void bo_results_destroy(bo_results *r)
     bo_free(r->status);
     bo_free(r->steps);
     bo_free(r->rejections);
+    bo_free(r->newton_iters);
     bo_free(r->save_t);
     bo_free(r->series);
     free_names(r->sum_names, r->n_sum_cols);
@@ -126,11 +127,12 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     r->status = bo_calloc(runs, sizeof(int32_t));
     r->steps = bo_calloc(runs, sizeof(int64_t));
     r->rejections = bo_calloc(runs, sizeof(int64_t));
+    r->newton_iters = bo_calloc(runs, sizeof(int64_t));
     r->save_t = bo_calloc(n_saves, sizeof(double));
     r->series = bo_calloc(n_saves * n_vars * runs, sizeof(double));
     if (!r->model_name || !r->state_names || !r->param_names || !r->var_names || !r->init ||
         !r->params || !r->final || !r->final_t || !r->status || !r->steps || !r->rejections ||
-        !r->save_t || !r->series) {
+        !r->newton_iters || !r->save_t || !r->series) {
         /* A failed name copy left its array NULL, so destroy must not walk the counts. */
         if (!r->state_names)
             r->n_states = 0;
@@ -262,6 +264,11 @@ int64_t bo_results_steps(const bo_results *r, size_t run)
 int64_t bo_results_rejections(const bo_results *r, size_t run)
 {
     return r && run < r->runs ? r->rejections[run] : 0;
+}
+
+int64_t bo_results_newton_iters(const bo_results *r, size_t run)
+{
+    return r && run < r->runs ? r->newton_iters[run] : 0;
 }
 
 size_t bo_results_save_count(const bo_results *r)

@@ -27,6 +27,7 @@ struct bo_results {
     int32_t *status;     /* [runs]: BO_RUN_* bit flags, 0 = success */
     int64_t *steps;      /* [runs]: steps attempted */
     int64_t *rejections; /* [runs]: steps rejected */
+    int64_t *newton_iters; /* [runs]: Newton iterations over all attempted steps (0: explicit) */
     double *save_t;      /* [n_saves]: save times, shared by all runs */
     double *series;      /* [n_saves][n_vars][runs] (NaN for failed runs) */
     int write_counters;  /* the CSV writer adds counters.csv (outputs includes counters) */

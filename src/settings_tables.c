@@ -442,8 +442,8 @@ const st_entry st_table[] = {
      .flags = ST_CODE | ST_METRICS,
      .doc = "What to output: state and observables choose what the saved series records; "
             "time is its time column (always written with saves); counters adds counters.csv "
-            "with each run's steps attempted and rejected (npy output always has steps.npy "
-            "and rejections.npy); each summary metric adds its columns to the summaries "
+            "with each run's steps attempted and rejected and its Newton iterations (npy "
+            "output always has steps.npy, rejections.npy and newton_iters.npy); each summary metric adds its columns to the summaries "
             "(docs/outputs.md defines them; peaks[k] and negative_peaks[k] take a count k in "
             "1..64)."},
     {.key = "save_variables",

@@ -843,6 +843,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         (A).status = res->status;                                                                  \
         (A).steps = res->steps;                                                                    \
         (A).rejections = res->rejections;                                                          \
+        (A).newton_iters = res->newton_iters;                                                      \
         (A).t0 = rp.t0;                                                                            \
         (A).settling = rp.settling;                                                                \
         (A).duration = rp.duration;                                                                \
@@ -917,6 +918,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         L.status = res->status;
         L.steps = res->steps;
         L.rejections = res->rejections;
+        L.newton_iters = res->newton_iters;
         L.t0 = rp.t0;
         L.settling = rp.settling;
         L.duration = rp.duration;

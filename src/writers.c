@@ -252,10 +252,10 @@ static void write_series_csv(const bo_results *r, FILE *f)
 
 static void write_counters_csv(const bo_results *r, FILE *f)
 {
-    fputs("run,status,steps,rejections\n", f);
+    fputs("run,status,steps,rejections,newton_iters\n", f);
     for (size_t i = 0; i < r->runs && !ferror(f); ++i)
-        fprintf(f, "%zu,%ld,%lld,%lld\n", i, (long)r->status[i], (long long)r->steps[i],
-                (long long)r->rejections[i]);
+        fprintf(f, "%zu,%ld,%lld,%lld,%lld\n", i, (long)r->status[i], (long long)r->steps[i],
+                (long long)r->rejections[i], (long long)r->newton_iters[i]);
 }
 
 /* One row per (run, window), runs in order and windows in time order within a run. */
@@ -484,9 +484,12 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
 static int write_npy_all(const bo_results *r, wr_job *j)
 {
     size_t R = r->runs;
-    const void *data[] = {r->final, r->final_t, r->status, r->steps,  r->rejections,
-                          r->init,  r->params,  r->save_t, r->series, r->summaries};
-    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8};
+    const void *data[] = {r->final,      r->final_t,      r->status,   r->steps,
+                          r->rejections, r->newton_iters, r->init,     r->params,
+                          r->save_t,     r->series,       r->summaries};
+    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8};
+    /* Which entries exist: always (0), only with saves (1), only with summary windows (2). */
+    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2};
     npy_entry e[] = {
         {"final.npy",
          "<f8",
@@ -503,6 +506,7 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          {R, 0, 0}},
         {"steps.npy", "<i8", "\"run\"", "steps attempted", 1, {R, 0, 0}},
         {"rejections.npy", "<i8", "\"run\"", "steps rejected", 1, {R, 0, 0}},
+        {"newton_iters.npy", "<i8", "\"run\"", "Newton iterations", 1, {R, 0, 0}},
         {"init.npy", "<f8", "\"state\", \"run\"", "initial values used", 2, {r->n_states, R, 0}},
         {"params.npy",
          "<f8",
@@ -527,9 +531,7 @@ static int write_npy_all(const bo_results *r, wr_job *j)
     /* The series entries when there are saves, the summaries entry when there are windows. */
     size_t n = 0;
     for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
-        if ((i == 7 || i == 8) && !r->n_saves)
-            continue;
-        if (i == 9 && !r->n_windows)
+        if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows))
             continue;
         int rc = write_npy(j, e[i].file, e[i].dtype, e[i].shape, e[i].ndim, data[i], sizes[i]);
         if (rc != BO_OK)

@@ -271,7 +271,7 @@ static void check_files(const bo_results *r)
     free(legend);
     const char *files[] = {"summaries.csv", "summaries.npy", "final.csv",  "final.npy",
                            "legend.json",   "series.csv",    "series.npy", "save_t.npy",
-                           "final_t.npy",   "status.npy",    "steps.npy",  "rejections.npy",
+                           "final_t.npy",   "status.npy",    "steps.npy",  "rejections.npy", "newton_iters.npy",
                            "init.npy",      "params.npy"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);

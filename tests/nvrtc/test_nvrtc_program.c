@@ -271,7 +271,7 @@ int main(void)
     /* Implicit methods: fixed and gustafsson, both precisions, all local or all shared. */
     static const char *const implicit_ctrls[] = {"fixed", "gustafsson"};
     for (size_t i = 0; i < N_IMPLICIT; ++i) {
-        for (size_t c = implicit_algos[i].embedded ? 1 : 0; c < 2; ++c)
+        for (size_t c = 0; c < (implicit_algos[i].embedded ? 2u : 1u); ++c)
             for (size_t p = 0; p < 2; ++p)
                 for (int sh = 0; sh < 2; ++sh)
                     add_job(ctx, lorenz, "lorenz", &implicit_algos[i], implicit_ctrls[c],

@@ -108,7 +108,7 @@ int main(void)
     T_CHECK(f != NULL);
     if (f) {
         T_CHECK(fgets(line, sizeof line, f) != NULL);
-        T_EQ_STR(line, "run,status,steps,rejections\n");
+        T_EQ_STR(line, "run,status,steps,rejections,newton_iters\n");
         long long run, status, steps, rej;
         T_CHECK(fgets(line, sizeof line, f) != NULL);
         T_EQ_INT(sscanf(line, "%lld,%lld,%lld,%lld", &run, &status, &steps, &rej), 4);

@@ -334,6 +334,7 @@ static void check_numpy(const char *dir)
              "final.npy (2, 3) <f8 True True\n"
              "final_t.npy (3,) <f8 True True\n"
              "init.npy (2, 3) <f8 True True\n"
+             "newton_iters.npy (3,) <i8 True True\n"
              "params.npy (2, 3) <f8 True True\n"
              "rejections.npy (3,) <i8 True True\n"
              "save_t.npy (2,) <f8 True True\n"

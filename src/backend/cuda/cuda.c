@@ -436,7 +436,19 @@ static int check_block(bo_context *ctx, const loaded_mod *lm, int bs, size_t sha
 
 /* ---- chunk layout --------------------------------------------------------------------- */
 
-enum { A_INIT, A_PARAMS, A_FINAL, A_TIME, A_STATUS, A_STEPS, A_REJ, A_SERIES, A_SUMS, A_COUNT };
+enum {
+    A_INIT,
+    A_PARAMS,
+    A_FINAL,
+    A_TIME,
+    A_STATUS,
+    A_STEPS,
+    A_REJ,
+    A_NEWTON,
+    A_SERIES,
+    A_SUMS,
+    A_COUNT
+};
 
 typedef struct {
     size_t off[A_COUNT];
@@ -461,6 +473,7 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
     b[A_STATUS] = sizeof(int32_t);
     b[A_STEPS] = sizeof(int64_t);
     b[A_REJ] = sizeof(int64_t);
+    b[A_NEWTON] = sizeof(int64_t);
     b[A_SERIES] = series_rows * p;
     b[A_SUMS] = (L->summaries ? L->n_sum_rows : 0) * p;
 }
@@ -580,6 +593,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.status = DEV(int32_t *, A_STATUS);
     a.steps = DEV(int64_t *, A_STEPS);
     a.rejections = DEV(int64_t *, A_REJ);
+    a.newton_iters = DEV(int64_t *, A_NEWTON);
 #undef DEV
     a.t0 = L->t0;
     a.settling = L->settling;
@@ -668,6 +682,7 @@ static int finish(run_state *st, slot *s)
     memcpy(L->status + f, s->stage + lay.off[A_STATUS], lay.bytes[A_STATUS]);
     memcpy(L->steps + f, s->stage + lay.off[A_STEPS], lay.bytes[A_STEPS]);
     memcpy(L->rejections + f, s->stage + lay.off[A_REJ], lay.bytes[A_REJ]);
+    memcpy(L->newton_iters + f, s->stage + lay.off[A_NEWTON], lay.bytes[A_NEWTON]);
     if (st->series_rows)
         copy_rows(L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p, st->series_rows,
                   rr * p);
@@ -692,7 +707,7 @@ static int check_launch(bo_context *ctx, const cu_launch *L)
         return BO_OK;
     if ((L->n_states && (!L->init || !L->final_state)) || (L->n_params && !L->params) ||
         (L->driver_bytes && !L->driver_data) || !L->final_time || !L->status || !L->steps ||
-        !L->rejections)
+        !L->rejections || !L->newton_iters)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_run: a host array is NULL");
     return BO_OK;
 }
@@ -707,7 +722,7 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
         L->n_sum_rows > lim / 16)
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
     size_t sum_rows = L->summaries ? L->n_sum_rows : 0;
-    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8;
+    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8;
     return BO_OK;
 }
 
