@@ -11,12 +11,16 @@ static const char *const precision_aliases[] = {
     "single",  "float32", "f32",     "float32", "fp32",    "float32", "double",
     "float64", "f64",     "float64", "fp64",    "float64", NULL};
 
-static const char *const algorithms[] = {"euler", "heun",  "ralston",   "rk4",
-                                         "bs3",   "dp5",   "cash_karp", "fehlberg45",
-                                         "tsit5", "vern7", "dop853",    NULL};
+static const char *const algorithms[] = {
+    "euler", "heun",  "ralston", "rk4",          "bs3",   "dp5",    "cash_karp", "fehlberg45",
+    "tsit5", "vern7", "dop853",  "rosenbrock23", "ros3p", "rodas4", "rodas5p",   NULL};
+/* clang-format off */
 static const char *const algorithm_aliases[] = {
-    "rk23",  "bs3", "ode23",          "bs3", "rk45",     "dp5",    "dopri5", "dp5",
-    "ode45", "dp5", "dormand_prince", "dp5", "dopri853", "dop853", NULL};
+    "rk23", "bs3", "ode23", "bs3", "rk45", "dp5", "dopri5", "dp5", "ode45", "dp5",
+    "dormand_prince", "dp5", "dopri853", "dop853",
+    "ode23s", "rosenbrock23", "rosenbrock", "ros3p", "rodas", "rodas4", "rodas5", "rodas5p",
+    NULL};
+/* clang-format on */
 
 static const char *const backends[] = {"auto", "cpu", "cuda", NULL};
 static const char *const backend_aliases[] = {"gpu", "cuda", NULL};
@@ -62,8 +66,9 @@ const st_entry st_table[] = {
      .choices = algorithms,
      .aliases = algorithm_aliases,
      .flags = ST_CODE,
-     .doc = "Integration method (explicit Runge-Kutta; the error-estimating pairs adapt the "
-            "step, the others run with a fixed step)."},
+     .doc = "Integration method: explicit Runge-Kutta, or the Rosenbrock methods rosenbrock23, "
+            "ros3p, rodas4 and rodas5p for stiff problems (docs/rosenbrock.md); the "
+            "error-estimating methods adapt the step, the others run with a fixed step."},
     {.key = "backend",
      .component = "solver",
      .type = ST_CHOICE,
@@ -453,6 +458,9 @@ const st_entry st_table[] = {
     BUFFER_KEY("error", "loop's"),
     BUFFER_KEY("stage_rhs", "algorithm's"),
     BUFFER_KEY("stage_accumulator", "algorithm's"),
+    BUFFER_KEY("rosenbrock_stages", "algorithm's"),
+    BUFFER_KEY("rosenbrock_dfdt", "algorithm's"),
+    BUFFER_KEY("rosenbrock_fsal", "algorithm's"),
     BUFFER_KEY("jacobian", "linear solver's"),
     BUFFER_KEY("lu", "linear solver's"),
     {.key = "timestep_buffer_location",
@@ -477,6 +485,9 @@ const st_buffer_decl st_buffers[] = {
     {"loop", "error"},
     {"algorithm", "stage_rhs"},
     {"algorithm", "stage_accumulator"},
+    {"algorithm", "rosenbrock_stages"},
+    {"algorithm", "rosenbrock_dfdt"},
+    {"algorithm", "rosenbrock_fsal"},
     {"linear_solver", "jacobian"},
     {"linear_solver", "lu"},
     {"controller", "timestep_buffer"},

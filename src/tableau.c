@@ -361,8 +361,8 @@ TAB_DEFINE_FULL(dop853, 12, dop853_bhat, 8, 5, 0,
 static const bo_tableau *const all_tableaus[] = {
     &bo_tableau_euler, &bo_tableau_heun,       &bo_tableau_ralston, &bo_tableau_rk4,
     &bo_tableau_bs3,   &bo_tableau_fehlberg45, &bo_tableau_dp5,     &bo_tableau_cash_karp,
-    &bo_tableau_tsit5, &bo_tableau_vern7,      &bo_tableau_dop853,
-};
+    &bo_tableau_tsit5, &bo_tableau_vern7,      &bo_tableau_dop853,  &bo_tableau_rosenbrock23,
+    &bo_tableau_ros3p, &bo_tableau_rodas4,     &bo_tableau_rodas5p};
 
 /* Names match ignoring ASCII case, with '-' and '_' interchangeable, so "Cash-Karp" and
  * "cash_karp" are one name. */

@@ -65,6 +65,10 @@ void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out)
 
 static const pg_family families[] = {
     {TAB_ERK, {"erk.h", NULL, NULL, NULL}, erk_register, erk_emit},
+    {TAB_ROSENBROCK,
+     {"linsolve.h", "rosenbrock.h", NULL, NULL},
+     pg_rosenbrock_register,
+     pg_rosenbrock_emit},
 };
 
 const pg_family *pg_family_of(const bo_tableau *t)

@@ -39,4 +39,8 @@ int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_
 /* The linear-solver constants (BO_LINSOLVE, tolerances) for kernels/linsolve.h. */
 void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out);
 
+/* Rosenbrock methods (src/codegen/alg_rosenbrock.c, kernels/rosenbrock.h). */
+int pg_rosenbrock_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
+int pg_rosenbrock_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
+
 #endif

@@ -149,9 +149,12 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     if ((rc = cg_emit_model(ctx, model, out)) != BO_OK)
         return rc;
     sb_append(out, "#define BO_N BO_MODEL_N\n");
-    if (model->count[BO_DRIVER] == 0)
+    if (model->count[BO_DRIVER] == 0) {
         sb_append(out, "BO_DEVICE void bo_drivers_eval(const void *data, bo_real t, bo_real "
                        "*drv)\n{\n    (void)data;\n    (void)t;\n    (void)drv;\n}\n");
+        sb_append(out, "BO_DEVICE void bo_drivers_eval_dt(const void *data, bo_real t, bo_real "
+                       "*ddrv)\n{\n    (void)data;\n    (void)t;\n    (void)ddrv;\n}\n");
+    }
 
     sb_append(out, "\n/* ---- controller configuration ---- */\n");
     sb_printf(out, "#define BO_CONTROLLER %d\n", cfg->controller);
