@@ -60,6 +60,8 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     bo_real *ls_sh = BO_CHILD_SHARED_algorithm_linear_solver(shared);
     bo_real *ls_pe = BO_CHILD_PERSISTENT_algorithm_linear_solver(persistent);
     BO_LS_WORKSPACE(ws, ls_sh, ls_pe);
+    (void)ls_sh;
+    (void)ls_pe;
     const bo_real inv_dt = BO_C(1) / dt;
 
     /* Stage 1's right-hand side starts as f(t, y). */
