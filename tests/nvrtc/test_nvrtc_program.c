@@ -1,10 +1,11 @@
 /* Every generated program compiles with NVRTC into an sm_90 cubin (no GPU needed): each
  * algorithm with each controller it supports (fixed without an error estimate; i, pi, pid and
  * gustafsson with one), in float32 and float64, with the controller's history in local and in
- * shared memory, and with the loop and algorithm buffers all local or state, proposed_state
- * and stage_rhs in shared memory. The first model runs the full product; the second covers
- * every value of every axis in fewer combinations, keeping the test within a few minutes on
- * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
+ * shared memory, and with the loop and algorithm buffers all local or state, proposed_state,
+ * stage_rhs and every buffer of the implicit families (Rosenbrock stages, df/dt, FSAL
+ * derivative, Jacobian, LU factors) in shared memory. The first model runs the full product; the
+ * second covers every value of every axis in fewer combinations, keeping the test within a few
+ * minutes on two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
  *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
@@ -43,8 +44,9 @@ typedef struct {
 } algo;
 
 static const algo algos[] = {
-    {"euler", 0},     {"heun", 0},       {"ralston", 0}, {"rk4", 0},   {"bs3", 1},    {"dp5", 1},
-    {"cash_karp", 1}, {"fehlberg45", 1}, {"tsit5", 1},   {"vern7", 1}, {"dop853", 1},
+    {"euler", 0},  {"heun", 0},         {"ralston", 0},    {"rk4", 0},    {"bs3", 1},
+    {"dp5", 1},    {"cash_karp", 1},    {"fehlberg45", 1}, {"tsit5", 1},  {"vern7", 1},
+    {"dop853", 1}, {"rosenbrock23", 1}, {"ros3p", 1},      {"rodas4", 1}, {"rodas5p", 1},
 };
 #define N_ALGOS (sizeof algos / sizeof algos[0])
 
@@ -125,6 +127,12 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
         rc = set(s, "proposed_state_location", buf);
     if (rc == BO_OK)
         rc = set(s, "stage_rhs_location", buf);
+    /* The implicit families' buffers (ignored by methods that do not register them). */
+    static const char *const implicit_buffers[] = {
+        "rosenbrock_stages_location", "rosenbrock_dfdt_location", "rosenbrock_fsal_location",
+        "jacobian_location", "lu_location"};
+    for (size_t i = 0; rc == BO_OK && i < sizeof implicit_buffers / sizeof implicit_buffers[0]; ++i)
+        rc = set(s, implicit_buffers[i], buf);
     if (rc == BO_OK)
         rc = set(s, "outputs", "state,observables");
     T_EQ_INT(rc, BO_OK);
