@@ -15,7 +15,8 @@ static const char *const precision_aliases[] = {
 static const char *const algorithms[] = {
     "euler", "heun", "ralston", "rk4", "bs3", "dp5", "cash_karp", "fehlberg45", "tsit5", "vern7",
     "dop853", "backward_euler", "implicit_midpoint", "crank_nicolson", "sdirk2", "sdirk3",
-    "sdirk4", "kvaerno3", "kvaerno5", "radau5", NULL};
+    "sdirk4", "kvaerno3", "kvaerno5", "radau5", "rosenbrock23", "ros3p", "rodas4", "rodas5p",
+    NULL};
 static const char *const algorithm_aliases[] = {
     "rk23",  "bs3", "ode23",          "bs3", "rk45",     "dp5",    "dopri5", "dp5",
     "ode45", "dp5", "dormand_prince", "dp5", "dopri853", "dop853",
@@ -23,6 +24,7 @@ static const char *const algorithm_aliases[] = {
     "trapezoid", "crank_nicolson", "cn", "crank_nicolson",
     "esdirk32", "kvaerno3", "esdirk54", "kvaerno5",
     "radau", "radau5", "radau_iia", "radau5", "radau_iia_5", "radau5", "radauiia5", "radau5",
+    "ode23s", "rosenbrock23", "rosenbrock", "ros3p", "rodas", "rodas4", "rodas5", "rodas5p",
     NULL};
 /* clang-format on */
 
@@ -77,8 +79,9 @@ const st_entry st_table[] = {
      .choices = algorithms,
      .aliases = algorithm_aliases,
      .flags = ST_CODE,
-     .doc = "Integration method: explicit Runge-Kutta, or diagonally implicit for stiff problems "
-            "(docs/implicit.md); the error-estimating pairs adapt the step, the others run "
+     .doc = "Integration method: explicit Runge-Kutta; for stiff problems diagonally implicit "
+            "(docs/implicit.md), Radau IIA (docs/radau.md) or Rosenbrock "
+            "(docs/rosenbrock.md); the error-estimating methods adapt the step, the others run "
             "with a fixed step."},
     {.key = "backend",
      .component = "solver",
@@ -525,6 +528,9 @@ const st_entry st_table[] = {
     BUFFER_KEY("stage_accumulator", "algorithm's"),
     BUFFER_KEY("stage_increment", "algorithm's"),
     BUFFER_KEY("newton_eta", "algorithm's"),
+    BUFFER_KEY("rosenbrock_stages", "algorithm's"),
+    BUFFER_KEY("rosenbrock_dfdt", "algorithm's"),
+    BUFFER_KEY("rosenbrock_fsal", "algorithm's"),
     BUFFER_KEY("jacobian", "linear solver's"),
     BUFFER_KEY("lu", "linear solver's"),
     BUFFER_KEY("summaries", "summaries'"),
@@ -559,6 +565,9 @@ const st_buffer_decl st_buffers[] = {
     {"algorithm", "stage_accumulator"},
     {"algorithm", "stage_increment"},
     {"algorithm", "newton_eta"},
+    {"algorithm", "rosenbrock_stages"},
+    {"algorithm", "rosenbrock_dfdt"},
+    {"algorithm", "rosenbrock_fsal"},
     {"linear_solver", "jacobian"},
     {"linear_solver", "lu"},
     {"algorithm", "radau_stages"},

@@ -367,7 +367,9 @@ static const bo_tableau *const all_tableaus[] = {
     &bo_tableau_sdirk2, &bo_tableau_sdirk3, &bo_tableau_sdirk4, &bo_tableau_kvaerno3,
     &bo_tableau_kvaerno5,
     /* fully implicit (tableau_radau.c) */
-    &bo_tableau_radau5};
+    &bo_tableau_radau5,
+    /* Rosenbrock (tableau_rosenbrock.c) */
+    &bo_tableau_rosenbrock23, &bo_tableau_ros3p, &bo_tableau_rodas4, &bo_tableau_rodas5p};
 
 /* Names match ignoring ASCII case, with '-' and '_' interchangeable, so "Cash-Karp" and
  * "cash_karp" are one name. */

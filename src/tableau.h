@@ -69,6 +69,11 @@ extern const bo_tableau bo_tableau_sdirk4;
 extern const bo_tableau bo_tableau_kvaerno3;
 extern const bo_tableau bo_tableau_kvaerno5;
 extern const bo_tableau bo_tableau_radau5; /* TAB_FIRK, src/tableau_radau.c */
+/* Rosenbrock methods (src/tableau_rosenbrock.c; coefficients in src/tableau_rosenbrock.h). */
+extern const bo_tableau bo_tableau_rosenbrock23;
+extern const bo_tableau bo_tableau_ros3p;
+extern const bo_tableau bo_tableau_rodas4;
+extern const bo_tableau bo_tableau_rodas5p;
 
 /* Tableau by canonical name or alias, ignoring ASCII case ("RK45" finds dp5); NULL when the
  * name is unknown or NULL. */

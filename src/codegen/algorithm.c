@@ -67,6 +67,10 @@ static const pg_family families[] = {
     {TAB_ERK, {"erk.h", NULL, NULL, NULL}, erk_register, erk_emit},
     {TAB_DIRK, {"linsolve.h", "newton.h", "dirk.h", NULL}, pg_dirk_register, pg_dirk_emit},
     {TAB_FIRK, {"linsolve.h", "newton.h", "radau.h", NULL}, pg_radau_register, pg_radau_emit},
+    {TAB_ROSENBROCK,
+     {"linsolve.h", "rosenbrock.h", NULL, NULL},
+     pg_rosenbrock_register,
+     pg_rosenbrock_emit},
 };
 
 const pg_family *pg_family_of(const bo_tableau *t)

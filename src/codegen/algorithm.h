@@ -46,5 +46,8 @@ int pg_dirk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 /* Radau IIA (TAB_FIRK, kernels/radau.h): src/codegen/alg_radau.c. */
 int pg_radau_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
 int pg_radau_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
+/* Rosenbrock methods (src/codegen/alg_rosenbrock.c, kernels/rosenbrock.h). */
+int pg_rosenbrock_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
+int pg_rosenbrock_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 
 #endif

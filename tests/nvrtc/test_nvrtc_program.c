@@ -6,10 +6,11 @@
  * every value of every axis in fewer combinations, keeping the test within a few minutes on
  * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
  *
- * The implicit methods (radau5 and the diagonally implicit family) compile with fixed steps and the
- * gustafsson controller in both precisions, with every buffer local, and with every buffer of the
- * method and of its linear solver in shared memory too; their unrolled LU factorisations make each
- * program slower to compile, so they get these eight combinations on Lorenz and two on van der Pol.
+ * The implicit methods (radau5, the diagonally implicit and the Rosenbrock families) compile with
+ * fixed steps and the gustafsson controller in both precisions, with every buffer local, and with
+ * every buffer of the method and of its linear solver in shared memory too; their unrolled LU
+ * factorisations make each program slower to compile, so they get these eight combinations on
+ * Lorenz and two on van der Pol.
  *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
@@ -57,7 +58,9 @@ static const algo algos[] = {
 static const algo implicit_algos[] = {
     {"radau5", 1},         {"backward_euler", 0}, {"implicit_midpoint", 0},
     {"crank_nicolson", 1}, {"sdirk2", 0},         {"sdirk3", 0},
-    {"sdirk4", 1},         {"kvaerno3", 1},       {"kvaerno5", 1}};
+    {"sdirk4", 1},         {"kvaerno3", 1},       {"kvaerno5", 1},
+    {"rosenbrock23", 1},   {"ros3p", 1},          {"rodas4", 1},
+    {"rodas5p", 1}};
 #define N_IMPLICIT (sizeof implicit_algos / sizeof implicit_algos[0])
 static const char *const implicit_buffers[] = {
     "radau_stages",    "radau_rhs",       "radau_eta", "radau_state", "radau_lu_complex",

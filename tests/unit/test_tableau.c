@@ -324,7 +324,10 @@ static void check_lookup(void)
 {
     size_t count = 0;
     const bo_tableau *const *all = tab_list(&count);
-    T_EQ_INT(count, 20); /* 11 explicit, 8 diagonally implicit, radau5 */
+    size_t n_erk = 0;
+    for (size_t i = 0; i < count; ++i)
+        n_erk += all[i]->family == TAB_ERK;
+    T_EQ_INT(n_erk, 11);
     T_CHECK(tab_list(NULL) == all);
     for (size_t i = 0; i < count; ++i)
         T_CHECK(tab_find(all[i]->name) == all[i]);
@@ -400,8 +403,9 @@ int main(void)
     size_t count;
     const bo_tableau *const *all = tab_list(&count);
     for (size_t i = 0; i < count; ++i) {
+        /* Other families keep other coefficients in the same fields; each has its own test. */
         if (all[i]->family != TAB_ERK)
-            continue; /* implicit tableaus: test_tableau_<family>.c */
+            continue;
         check_structure(all[i]);
         check_orders(all[i]);
     }
