@@ -10,7 +10,9 @@
  *   bo_ls_factor(&ws, c)                prepare M = c*I - J: LU with partial pivoting (dense)
  *                                       or the preconditioner (Krylov); returns 0 or
  *                                       BO_RUN_SINGULAR;
- *   bo_ls_solve(&ws, p, drv, t, x)      x <- M^{-1} x; returns 0 or BO_RUN_* bits.
+ *   bo_ls_solve(&ws, p, drv, t, x)      x <- M^{-1} x; returns 0 or BO_RUN_* bits. p, drv
+ *                                       and t must be those given to bo_ls_jacobian: the
+ *                                       Krylov path evaluates J v at the recorded y with them.
  *
  * Dense path (BO_LINSOLVE 0): the Jacobian comes from the symbolic core
  * (bo_model_jacobian), so structural zeros are compile-time zeros. The factorisation is
@@ -21,6 +23,10 @@
  * multiply-adds. The reciprocals of the pivots replace the diagonal, so a solve has no
  * division. BO_DEFINE_LU(name, N) generates the same pair for any size (a method that solves
  * a 2n-dimensional real form of a complex system uses it).
+ *
+ * Krylov path (BO_LINSOLVE 1): kernels/krylov.h, pasted right after this file, defines the
+ * same interface with matrix-free GMRES; the two blocks are alternatives and the methods never
+ * see which one is active.
  *
  * Needs, defined earlier: BO_N, the model functions, BO_LINSOLVE, and the allocators of the
  * buffers src/codegen/algorithm.c registers under owner "linear_solver". */
@@ -93,7 +99,7 @@
             x[i] = s;                                                                              \
         }                                                                                          \
         BO_UNROLL                                                                                  \
-        for (int i = (N) - 1; i >= 0; --i) {                                                       \
+        for (int i = (N)-1; i >= 0; --i) {                                                         \
             bo_real s = x[i];                                                                      \
             BO_UNROLL                                                                              \
             for (int j = i + 1; j < (N); ++j)                                                      \
@@ -135,8 +141,7 @@ BO_DEVICE int bo_ls_factor(bo_ls_ws *ws, bo_real c)
     return bo_lu_factor(ws->lu, ws->lu + BO_N * BO_N);
 }
 
-BO_DEVICE int bo_ls_solve(bo_ls_ws *ws, const bo_real *p, const bo_real *drv, bo_real t,
-                          bo_real *x)
+BO_DEVICE int bo_ls_solve(bo_ls_ws *ws, const bo_real *p, const bo_real *drv, bo_real t, bo_real *x)
 {
     (void)p;
     (void)drv;
