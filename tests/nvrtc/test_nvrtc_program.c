@@ -6,6 +6,8 @@
  * every value of every axis in fewer combinations, keeping the test within a few minutes on
  * two cores. Compiles run on two threads (NVRTC is thread-safe across programs).
  *
+ * Implicit methods, when the library has them, also compile with linear_solver=krylov.
+ *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
  * with the wrong expectation here fails the test instead of going uncompiled. */
@@ -151,6 +153,74 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
     bo_settings_destroy(s);
 }
 
+/* The implicit methods (written alongside the linear solvers) with linear_solver=krylov:
+ * each that the library knows compiles with Jacobi and without, in float32 and float64, with
+ * the Krylov buffers local and all in shared memory. Names the library does not know yet are
+ * skipped. */
+static const char *const implicit_names[] = {"rodas5p", "kvaerno5", "sdirk4", "radau5"};
+#define N_IMPLICIT (sizeof implicit_names / sizeof implicit_names[0])
+static const char *const krylov_buffers[] = {"krylov_point", "krylov_diag",       "krylov_precond",
+                                             "krylov_basis", "krylov_hessenberg", "krylov_work"};
+
+static int algorithm_known(bo_context *ctx, const char *name)
+{
+    bo_settings *s = NULL;
+    if (bo_settings_create(ctx, &s) != BO_OK)
+        return 0;
+    int known = bo_settings_set(s, "algorithm", name) == BO_OK;
+    bo_settings_destroy(s);
+    return known;
+}
+
+static void add_krylov_job(bo_context *ctx, const bo_model *model, const char *mname,
+                           const char *aname, const char *prec, int jacobi, int shared, job *jobs,
+                           size_t *count)
+{
+    bo_settings *s = NULL;
+    T_CHECK(bo_settings_create(ctx, &s) == BO_OK);
+    if (!s)
+        return;
+    int rc = set(s, "algorithm", aname);
+    if (rc == BO_OK)
+        rc = set(s, "precision", prec);
+    if (rc == BO_OK)
+        rc = set(s, "linear_solver", "krylov");
+    if (rc == BO_OK)
+        rc = set(s, "preconditioner", jacobi ? "jacobi" : "none");
+    for (size_t i = 0;
+         shared && rc == BO_OK && i < sizeof krylov_buffers / sizeof krylov_buffers[0]; ++i) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_location", krylov_buffers[i]);
+        rc = set(s, key, "shared");
+    }
+    T_EQ_INT(rc, BO_OK);
+    char *src = NULL;
+    size_t stride = 0;
+    if (rc == BO_OK) {
+        rc = sv_generate(ctx, model, s, &src, &stride, NULL);
+        T_CHECKF(rc == BO_OK, "sv_generate %s %s krylov: %s", mname, aname, bo_errmsg(ctx));
+        if (rc == BO_OK) {
+            T_CONTAINS(src, "/* ---- kernels/krylov.h ---- */");
+            /* The basis alone is (min(restart, n) + 1) * n. */
+            size_t n = bo_model_count(model, BO_STATE);
+            if (shared)
+                T_CHECK(stride >= (n + 1) * n);
+        }
+    }
+    if (rc == BO_OK && src) {
+        job *j = &jobs[(*count)++];
+        memset(j, 0, sizeof *j);
+        snprintf(j->label, sizeof j->label,
+                 "%s %s %s linear_solver=krylov preconditioner=%s "
+                 "krylov buffers=%s",
+                 mname, aname, prec, jacobi ? "jacobi" : "none", shared ? "shared" : "local");
+        j->source = src;
+    } else {
+        bo_free(src);
+    }
+    bo_settings_destroy(s);
+}
+
 /* Fixed-step methods refuse adaptive control; embedded ones accept it. */
 static void check_algorithm_table(bo_context *ctx, const bo_model *model)
 {
@@ -217,7 +287,7 @@ int main(void)
     }
     check_algorithm_table(ctx, lorenz);
 
-    size_t cap = 2 * N_ALGOS * 5 * 2 * 2 * 2;
+    size_t cap = 2 * N_ALGOS * 5 * 2 * 2 * 2 + N_IMPLICIT * 8;
     job *jobs = calloc(cap, sizeof *jobs);
     size_t count = 0;
     if (!jobs)
@@ -245,6 +315,18 @@ int main(void)
                     precisions[k % 2], memories[(k / 2) % 2], (int)((k / 4) % 2), jobs, &count);
     }
     add_job(ctx, vdp, "vanderpol", &algos[8], "fixed", "float32", "shared", 1, jobs, &count);
+    size_t n_krylov = 0;
+    for (size_t i = 0; i < N_IMPLICIT; ++i) {
+        if (!algorithm_known(ctx, implicit_names[i]))
+            continue;
+        for (int q = 0; q < 4; ++q, ++n_krylov)
+            add_krylov_job(ctx, q % 2 ? lorenz : vdp, q % 2 ? "lorenz" : "vanderpol",
+                           implicit_names[i], q < 2 ? "float64" : "float32", q == 0 || q == 3,
+                           q == 1 || q == 2, jobs, &count);
+    }
+    if (n_krylov == 0)
+        printf("no implicit method in the library yet: the Krylov programs are not compiled "
+               "here (tests/nvrtc/test_nvrtc_krylov.c compiles the solver alone)\n");
 
     queue q;
     q.jobs = jobs;
