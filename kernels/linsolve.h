@@ -10,36 +10,59 @@
  *   bo_ls_factor(&ws, c)                prepare M = c*I - J: LU with partial pivoting (dense)
  *                                       or the preconditioner (Krylov); returns 0 or
  *                                       BO_RUN_SINGULAR;
- *   bo_ls_solve(&ws, p, drv, t, x)      x <- M^{-1} x; returns 0 or BO_RUN_* bits.
+ *   bo_ls_solve(&ws, p, drv, t, x)      x <- M^{-1} x; returns 0 or BO_RUN_* bits. p, drv
+ *                                       and t must be those given to bo_ls_jacobian: the
+ *                                       Krylov path evaluates J v at the recorded y with them.
  *
  * Dense path (BO_LINSOLVE 0): the Jacobian comes from the symbolic core
  * (bo_model_jacobian), so structural zeros are compile-time zeros. The factorisation is
  * Doolittle LU with partial pivoting (Golub & Van Loan, Matrix Computations, 4th ed.,
- * Alg. 3.4.1), fully unrolled. Rows are exchanged by selects over every candidate row rather
- * than by indexing with the pivot, so every array index is a compile-time constant and the
- * matrix can stay in registers on the GPU; the cost is n^3/3 selects beside the n^3/3
- * multiply-adds. The reciprocals of the pivots replace the diagonal, so a solve has no
- * division. BO_DEFINE_LU(name, N) generates the same pair for any size (a method that solves
- * a 2n-dimensional real form of a complex system uses it).
+ * Alg. 3.4.1). Up to BO_LU_UNROLL_MAX states it is fully unrolled and rows are exchanged by
+ * selects over every candidate row rather than by indexing with the pivot, so every array
+ * index is a compile-time constant and the matrix can stay in registers on the GPU; the cost
+ * is n^3/3 selects beside the n^3/3 multiply-adds. Larger systems keep the loops rolled. The
+ * reciprocals of the pivots replace the diagonal, so a solve has no division. BO_DEFINE_LU(name, N)
+ * generates the same pair for any size (a method that solves a 2n-dimensional real form of a
+ * complex system uses it).
+ *
+ * Krylov path (BO_LINSOLVE 1): kernels/krylov.h, pasted right after this file, defines the
+ * same interface with matrix-free GMRES; the two blocks are alternatives and the methods never
+ * see which one is active.
  *
  * Needs, defined earlier: BO_N, the model functions, BO_LINSOLVE, and the allocators of the
  * buffers src/codegen/algorithm.c registers under owner "linear_solver". */
 #ifndef BO_LINSOLVE_H
 #define BO_LINSOLVE_H
 
+/* Full unrolling pays while the factors fit in registers; past BO_LU_UNROLL_MAX states the
+ * unrolled code grows like n^3 (a 24-state Rodas5P program took 30 s to compile with cc
+ * -O2, against 1.3 s at 8 states) while the matrix lives in local memory anyway. Larger
+ * systems therefore keep the loops rolled and exchange rows by index. */
+#ifndef BO_LU_UNROLL_MAX
+#define BO_LU_UNROLL_MAX 8
+#endif
+#if BO_N <= BO_LU_UNROLL_MAX
+#define BO_LU_UNROLL BO_UNROLL
+#define BO_LU_SELECT_SWAP 1
+#else
+#define BO_LU_UNROLL BO_NO_UNROLL
+#define BO_LU_SELECT_SWAP 0
+#endif
+
 /* NAME_factor(a, piv): factor the N x N row-major a in place (L below the diagonal, U above,
  * 1/u_kk on it) and record the row exchanged with row k in piv[k]. Returns BO_RUN_SINGULAR
  * when a pivot is zero or not finite (the factors are then unusable), else 0.
- * NAME_solve(a, piv, x): x <- A^{-1} x with the factors. */
+ * NAME_solve(a, piv, x): x <- A^{-1} x with the factors. Unrolled with select exchanges when
+ * the model has at most BO_LU_UNROLL_MAX states, rolled with indexed exchanges otherwise. */
 #define BO_DEFINE_LU(NAME, N)                                                                      \
     BO_DEVICE int NAME##_factor(bo_real *a, bo_real *piv)                                          \
     {                                                                                              \
         int bad = 0;                                                                               \
-        BO_UNROLL                                                                                  \
+        BO_LU_UNROLL                                                                               \
         for (int k = 0; k < (N); ++k) {                                                            \
             int pr = k;                                                                            \
             bo_real pv = BO_FABS(a[k * (N) + k]);                                                  \
-            BO_UNROLL                                                                              \
+            BO_LU_UNROLL                                                                           \
             for (int i = k + 1; i < (N); ++i) {                                                    \
                 const bo_real v = BO_FABS(a[i * (N) + k]);                                         \
                 if (v > pv) {                                                                      \
@@ -48,24 +71,33 @@
                 }                                                                                  \
             }                                                                                      \
             piv[k] = (bo_real)pr;                                                                  \
-            BO_UNROLL                                                                              \
-            for (int i = k + 1; i < (N); ++i) {                                                    \
-                const int sw = pr == i;                                                            \
-                BO_UNROLL                                                                          \
+            if (BO_LU_SELECT_SWAP) {                                                               \
+                BO_LU_UNROLL                                                                       \
+                for (int i = k + 1; i < (N); ++i) {                                                \
+                    const int sw = pr == i;                                                        \
+                    BO_LU_UNROLL                                                                   \
+                    for (int j = 0; j < (N); ++j) {                                                \
+                        const bo_real ak = a[k * (N) + j], ai = a[i * (N) + j];                    \
+                        a[k * (N) + j] = sw ? ai : ak;                                             \
+                        a[i * (N) + j] = sw ? ak : ai;                                             \
+                    }                                                                              \
+                }                                                                                  \
+            } else if (pr != k) {                                                                  \
+                BO_LU_UNROLL                                                                       \
                 for (int j = 0; j < (N); ++j) {                                                    \
-                    const bo_real ak = a[k * (N) + j], ai = a[i * (N) + j];                        \
-                    a[k * (N) + j] = sw ? ai : ak;                                                 \
-                    a[i * (N) + j] = sw ? ak : ai;                                                 \
+                    const bo_real ak = a[k * (N) + j];                                             \
+                    a[k * (N) + j] = a[pr * (N) + j];                                              \
+                    a[pr * (N) + j] = ak;                                                          \
                 }                                                                                  \
             }                                                                                      \
             bad |= !(pv > BO_C(0)) || !bo_isfinite(pv);                                            \
             const bo_real inv = BO_C(1) / a[k * (N) + k];                                          \
             a[k * (N) + k] = inv;                                                                  \
-            BO_UNROLL                                                                              \
+            BO_LU_UNROLL                                                                           \
             for (int i = k + 1; i < (N); ++i) {                                                    \
                 const bo_real l = a[i * (N) + k] * inv;                                            \
                 a[i * (N) + k] = l;                                                                \
-                BO_UNROLL                                                                          \
+                BO_LU_UNROLL                                                                       \
                 for (int j = k + 1; j < (N); ++j)                                                  \
                     a[i * (N) + j] -= l * a[k * (N) + j];                                          \
             }                                                                                      \
@@ -74,28 +106,35 @@
     }                                                                                              \
     BO_DEVICE void NAME##_solve(const bo_real *a, const bo_real *piv, bo_real *x)                  \
     {                                                                                              \
-        BO_UNROLL                                                                                  \
+        BO_LU_UNROLL                                                                               \
         for (int k = 0; k < (N); ++k) {                                                            \
-            BO_UNROLL                                                                              \
-            for (int i = k + 1; i < (N); ++i) {                                                    \
-                const int sw = piv[k] == (bo_real)i;                                               \
-                const bo_real xk = x[k], xi = x[i];                                                \
-                x[k] = sw ? xi : xk;                                                               \
-                x[i] = sw ? xk : xi;                                                               \
+            if (BO_LU_SELECT_SWAP) {                                                               \
+                BO_LU_UNROLL                                                                       \
+                for (int i = k + 1; i < (N); ++i) {                                                \
+                    const int sw = piv[k] == (bo_real)i;                                           \
+                    const bo_real xk = x[k], xi = x[i];                                            \
+                    x[k] = sw ? xi : xk;                                                           \
+                    x[i] = sw ? xk : xi;                                                           \
+                }                                                                                  \
+            } else {                                                                               \
+                const int pk = (int)piv[k];                                                        \
+                const bo_real xk = x[k];                                                           \
+                x[k] = x[pk];                                                                      \
+                x[pk] = xk;                                                                        \
             }                                                                                      \
         }                                                                                          \
-        BO_UNROLL                                                                                  \
+        BO_LU_UNROLL                                                                               \
         for (int i = 1; i < (N); ++i) {                                                            \
             bo_real s = x[i];                                                                      \
-            BO_UNROLL                                                                              \
+            BO_LU_UNROLL                                                                           \
             for (int j = 0; j < i; ++j)                                                            \
                 s -= a[i * (N) + j] * x[j];                                                        \
             x[i] = s;                                                                              \
         }                                                                                          \
-        BO_UNROLL                                                                                  \
-        for (int i = (N) - 1; i >= 0; --i) {                                                       \
+        BO_LU_UNROLL                                                                               \
+        for (int i = (N)-1; i >= 0; --i) {                                                         \
             bo_real s = x[i];                                                                      \
-            BO_UNROLL                                                                              \
+            BO_LU_UNROLL                                                                           \
             for (int j = i + 1; j < (N); ++j)                                                      \
                 s -= a[i * (N) + j] * x[j];                                                        \
             x[i] = s * a[i * (N) + i];                                                             \
@@ -135,8 +174,7 @@ BO_DEVICE int bo_ls_factor(bo_ls_ws *ws, bo_real c)
     return bo_lu_factor(ws->lu, ws->lu + BO_N * BO_N);
 }
 
-BO_DEVICE int bo_ls_solve(bo_ls_ws *ws, const bo_real *p, const bo_real *drv, bo_real t,
-                          bo_real *x)
+BO_DEVICE int bo_ls_solve(bo_ls_ws *ws, const bo_real *p, const bo_real *drv, bo_real t, bo_real *x)
 {
     (void)p;
     (void)drv;

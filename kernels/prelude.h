@@ -18,6 +18,7 @@
 #define BO_CONST_ARRAY static __constant__ const
 #define BO_PRAGMA(x) _Pragma(#x)
 #define BO_UNROLL BO_PRAGMA(unroll)
+#define BO_NO_UNROLL BO_PRAGMA(unroll 1)
 typedef int bo_i32;
 typedef unsigned int bo_u32;
 typedef long long bo_i64;
@@ -37,10 +38,13 @@ typedef unsigned long long bo_u64;
 #define BO_PRAGMA(x) _Pragma(#x)
 #if defined(__clang__)
 #define BO_UNROLL BO_PRAGMA(unroll)
+#define BO_NO_UNROLL BO_PRAGMA(nounroll)
 #elif defined(__GNUC__)
 #define BO_UNROLL BO_PRAGMA(GCC unroll 64)
+#define BO_NO_UNROLL BO_PRAGMA(GCC unroll 1)
 #else
 #define BO_UNROLL
+#define BO_NO_UNROLL
 #endif
 typedef int32_t bo_i32;
 typedef uint32_t bo_u32;

@@ -66,27 +66,28 @@
 
 /* Complex LU with partial pivoting of M = (ar + i ai) I - J, J real n x n row-major, into lc:
  * real parts (n*n), imaginary parts (n*n), pivot rows (n). The same scheme as kernels/
- * linsolve.h's BO_DEFINE_LU (Golub & Van Loan, Alg. 3.4.1): rows exchanged by selects so
- * every index is a compile-time constant, the pivots' reciprocals stored on the diagonal. The
+ * linsolve.h's BO_DEFINE_LU (Golub & Van Loan, Alg. 3.4.1): up to BO_LU_UNROLL_MAX states
+ * unrolled with rows exchanged by selects so every index is a compile-time constant (rolled,
+ * with indexed exchanges, above), the pivots' reciprocals stored on the diagonal. The
  * pivot is the largest |re| + |im| (as in Hairer's DECC), which needs no square root. Returns
  * BO_RUN_SINGULAR when a pivot is zero or not finite. */
 BO_DEVICE int bo_radau_cfactor(bo_real *lc, const bo_real *jac, bo_real ar, bo_real ai)
 {
     bo_real *re = lc, *im = lc + BO_N * BO_N, *piv = lc + 2 * BO_N * BO_N;
     int bad = 0;
-    BO_UNROLL
+    BO_LU_UNROLL
     for (int i = 0; i < BO_N; ++i) {
-        BO_UNROLL
+        BO_LU_UNROLL
         for (int j = 0; j < BO_N; ++j) {
             re[i * BO_N + j] = (i == j ? ar : BO_C(0)) - jac[i * BO_N + j];
             im[i * BO_N + j] = i == j ? ai : BO_C(0);
         }
     }
-    BO_UNROLL
+    BO_LU_UNROLL
     for (int k = 0; k < BO_N; ++k) {
         int pr = k;
         bo_real pv = BO_FABS(re[k * BO_N + k]) + BO_FABS(im[k * BO_N + k]);
-        BO_UNROLL
+        BO_LU_UNROLL
         for (int i = k + 1; i < BO_N; ++i) {
             const bo_real v = BO_FABS(re[i * BO_N + k]) + BO_FABS(im[i * BO_N + k]);
             if (v > pv) {
@@ -95,17 +96,28 @@ BO_DEVICE int bo_radau_cfactor(bo_real *lc, const bo_real *jac, bo_real ar, bo_r
             }
         }
         piv[k] = (bo_real)pr;
-        BO_UNROLL
-        for (int i = k + 1; i < BO_N; ++i) {
-            const int sw = pr == i;
-            BO_UNROLL
+        if (BO_LU_SELECT_SWAP) {
+            BO_LU_UNROLL
+            for (int i = k + 1; i < BO_N; ++i) {
+                const int sw = pr == i;
+                BO_LU_UNROLL
+                for (int j = 0; j < BO_N; ++j) {
+                    const bo_real rk = re[k * BO_N + j], ri = re[i * BO_N + j];
+                    const bo_real ik = im[k * BO_N + j], ii = im[i * BO_N + j];
+                    re[k * BO_N + j] = sw ? ri : rk;
+                    re[i * BO_N + j] = sw ? rk : ri;
+                    im[k * BO_N + j] = sw ? ii : ik;
+                    im[i * BO_N + j] = sw ? ik : ii;
+                }
+            }
+        } else if (pr != k) {
+            BO_LU_UNROLL
             for (int j = 0; j < BO_N; ++j) {
-                const bo_real rk = re[k * BO_N + j], ri = re[i * BO_N + j];
-                const bo_real ik = im[k * BO_N + j], ii = im[i * BO_N + j];
-                re[k * BO_N + j] = sw ? ri : rk;
-                re[i * BO_N + j] = sw ? rk : ri;
-                im[k * BO_N + j] = sw ? ii : ik;
-                im[i * BO_N + j] = sw ? ik : ii;
+                const bo_real rk = re[k * BO_N + j], ik = im[k * BO_N + j];
+                re[k * BO_N + j] = re[pr * BO_N + j];
+                im[k * BO_N + j] = im[pr * BO_N + j];
+                re[pr * BO_N + j] = rk;
+                im[pr * BO_N + j] = ik;
             }
         }
         bad |= !(pv > BO_C(0)) || !bo_isfinite(pv);
@@ -115,13 +127,13 @@ BO_DEVICE int bo_radau_cfactor(bo_real *lc, const bo_real *jac, bo_real ar, bo_r
         const bo_real inv_re = pa / d, inv_im = -pb / d;
         re[k * BO_N + k] = inv_re;
         im[k * BO_N + k] = inv_im;
-        BO_UNROLL
+        BO_LU_UNROLL
         for (int i = k + 1; i < BO_N; ++i) {
             const bo_real ar_ = re[i * BO_N + k], ai_ = im[i * BO_N + k];
             const bo_real lr = ar_ * inv_re - ai_ * inv_im, li = ar_ * inv_im + ai_ * inv_re;
             re[i * BO_N + k] = lr;
             im[i * BO_N + k] = li;
-            BO_UNROLL
+            BO_LU_UNROLL
             for (int j = k + 1; j < BO_N; ++j) {
                 const bo_real ur = re[k * BO_N + j], ui = im[k * BO_N + j];
                 re[i * BO_N + j] -= lr * ur - li * ui;
@@ -136,22 +148,31 @@ BO_DEVICE int bo_radau_cfactor(bo_real *lc, const bo_real *jac, bo_real ar, bo_r
 BO_DEVICE void bo_radau_csolve(const bo_real *lc, bo_real *xr, bo_real *xi)
 {
     const bo_real *re = lc, *im = lc + BO_N * BO_N, *piv = lc + 2 * BO_N * BO_N;
-    BO_UNROLL
+    BO_LU_UNROLL
     for (int k = 0; k < BO_N; ++k) {
-        BO_UNROLL
-        for (int i = k + 1; i < BO_N; ++i) {
-            const int sw = piv[k] == (bo_real)i;
-            const bo_real rk = xr[k], ri = xr[i], ik = xi[k], ii = xi[i];
-            xr[k] = sw ? ri : rk;
-            xr[i] = sw ? rk : ri;
-            xi[k] = sw ? ii : ik;
-            xi[i] = sw ? ik : ii;
+        if (BO_LU_SELECT_SWAP) {
+            BO_LU_UNROLL
+            for (int i = k + 1; i < BO_N; ++i) {
+                const int sw = piv[k] == (bo_real)i;
+                const bo_real rk = xr[k], ri = xr[i], ik = xi[k], ii = xi[i];
+                xr[k] = sw ? ri : rk;
+                xr[i] = sw ? rk : ri;
+                xi[k] = sw ? ii : ik;
+                xi[i] = sw ? ik : ii;
+            }
+        } else {
+            const int pk = (int)piv[k];
+            const bo_real rk = xr[k], ik = xi[k];
+            xr[k] = xr[pk];
+            xi[k] = xi[pk];
+            xr[pk] = rk;
+            xi[pk] = ik;
         }
     }
-    BO_UNROLL
+    BO_LU_UNROLL
     for (int i = 1; i < BO_N; ++i) {
         bo_real sr = xr[i], si = xi[i];
-        BO_UNROLL
+        BO_LU_UNROLL
         for (int j = 0; j < i; ++j) {
             const bo_real lr = re[i * BO_N + j], li = im[i * BO_N + j];
             sr -= lr * xr[j] - li * xi[j];
@@ -160,10 +181,10 @@ BO_DEVICE void bo_radau_csolve(const bo_real *lc, bo_real *xr, bo_real *xi)
         xr[i] = sr;
         xi[i] = si;
     }
-    BO_UNROLL
+    BO_LU_UNROLL
     for (int i = BO_N - 1; i >= 0; --i) {
         bo_real sr = xr[i], si = xi[i];
-        BO_UNROLL
+        BO_LU_UNROLL
         for (int j = i + 1; j < BO_N; ++j) {
             const bo_real ur = re[i * BO_N + j], ui = im[i * BO_N + j];
             sr -= ur * xr[j] - ui * xi[j];

@@ -3,6 +3,8 @@
  * means adding its engine in kernels/ and a row here. */
 #include "codegen/algorithm.h"
 
+#include <string.h>
+
 #include "internal.h"
 
 #define REG(owner, name, size, persistent)                                                         \
@@ -33,6 +35,12 @@ static int erk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out
 
 /* ---- the linear solver shared by the implicit families (kernels/linsolve.h) --------------- */
 
+size_t pg_krylov_basis_size(const pg_config *cfg, size_t n)
+{
+    size_t m = cfg->krylov_restart > 0 ? (size_t)cfg->krylov_restart : 1;
+    return m < n ? m : n;
+}
+
 int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec)
 {
     int rc = BO_OK;
@@ -41,6 +49,18 @@ int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_
          * factorisation (n*n values and n pivot rows) is rebuilt whenever dt changes. */
         REG("linear_solver", "jacobian", n * n, 1);
         REG("linear_solver", "lu", n * n + n, 0);
+    } else {
+        /* kernels/krylov.h. The recorded point and the diagonal persist (a retried step
+         * reuses them, as the dense path reuses its Jacobian); the preconditioner, the basis,
+         * the rotated Hessenberg matrix and the work vectors live within one step. */
+        size_t m = pg_krylov_basis_size(cfg, n);
+        size_t jacobi = cfg->preconditioner == PG_PRECOND_JACOBI ? n : 0;
+        REG("linear_solver", "krylov_point", n, 1);
+        REG("linear_solver", "krylov_diag", jacobi, 1);
+        REG("linear_solver", "krylov_precond", jacobi, 0);
+        REG("linear_solver", "krylov_basis", (m + 1) * n, 0);
+        REG("linear_solver", "krylov_hessenberg", m * m + 4 * m + 1, 0);
+        REG("linear_solver", "krylov_work", 2 * n, 0);
     }
     if (rc == BO_OK)
         rc = reg_add_child(reg, "algorithm", "linear_solver");
@@ -72,6 +92,17 @@ static const pg_family families[] = {
      pg_rosenbrock_register,
      pg_rosenbrock_emit},
 };
+
+size_t pg_family_kernels(const pg_family *fam, const pg_config *cfg, const char **files)
+{
+    size_t count = 0;
+    for (int i = 0; i < 4 && fam->kernels[i]; ++i) {
+        files[count++] = fam->kernels[i];
+        if (strcmp(fam->kernels[i], "linsolve.h") == 0 && cfg->linear_solver == PG_LS_KRYLOV)
+            files[count++] = "krylov.h";
+    }
+    return count;
+}
 
 const pg_family *pg_family_of(const bo_tableau *t)
 {

@@ -30,12 +30,21 @@ typedef struct {
     int (*emit)(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 } pg_family;
 
+/* The device-library files pasted for fam under cfg, in order, into files (room for 8): the
+ * family's own list with krylov.h right after linsolve.h when the Krylov solver is chosen, so
+ * the methods never name a linear solver. Returns the count. */
+size_t pg_family_kernels(const pg_family *fam, const pg_config *cfg, const char **files);
+
 /* The family entry of a method; NULL for an unknown family. */
 const pg_family *pg_family_of(const bo_tableau *t);
 
 /* The implicit families' shared linear-solver buffers (owner "linear_solver", a child of
  * "algorithm"): see kernels/linsolve.h. */
 int pg_register_linsolve(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
+
+/* GMRES basis vectors kept per run (kernels/krylov.h's BO_KRYLOV_M): krylov_restart, but no
+ * more than n, since an n-dimensional system never needs a larger Krylov space. */
+size_t pg_krylov_basis_size(const pg_config *cfg, size_t n);
 
 /* The linear-solver constants (BO_LINSOLVE, tolerances) for kernels/linsolve.h. */
 void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out);

@@ -14,11 +14,11 @@
 int cg_jacobian_pattern(const bo_model *model, unsigned char *pattern);
 
 /* Append the model functions (the BO_MODEL_* macros, bo_model_dxdt, bo_model_observables,
- * bo_model_jacobian, bo_model_jvp, bo_model_dfdt, bo_model_dfddrv) to out. The text is a pure
- * function of the model. kernels/prelude.h must precede it in the translation unit. The
- * model is not modified (derivatives are built in a private copy of its graph), so several
- * threads may emit one model at once. Errors: BO_ERR_INVALID_ARG, BO_ERR_MODEL, BO_ERR_NOMEM,
- * with the message in ctx. On error out may hold a partial text. */
+ * bo_model_jacobian, bo_model_jacobian_diag, bo_model_jvp, bo_model_dfdt, bo_model_dfddrv) to out.
+ * The text is a pure function of the model. kernels/prelude.h must precede it in the translation
+ * unit. The model is not modified (derivatives are built in a private copy of its graph), so
+ * several threads may emit one model at once. Errors: BO_ERR_INVALID_ARG, BO_ERR_MODEL,
+ * BO_ERR_NOMEM, with the message in ctx. On error out may hold a partial text. */
 int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out);
 
 /* Append a standalone translation unit: "#define BO_PRECISION <precision>" (32 or 64), the

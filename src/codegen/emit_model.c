@@ -1,5 +1,5 @@
-/* Emission of a model's functions as device code: dx/dt, observables, the dense Jacobian,
- * the Jacobian-vector product, the total time derivative and df/ddrivers.
+/* Emission of a model's functions as device code: dx/dt, observables, the dense Jacobian and
+ * its diagonal, the Jacobian-vector product, the total time derivative and df/ddrivers.
  *
  * The model's expressions are first copied into a private graph (only the nodes they reach),
  * so derivative nodes never touch the model and node order, hence the text, depends on the
@@ -671,7 +671,16 @@ int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
     sb_printf(out, "#define BO_MODEL_USES_TIME %d /* dx/dt or observables depend on t */\n\n",
               time_f || time_o);
 
-    const fn_spec specs[6] = {
+    /* The diagonal alone, for the Jacobi preconditioner of the Krylov solver (kernels/krylov.h),
+     * which must not pay for the n*n entries. */
+    ex_id *diag = bo_calloc(n ? n : 1, sizeof *diag);
+    if (!diag) {
+        built_free(&bm);
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory while emitting model functions");
+    }
+    for (size_t i = 0; i < n; ++i)
+        diag[i] = bm.jac[i * n + i];
+    const fn_spec specs[7] = {
         {"bo_model_dxdt", "dydt[i] = f_i(y, p, drv, t)", NULL, "dydt", n, bm.f, 0, BO_STATE,
          BO_STATE},
         {"bo_model_observables", "obs[i] = observable i", NULL, "obs", bm.no, bm.obs, 0,
@@ -679,6 +688,8 @@ int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
         {"bo_model_jacobian",
          "jac[i*BO_MODEL_N + j] = df_i/dy_j, row-major; every entry is written", NULL, "jac", n * n,
          bm.jac, n, BO_STATE, BO_STATE},
+        {"bo_model_jacobian_diag", "d[i] = df_i/dy_i, the diagonal of the Jacobian", NULL, "d", n,
+         diag, 0, BO_STATE, BO_STATE},
         {"bo_model_jvp", "jv = (df/dy) v without forming the Jacobian", "v", "jv", n, bm.jv, 0,
          BO_STATE, BO_STATE},
         {"bo_model_dfdt", "dfdt[i] = df_i/dt + sum_k df_i/ddrv_k * ddrv_dt[k]", "ddrv_dt", "dfdt",
@@ -686,8 +697,9 @@ int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
         {"bo_model_dfddrv", "out[i*BO_MODEL_ND + k] = df_i/ddrv_k, row-major", NULL, "out",
          n * bm.nd, bm.dfddrv, bm.nd, BO_STATE, BO_DRIVER},
     };
-    for (int q = 0; q < 6 && rc == BO_OK; ++q)
+    for (int q = 0; q < 7 && rc == BO_OK; ++q)
         rc = emit_function(ctx, model, bm.g, &specs[q], out);
+    free(diag);
     built_free(&bm);
     if (rc == BO_OK && out->failed)
         rc = bo_error(ctx, BO_ERR_NOMEM, "out of memory while emitting model functions");

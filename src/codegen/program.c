@@ -220,8 +220,10 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
 
     if ((rc = paste(ctx, out, "controllers.h")) != BO_OK)
         return rc;
-    for (int i = 0; i < 4 && fam->kernels[i]; ++i)
-        if ((rc = paste(ctx, out, fam->kernels[i])) != BO_OK)
+    const char *files[8];
+    size_t nfiles = pg_family_kernels(fam, cfg, files);
+    for (size_t i = 0; i < nfiles; ++i)
+        if ((rc = paste(ctx, out, files[i])) != BO_OK)
             return rc;
     if ((rc = paste(ctx, out, "summaries.h")) != BO_OK)
         return rc;

@@ -11,6 +11,7 @@
  * every buffer of the method and of its linear solver in shared memory too; their unrolled LU
  * factorisations make each program slower to compile, so they get these eight combinations on
  * Lorenz and two on van der Pol.
+ * The implicit methods but Radau IIA (which refuses it) also compile with linear_solver=krylov.
  *
  * The set of algorithms is cross-checked against the library: a fixed-step method must refuse
  * an adaptive controller, an embedded one must accept it, so a method added to the library
@@ -175,6 +176,73 @@ static void add_job(bo_context *ctx, const bo_model *model, const char *mname, c
     bo_settings_destroy(s);
 }
 
+/* Implicit methods with linear_solver=krylov: each compiles with Jacobi and without, in
+ * float32 and float64, with the Krylov buffers local and all in shared memory. */
+static const char *const krylov_names[] = {"rodas5p", "rosenbrock23", "kvaerno5", "sdirk4",
+                                           "crank_nicolson"};
+#define N_KRYLOV (sizeof krylov_names / sizeof krylov_names[0])
+static const char *const krylov_buffers[] = {"krylov_point", "krylov_diag",       "krylov_precond",
+                                             "krylov_basis", "krylov_hessenberg", "krylov_work"};
+
+static int algorithm_known(bo_context *ctx, const char *name)
+{
+    bo_settings *s = NULL;
+    if (bo_settings_create(ctx, &s) != BO_OK)
+        return 0;
+    int known = bo_settings_set(s, "algorithm", name) == BO_OK;
+    bo_settings_destroy(s);
+    return known;
+}
+
+static void add_krylov_job(bo_context *ctx, const bo_model *model, const char *mname,
+                           const char *aname, const char *prec, int jacobi, int shared, job *jobs,
+                           size_t *count)
+{
+    bo_settings *s = NULL;
+    T_CHECK(bo_settings_create(ctx, &s) == BO_OK);
+    if (!s)
+        return;
+    int rc = set(s, "algorithm", aname);
+    if (rc == BO_OK)
+        rc = set(s, "precision", prec);
+    if (rc == BO_OK)
+        rc = set(s, "linear_solver", "krylov");
+    if (rc == BO_OK)
+        rc = set(s, "preconditioner", jacobi ? "jacobi" : "none");
+    for (size_t i = 0;
+         shared && rc == BO_OK && i < sizeof krylov_buffers / sizeof krylov_buffers[0]; ++i) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_location", krylov_buffers[i]);
+        rc = set(s, key, "shared");
+    }
+    T_EQ_INT(rc, BO_OK);
+    char *src = NULL;
+    size_t stride = 0;
+    if (rc == BO_OK) {
+        rc = sv_generate(ctx, model, s, &src, &stride, NULL);
+        T_CHECKF(rc == BO_OK, "sv_generate %s %s krylov: %s", mname, aname, bo_errmsg(ctx));
+        if (rc == BO_OK) {
+            T_CONTAINS(src, "/* ---- kernels/krylov.h ---- */");
+            /* The basis alone is (min(restart, n) + 1) * n. */
+            size_t n = bo_model_count(model, BO_STATE);
+            if (shared)
+                T_CHECK(stride >= (n + 1) * n);
+        }
+    }
+    if (rc == BO_OK && src) {
+        job *j = &jobs[(*count)++];
+        memset(j, 0, sizeof *j);
+        snprintf(j->label, sizeof j->label,
+                 "%s %s %s linear_solver=krylov preconditioner=%s "
+                 "krylov buffers=%s",
+                 mname, aname, prec, jacobi ? "jacobi" : "none", shared ? "shared" : "local");
+        j->source = src;
+    } else {
+        bo_free(src);
+    }
+    bo_settings_destroy(s);
+}
+
 /* Fixed-step methods refuse adaptive control; embedded ones accept it. */
 static void check_algorithm_table(bo_context *ctx, const bo_model *model)
 {
@@ -242,7 +310,7 @@ int main(void)
     }
     check_algorithm_table(ctx, lorenz);
 
-    size_t cap = 2 * (N_ALGOS + N_IMPLICIT) * 5 * 2 * 2 * 2;
+    size_t cap = 2 * (N_ALGOS + N_IMPLICIT) * 5 * 2 * 2 * 2 + N_KRYLOV * 4;
     job *jobs = calloc(cap, sizeof *jobs);
     size_t count = 0;
     if (!jobs)
@@ -286,6 +354,16 @@ int main(void)
         add_job(ctx, vdp, "vanderpol", &implicit_algos[i], "pi", "float64", "shared", 0,
                 implicit_buffers, jobs, &count);
     }
+    size_t n_krylov = 0;
+    for (size_t i = 0; i < N_KRYLOV; ++i) {
+        if (!algorithm_known(ctx, krylov_names[i]))
+            continue;
+        for (int q = 0; q < 4; ++q, ++n_krylov)
+            add_krylov_job(ctx, q % 2 ? lorenz : vdp, q % 2 ? "lorenz" : "vanderpol",
+                           krylov_names[i], q < 2 ? "float64" : "float32", q == 0 || q == 3,
+                           q == 1 || q == 2, jobs, &count);
+    }
+    T_CHECKF(n_krylov > 0, "no implicit method takes linear_solver=krylov");
 
     queue q;
     q.jobs = jobs;

@@ -1,7 +1,8 @@
 /* Emitted model functions (src/codegen/emit_model.c), compiled with the system compiler under
  * -std=c11 -Wall -Wextra -Werror -pedantic in double and float, loaded, and compared with a
  * direct evaluation of the expression DAG (and, for Lorenz, with the Jacobian derived by
- * hand). Also: structural facts of the text, the public bo_model_emit_c, and errors. */
+ * hand; the Jacobian's diagonal alone against the DAG's). Also: structural facts of the text, the
+ * public bo_model_emit_c, and errors. */
 #include "ccutil.h"
 #include "codegen/codegen.h"
 #include "harness.h"
@@ -30,6 +31,8 @@ static const char wrappers[] =
     "void w_jac(W_ARGS, double *out) { W_IN; bo_real o[W_N(BO_MODEL_N * BO_MODEL_N)] = {0};\n"
     "    bo_model_jacobian(yy, pp, dd, (bo_real)t, o);\n"
     "    w_store(o, out, BO_MODEL_N * BO_MODEL_N); }\n"
+    "void w_jacdiag(W_ARGS, double *out) { W_IN; bo_real o[W_N(BO_MODEL_N)] = {0};\n"
+    "    bo_model_jacobian_diag(yy, pp, dd, (bo_real)t, o); w_store(o, out, BO_MODEL_N); }\n"
     "void w_jvp(W_ARGS, const double *v, double *out) { W_IN;\n"
     "    bo_real vv[W_N(BO_MODEL_N)] = {0}, o[W_N(BO_MODEL_N)] = {0};\n"
     "    w_load(v, vv, BO_MODEL_N); bo_model_jvp(yy, pp, dd, (bo_real)t, vv, o);\n"
@@ -51,7 +54,7 @@ typedef void (*fn_dir)(const double *, const double *, const double *, double, c
 typedef struct {
     void *h;
     fn_sizes sizes;
-    fn_plain dxdt, obs, jac, dfddrv;
+    fn_plain dxdt, obs, jac, jacdiag, dfddrv;
     fn_dir jvp, dfdt;
 } loaded;
 
@@ -90,13 +93,15 @@ static int load(bo_model *m, int precision, loaded *L)
         LOAD(dxdt, "w_dxdt");
         LOAD(obs, "w_obs");
         LOAD(jac, "w_jac");
+        LOAD(jacdiag, "w_jacdiag");
         LOAD(jvp, "w_jvp");
         LOAD(dfdt, "w_dfdt");
         LOAD(dfddrv, "w_dfddrv");
     }
     sb_free(&b);
     bo_context_destroy(ctx);
-    return L->h && L->sizes && L->dxdt && L->obs && L->jac && L->jvp && L->dfdt && L->dfddrv;
+    return L->h && L->sizes && L->dxdt && L->obs && L->jac && L->jacdiag && L->jvp && L->dfdt &&
+           L->dfddrv;
 }
 
 /* Double: a few ulps of reordering (x*x*x for pow); float: single-precision rounding. */
@@ -188,6 +193,18 @@ static void compare(bo_model *m, const loaded *L, int precision, const double *y
                      m->name, precision, what, i, out[i], want);
         }
     }
+    /* The diagonal alone equals the diagonal of the DAG's Jacobian. */
+    for (size_t i = 0; i < MAXN * MAXN; ++i)
+        out[i] = NAN;
+    L->jacdiag(y, p, drv, t, out);
+    for (size_t i = 0; i < n; ++i) {
+        double want = ex_eval(g, jac[i * n + i], &env);
+        T_CHECKF(agrees(out[i], want, tol),
+                 "%s (precision %d) jacobian_diag[%zu]: got %.17g "
+                 "want %.17g",
+                 m->name, precision, i, out[i], want);
+    }
+    T_CHECK(isnan(out[n])); /* nothing written past the n entries */
 }
 
 static void check_lorenz(void)

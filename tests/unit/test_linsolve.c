@@ -1,5 +1,6 @@
 /* The dense LU of kernels/linsolve.h (BO_DEFINE_LU), compiled natively in float64 and float32
- * for sizes 1..12: random matrices (including ones that need row exchanges: zero leading
+ * for sizes 1..12, unrolled with select exchanges and rolled with indexed exchanges
+ * (BO_LU_UNROLL_MAX = 0): random matrices (including ones that need row exchanges: zero leading
  * pivots, a permutation matrix), solved and checked by their residual |A x - b| computed here
  * in long double; singular matrices (a zero column, a zero row, a NaN) must report
  * BO_RUN_SINGULAR. */
@@ -63,11 +64,13 @@ static void make_cases(int n, lcase *c)
     c[7].expect_singular = 1;
 }
 
-static char *source(int prec, const lcase *c)
+static char *source(int prec, const lcase *c, int rolled)
 {
     sb_buf b;
     sb_init(&b);
     sb_printf(&b, "#define BO_PRECISION %d\n#include \"prelude.h\"\n#include \"status.h\"\n", prec);
+    if (rolled)
+        sb_append(&b, "#define BO_LU_UNROLL_MAX 0\n");
     sb_append(&b, "#include <stdio.h>\n#define BO_N 1\n#define BO_LINSOLVE 99\n"
                   "#include \"linsolve.h\"\n");
     int n = c[0].n;
@@ -106,11 +109,11 @@ static char *source(int prec, const lcase *c)
     return sb_take(&b);
 }
 
-static void check(int prec, int n)
+static void check(int prec, int n, int rolled)
 {
     lcase c[CASES];
     make_cases(n, c);
-    char *src = source(prec, c);
+    char *src = source(prec, c, rolled);
     char flags[512];
     snprintf(flags, sizeof flags, "%s -Wshadow -Wconversion -I%s/kernels", CCU_STRICT,
              BO_SOURCE_DIR);
@@ -157,8 +160,10 @@ int main(void)
 {
     const int sizes[] = {1, 2, 3, 5, 8, 12};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {
-        check(64, sizes[i]);
-        check(32, sizes[i]);
+        for (int rolled = 0; rolled < 2; ++rolled) {
+            check(64, sizes[i], rolled);
+            check(32, sizes[i], rolled);
+        }
     }
     T_DONE();
 }
