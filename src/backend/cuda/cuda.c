@@ -682,7 +682,8 @@ static int finish(run_state *st, slot *s)
     memcpy(L->status + f, s->stage + lay.off[A_STATUS], lay.bytes[A_STATUS]);
     memcpy(L->steps + f, s->stage + lay.off[A_STEPS], lay.bytes[A_STEPS]);
     memcpy(L->rejections + f, s->stage + lay.off[A_REJ], lay.bytes[A_REJ]);
-    memcpy(L->newton_iters + f, s->stage + lay.off[A_NEWTON], lay.bytes[A_NEWTON]);
+    if (L->newton_iters)
+        memcpy(L->newton_iters + f, s->stage + lay.off[A_NEWTON], lay.bytes[A_NEWTON]);
     if (st->series_rows)
         copy_rows(L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p, st->series_rows,
                   rr * p);
@@ -707,7 +708,7 @@ static int check_launch(bo_context *ctx, const cu_launch *L)
         return BO_OK;
     if ((L->n_states && (!L->init || !L->final_state)) || (L->n_params && !L->params) ||
         (L->driver_bytes && !L->driver_data) || !L->final_time || !L->status || !L->steps ||
-        !L->rejections || !L->newton_iters)
+        !L->rejections)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_run: a host array is NULL");
     return BO_OK;
 }

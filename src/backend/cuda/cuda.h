@@ -46,7 +46,7 @@ typedef struct {
     double *final_time;          /* host [runs] */
     int32_t *status;             /* host [runs] */
     int64_t *steps, *rejections; /* host [runs] */
-    int64_t *newton_iters;       /* host [runs] */
+    int64_t *newton_iters;       /* host [runs], or NULL when not wanted */
     double t0, settling, duration, save_every, dt0;
     double sample_every;               /* summary sample interval */
     int64_t n_windows, window_samples; /* summary windows and samples per window */
