@@ -14,7 +14,7 @@
  * Each line of output is one measurement:
  *   cvode <problem> <runs> <seconds> <runs_per_s> <steps/run> <newton/run> <max_err>
  *   batchode <backend> <algorithm> <problem> <runs> <seconds> <runs_per_s> <steps/run>
- *            <rejections/run> <failed> <max_err>
+ *            <rejections/run> <newton/run> <failed> <max_err>
  * seconds is the median of 3 repetitions (batchode: warm compile cache, bo_solver_solve
  * only). max_err is max over a sample of up to 64 runs of |y - y_ref| / (|y_ref| + atol_i),
  * the reference being CVODE at rtol 1e-12, atol 1e-3 of the benchmark's.
@@ -357,10 +357,11 @@ static int bench_batchode(bo_context *ctx, const problem *pb, const char *backen
         printf("batchode %s %s %s %zu error: %s\n", backend, algorithm, pb->name, runs,
                bo_errmsg(ctx));
     } else {
-        double steps = 0, rej = 0;
+        double steps = 0, rej = 0, newton = 0;
         for (size_t r = 0; r < runs; ++r) {
             steps += (double)bo_results_steps(res, r);
             rej += (double)bo_results_rejections(res, r);
+            newton += (double)bo_results_newton_iters(res, r);
         }
         double got[SAMPLE * MAXN];
         size_t m = runs < SAMPLE ? runs : SAMPLE;
