@@ -244,8 +244,12 @@ static int resolve_implicit(bo_context *ctx, const bo_settings *s, size_t n, pg_
         (rc = st_get_int(s, "krylov_max_iters", &kmax)) != BO_OK ||
         (rc = st_get_int(s, "krylov_restart", &restart)) != BO_OK)
         return rc;
+    /* Radau IIA factors a complex system and has no Krylov path, so auto keeps it dense at
+     * any size (an explicit linear_solver=krylov is refused when the program is generated). */
     if (strcmp(v, "auto") == 0)
-        c->linear_solver = n <= (size_t)dense_max ? PG_LS_DENSE : PG_LS_KRYLOV;
+        c->linear_solver = n <= (size_t)dense_max || (c->tableau && c->tableau->family == TAB_FIRK)
+                               ? PG_LS_DENSE
+                               : PG_LS_KRYLOV;
     else
         c->linear_solver = strcmp(v, "krylov") == 0 ? PG_LS_KRYLOV : PG_LS_DENSE;
     c->krylov_max_iters = (int)kmax;

@@ -41,9 +41,8 @@ int pg_radau_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out)
     if (cfg->linear_solver != PG_LS_DENSE)
         return bo_error(ctx, BO_ERR_SETTING,
                         "algorithm '%s' factors its complex stage system with a dense LU and "
-                        "supports linear_solver=dense only (linear_solver=krylov was chosen, "
-                        "or auto chose it for a model above dense_max_states states): set "
-                        "linear_solver=dense",
+                        "supports linear_solver=dense only (linear_solver=auto chooses it for "
+                        "any model size): set linear_solver=dense or auto",
                         cfg->tableau->name);
     int rc = tab_emit_radau(cfg->tableau, out);
     if (rc != BO_OK)

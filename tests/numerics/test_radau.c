@@ -511,6 +511,12 @@ static void test_krylov_refused(bo_context *ctx)
     T_EQ_INT(bo_solver_create(ctx, m, s, &sv), BO_ERR_SETTING);
     T_CHECK(sv == NULL);
     T_CONTAINS(bo_errmsg(ctx), "linear_solver=dense");
+    /* auto stays dense for Radau at any size: here the model (3 states) is above
+     * dense_max_states, which would make auto pick Krylov for the other families. */
+    T_EQ_INT(bo_settings_set(s, "linear_solver", "auto"), BO_OK);
+    T_EQ_INT(bo_settings_set(s, "dense_max_states", "1"), BO_OK);
+    T_EQ_INT(bo_solver_create(ctx, m, s, &sv), BO_OK);
+    T_CHECK(sv && strstr(bo_solver_source(sv), "#define BO_LINSOLVE 0") != NULL);
 out:
     bo_solver_destroy(sv);
     bo_settings_destroy(s);
