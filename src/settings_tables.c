@@ -446,7 +446,8 @@ const st_entry st_table[] = {
      .doc = "What to output: state and observables choose what the saved series records; "
             "time is its time column (always written with saves); counters adds counters.csv "
             "with each run's steps attempted and rejected and its Newton iterations (npy "
-            "output always has steps.npy, rejections.npy and newton_iters.npy); each summary metric adds its columns to the summaries "
+            "output always has steps.npy, rejections.npy and newton_iters.npy); each summary "
+            "metric adds its columns to the summaries "
             "(docs/outputs.md defines them; peaks[k] and negative_peaks[k] take a count k in "
             "1..64)."},
     {.key = "save_variables",
@@ -484,6 +485,14 @@ const st_entry st_table[] = {
      .doc = "States and observables to summarise, by name (all: every state, and every "
             "observable when outputs includes observables; auto: the same as "
             "save_variables)."},
+    {.key = "keep_failed",
+     .component = "loop",
+     .type = ST_BOOL,
+     .def = "false",
+     .flags = ST_RUNTIME,
+     .doc = "Keep what failed runs computed (final state at the time they stopped, the saves and "
+            "summary windows they completed) instead of masking their values with NaN; their "
+            "status words say why they failed either way."},
     {.key = "grid",
      .component = "loop",
      .type = ST_CHOICE,

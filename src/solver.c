@@ -961,7 +961,9 @@ done:
         bo_results_destroy(res);
         return rc;
     }
-    rs_mask_failed(res);
+    int keep_failed = 0;
+    if (st_get_bool(sv->settings, "keep_failed", &keep_failed) != BO_OK || !keep_failed)
+        rs_mask_failed(res);
     sv->last_wall = now_seconds() - t_begin;
     *out = res;
     return BO_OK;

@@ -229,6 +229,20 @@ static void test_failing_run_isolated(bo_context *ctx)
         T_EQ_INT(bo_results_rejections(r1, i), bo_results_rejections(r2, j));
         T_REL(bo_results_final(r1, i, 0), 2.385 * exp(-good[i] * 2.385), 1e-5);
     }
+    /* keep_failed: the failed run keeps the state it reached (the exact decay at the time it
+     * stopped, to the tolerance) and its status; the others are unchanged. */
+    bo_results_destroy(r1);
+    r1 = solve(ctx, m, b2,
+               "rtol=1e-6 atol=1e-6 max_steps=500 duration=2.385 threads=2 keep_failed=true");
+    T_CHECK(r1 != NULL);
+    if (r1) {
+        T_EQ_INT(bo_results_status(r1, 2), BO_RUN_MAX_STEPS);
+        double tf = bo_results_final_time(r1, 2), yf = bo_results_final(r1, 2, 0);
+        T_CHECK(tf > 0.0 && tf < 2.385);
+        T_CHECKF(isfinite(yf) && fabs(yf - 2.385 * exp(-2385.0 * tf)) <= 1e-5,
+                 "kept failed run: y(%g) = %g", tf, yf);
+        T_CHECK(bo_results_final(r1, 3, 0) == bo_results_final(r2, 3, 0));
+    }
 out:
     bo_results_destroy(r1);
     bo_results_destroy(r2);

@@ -92,6 +92,7 @@ static void test_defaults(void)
         {"summarise_every", "0.0"},
         {"sample_summaries_every", "auto"},
         {"summarise_variables", "auto"},
+        {"keep_failed", "false"},
         {"grid", "combinatorial"},
         {"driver_interpolation", "not_a_knot"},
         {"driver_ends", "hold"},
@@ -556,6 +557,7 @@ static void test_fingerprint(void)
         {"settling", "5", 0},
         {"save_every", "0.1", 0},
         {"grid", "verbatim", 0},
+        {"keep_failed", "true", 0},
         {"driver_interpolation", "linear", 0}, /* driver tables are per-solve data */
         {"driver_ends", "wrap", 0},
         {"threads", "3", 0},
