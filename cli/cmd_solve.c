@@ -613,9 +613,11 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
 
 static const cli_option solve_options[] = {
     {"algorithm", 0, "NAME",
-     "Integration algorithm (setting 'algorithm'): euler, heun, ralston, rk4, bs3, dp5, "
-     "cash_karp, fehlberg45, tsit5, vern7, dop853, ... Default tsit5; 'batchode settings' "
-     "lists all.",
+     "Integration algorithm (setting 'algorithm'). Explicit: euler, heun, ralston, rk4, bs3, "
+     "dp5, cash_karp, fehlberg45, tsit5, vern7, dop853. For stiff models: rodas5p, rodas4, "
+     "ros3p, rosenbrock23 (Rosenbrock), radau5 (Radau IIA), kvaerno5, kvaerno3, sdirk4, "
+     "crank_nicolson (adaptive), sdirk2, sdirk3, backward_euler, implicit_midpoint (fixed "
+     "step). Default tsit5; 'batchode settings' lists the aliases.",
      OPT_ALGORITHM},
     {"controller", 0, "NAME",
      "Step-size controller (setting 'step_controller'): auto, fixed, i, pi, pid, gustafsson.",
