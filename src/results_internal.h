@@ -10,27 +10,27 @@
 #include "batchode.h"
 
 struct bo_results {
-    bo_context *ctx;     /* where write errors go (borrowed) */
-    char *model_name;    /* copy of the model's name ("" when it has none) */
-    size_t runs;         /* number of runs */
-    size_t n_states;     /* states of the model */
-    size_t n_params;     /* parameters of the model */
-    size_t n_saves;      /* saved time points (0: no time series) */
-    size_t n_vars;       /* saved variables: the selected states, then observables */
-    char **state_names;  /* [n_states] */
-    char **param_names;  /* [n_params] */
-    char **var_names;    /* [n_vars] */
-    double *init;        /* [n_states][runs]: initial values each run used */
-    double *params;      /* [n_params][runs]: parameters each run used */
-    double *final;       /* [n_states][runs]: state at final_t (NaN for failed runs) */
-    double *final_t;     /* [runs]: time reached (the end time when the run succeeded) */
-    int32_t *status;     /* [runs]: BO_RUN_* bit flags, 0 = success */
-    int64_t *steps;      /* [runs]: steps attempted */
-    int64_t *rejections; /* [runs]: steps rejected */
+    bo_context *ctx;       /* where write errors go (borrowed) */
+    char *model_name;      /* copy of the model's name ("" when it has none) */
+    size_t runs;           /* number of runs */
+    size_t n_states;       /* states of the model */
+    size_t n_params;       /* parameters of the model */
+    size_t n_saves;        /* saved time points (0: no time series) */
+    size_t n_vars;         /* saved variables: the selected states, then observables */
+    char **state_names;    /* [n_states] */
+    char **param_names;    /* [n_params] */
+    char **var_names;      /* [n_vars] */
+    double *init;          /* [n_states][runs]: initial values each run used */
+    double *params;        /* [n_params][runs]: parameters each run used */
+    double *final;         /* [n_states][runs]: state at final_t (NaN for failed runs) */
+    double *final_t;       /* [runs]: time reached (the end time when the run succeeded) */
+    int32_t *status;       /* [runs]: BO_RUN_* bit flags, 0 = success */
+    int64_t *steps;        /* [runs]: steps attempted */
+    int64_t *rejections;   /* [runs]: steps rejected */
     int64_t *newton_iters; /* [runs]: Newton iterations over all attempted steps (0: explicit) */
-    double *save_t;      /* [n_saves]: save times, shared by all runs */
-    double *series;      /* [n_saves][n_vars][runs] (NaN for failed runs) */
-    int write_counters;  /* the CSV writer adds counters.csv (outputs includes counters) */
+    double *save_t;        /* [n_saves]: save times, shared by all runs */
+    double *series;        /* [n_saves][n_vars][runs] (NaN for failed runs) */
+    int write_counters;    /* the CSV writer adds counters.csv (outputs includes counters) */
     /* Summaries (rs_set_summaries; all zero/NULL without them). Column c of variable v's
      * metric m output o is named "v.m" for single-output metrics, "v.m.o" otherwise. */
     size_t n_windows;   /* summary windows */

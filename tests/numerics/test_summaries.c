@@ -269,10 +269,10 @@ static void check_files(const bo_results *r)
                        "\"output\": \"mean\", \"unit\": null}");
     T_CONTAINS(legend, "\"windows\": [[0.37");
     free(legend);
-    const char *files[] = {"summaries.csv", "summaries.npy", "final.csv",  "final.npy",
-                           "legend.json",   "series.csv",    "series.npy", "save_t.npy",
-                           "final_t.npy",   "status.npy",    "steps.npy",  "rejections.npy", "newton_iters.npy",
-                           "init.npy",      "params.npy"};
+    const char *files[] = {"summaries.csv",    "summaries.npy", "final.csv",  "final.npy",
+                           "legend.json",      "series.csv",    "series.npy", "save_t.npy",
+                           "final_t.npy",      "status.npy",    "steps.npy",  "rejections.npy",
+                           "newton_iters.npy", "init.npy",      "params.npy"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
