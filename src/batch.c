@@ -714,6 +714,12 @@ int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params
 
 int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params)
 {
+    return bt_fill_rows(b, first_run, count, count, init, params);
+}
+
+int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t row_stride, double *init,
+                 double *params)
+{
     if (!b)
         return BO_ERR_INVALID_ARG;
     size_t runs;
@@ -731,7 +737,7 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
             continue;
         for (size_t v = 0; v < b->n_var[k]; ++v) {
             double d = b->defaults[k][v];
-            double *o = dst + v * count;
+            double *o = dst + v * row_stride;
             for (size_t i = 0; i < count; ++i)
                 o[i] = d;
         }
@@ -749,7 +755,7 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
             double *dst = kind_out(g->var[c].kind, init, params);
             if (!dst)
                 continue;
-            double *o = dst + g->var[c].index * count;
+            double *o = dst + g->var[c].index * row_stride;
             size_t row = row0, left = left0;
             for (size_t i = 0; i < count; ++i) {
                 o[i] = group_value(b, g, c, row);

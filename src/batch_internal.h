@@ -13,4 +13,10 @@
  * BO_ERR_RANGE. Errors go to the batch's context. */
 int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params);
 
+/* The same with rows `stride` values apart: init[s * stride + i] (so ranges of one batch can be
+ * filled into one full-size array, piece by piece, from several threads at once: pass
+ * init + first_run and params + first_run with stride = the batch's run count). */
+int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t stride, double *init,
+                 double *params);
+
 #endif

@@ -15,6 +15,7 @@
 #include "backend/cpu/cpu.h"
 #include "backend/cuda/cuda.h"
 #include "batch_internal.h"
+#include "parallel.h"
 #include "codegen/program.h"
 #include "drivers.h"
 #include "internal.h"
@@ -772,6 +773,48 @@ static void progress_thunk(void *user, size_t done, size_t total)
         sv->progress(sv->progress_user, done, total);
 }
 
+/* ---- the host passes of a solve, spread over the cores (src/parallel.h) ---------------- */
+
+typedef struct {
+    const bo_batch *batch;
+    size_t runs;
+    double *init, *params;
+    int rc;
+} fill_job;
+
+static void fill_piece(void *user, size_t begin, size_t end)
+{
+    fill_job *j = user;
+    int rc = bt_fill_rows(j->batch, begin, end - begin, j->runs, j->init ? j->init + begin : NULL,
+                          j->params ? j->params + begin : NULL);
+    if (rc != BO_OK)
+        j->rc = rc; /* cannot happen for a validated batch and an in-range piece */
+}
+
+typedef struct {
+    float *f;
+    double *d;
+    int to_float;
+} convert_job;
+
+static void convert_piece(void *user, size_t begin, size_t end)
+{
+    const convert_job *j = user;
+    if (j->to_float)
+        for (size_t i = begin; i < end; ++i)
+            j->f[i] = (float)j->d[i];
+    else
+        for (size_t i = begin; i < end; ++i)
+            j->d[i] = (double)j->f[i];
+}
+
+/* f[i] = (float)d[i] (to_float) or d[i] = f[i] for i < n, on up to `threads` threads. */
+static void convert(float *f, double *d, size_t n, int to_float, int threads)
+{
+    convert_job j = {f, d, to_float};
+    par_for(n, (size_t)1 << 18, threads, convert_piece, &j);
+}
+
 int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
 {
     if (!out)
@@ -826,7 +869,15 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         bo_results_destroy(res);
         return rc;
     }
-    if (runs > 0 && (rc = bt_fill(batch, 0, runs, res->init, res->params)) != BO_OK) {
+    /* The batch is expanded straight into the result arrays, in pieces over the cores (which
+     * also spreads the first-touch page faults of those fresh arrays). */
+    int host_threads = rp.threads > 0 ? (int)rp.threads : par_cores();
+    if (runs > 0 && (rc = bo_batch_validate(batch)) == BO_OK) {
+        fill_job fj = {batch, runs, res->init, res->params, BO_OK};
+        par_for(runs, (size_t)1 << 16, host_threads, fill_piece, &fj);
+        rc = fj.rc;
+    }
+    if (rc != BO_OK) {
         bo_results_destroy(res);
         return rc;
     }
@@ -879,10 +930,8 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
             rc = BO_ERR_NOMEM;
             goto done;
         }
-        for (size_t i = 0; i < n * runs; ++i)
-            f_init[i] = (float)res->init[i];
-        for (size_t i = 0; i < np * runs; ++i)
-            f_params[i] = (float)res->params[i];
+        convert(f_init, res->init, n * runs, 1, host_threads);
+        convert(f_params, res->params, np * runs, 1, host_threads);
         a32.init = f_init;
         a32.params = f_params;
         a32.final_state = f_final;
@@ -935,6 +984,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         L.shared_stride = sv->shared_stride;
         L.block_size = (int)rp.block_size;
         L.max_chunk_runs = rp.chunk_runs;
+        L.host_threads = host_threads;
         L.progress = sv->progress ? progress_thunk : NULL;
         L.user = sv;
         rc = cu_run(ctx, sv->cu, &L);
@@ -944,12 +994,9 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
                      sv->progress ? progress_thunk : NULL, sv);
     }
     if (rc == BO_OK && c->precision == 32) {
-        for (size_t i = 0; i < n * runs; ++i)
-            res->final[i] = (double)f_final[i];
-        for (size_t i = 0; i < series_len; ++i)
-            res->series[i] = (double)f_series[i];
-        for (size_t i = 0; i < sums_len; ++i)
-            res->summaries[i] = (double)f_sums[i];
+        convert(f_final, res->final, n * runs, 0, host_threads);
+        convert(f_series, res->series, series_len, 0, host_threads);
+        convert(f_sums, res->summaries, sums_len, 0, host_threads);
     }
 done:
     free(f_init);

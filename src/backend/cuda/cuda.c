@@ -25,6 +25,7 @@
 #include "backend/cuda/nvrtc.h"
 #include "cache.h"
 #include "internal.h"
+#include "parallel.h"
 #include "strbuf.h"
 
 typedef int32_t bo_args_i32;
@@ -543,15 +544,36 @@ static int slot_alloc(bo_context *ctx, slot *s, size_t bytes, int *oom)
     return rc;
 }
 
-/* Copy `rows` rows of `width` bytes from src (row i at src_off + i*src_stride) to dst (row i at
- * dst_off + i*dst_stride). Offsets are applied only to rows that exist, so an empty array may
- * be NULL. */
-static void copy_rows(void *dst, size_t dst_off, size_t dst_stride, const void *src, size_t src_off,
-                      size_t src_stride, size_t rows, size_t width)
+/* Segments of at most CU_MAX_SEGMENTS rows, copied together over the host's cores
+ * (src/parallel.h): gathering a large chunk into staging and scattering its results are
+ * memory-bound passes that one thread would spend most of a solve on. */
+#define CU_MAX_SEGMENTS 256
+typedef struct {
+    par_segment seg[CU_MAX_SEGMENTS];
+    size_t count;
+    int threads;
+} copy_list;
+
+static void copies_flush(copy_list *cl)
 {
-    for (size_t i = 0; i < rows; ++i)
-        memcpy((unsigned char *)dst + dst_off + i * dst_stride,
-               (const unsigned char *)src + src_off + i * src_stride, width);
+    par_copy(cl->seg, cl->count, cl->threads);
+    cl->count = 0;
+}
+
+/* Queue `rows` rows of `width` bytes from src (row i at src_off + i*src_stride) to dst (row i
+ * at dst_off + i*dst_stride). Offsets are applied only to rows that exist, so an empty array
+ * may be NULL. */
+static void copy_rows(copy_list *cl, void *dst, size_t dst_off, size_t dst_stride, const void *src,
+                      size_t src_off, size_t src_stride, size_t rows, size_t width)
+{
+    for (size_t i = 0; i < rows; ++i) {
+        if (cl->count == CU_MAX_SEGMENTS)
+            copies_flush(cl);
+        par_segment *s = &cl->seg[cl->count++];
+        s->dst = (unsigned char *)dst + dst_off + i * dst_stride;
+        s->src = (const unsigned char *)src + src_off + i * src_stride;
+        s->bytes = width;
+    }
 }
 
 typedef struct {
@@ -577,8 +599,14 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     chunk_layout lay;
     layout_for(st->per_run, rr, &lay);
 
-    copy_rows(s->stage, lay.off[A_INIT], rr * p, L->init, f * p, runs * p, L->n_states, rr * p);
-    copy_rows(s->stage, lay.off[A_PARAMS], rr * p, L->params, f * p, runs * p, L->n_params, rr * p);
+    copy_list cl;
+    cl.count = 0;
+    cl.threads = L->host_threads;
+    copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, L->init, f * p, runs * p, L->n_states,
+              rr * p);
+    copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, L->params, f * p, runs * p, L->n_params,
+              rr * p);
+    copies_flush(&cl);
 
     cu_args a;
     memset(&a, 0, sizeof a);
@@ -676,20 +704,25 @@ static int finish(run_state *st, slot *s)
     size_t p = (size_t)L->precision_bytes;
     chunk_layout lay;
     layout_for(st->per_run, rr, &lay);
-    copy_rows(L->final_state, f * p, runs * p, s->stage, lay.off[A_FINAL], rr * p, L->n_states,
+    copy_list cl;
+    cl.count = 0;
+    cl.threads = L->host_threads;
+    copy_rows(&cl, L->final_state, f * p, runs * p, s->stage, lay.off[A_FINAL], rr * p, L->n_states,
               rr * p);
-    memcpy(L->final_time + f, s->stage + lay.off[A_TIME], lay.bytes[A_TIME]);
-    memcpy(L->status + f, s->stage + lay.off[A_STATUS], lay.bytes[A_STATUS]);
-    memcpy(L->steps + f, s->stage + lay.off[A_STEPS], lay.bytes[A_STEPS]);
-    memcpy(L->rejections + f, s->stage + lay.off[A_REJ], lay.bytes[A_REJ]);
+    copy_rows(&cl, L->final_time, f * 8, 0, s->stage, lay.off[A_TIME], 0, 1, lay.bytes[A_TIME]);
+    copy_rows(&cl, L->status, f * 4, 0, s->stage, lay.off[A_STATUS], 0, 1, lay.bytes[A_STATUS]);
+    copy_rows(&cl, L->steps, f * 8, 0, s->stage, lay.off[A_STEPS], 0, 1, lay.bytes[A_STEPS]);
+    copy_rows(&cl, L->rejections, f * 8, 0, s->stage, lay.off[A_REJ], 0, 1, lay.bytes[A_REJ]);
     if (L->newton_iters)
-        memcpy(L->newton_iters + f, s->stage + lay.off[A_NEWTON], lay.bytes[A_NEWTON]);
+        copy_rows(&cl, L->newton_iters, f * 8, 0, s->stage, lay.off[A_NEWTON], 0, 1,
+                  lay.bytes[A_NEWTON]);
     if (st->series_rows)
-        copy_rows(L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p, st->series_rows,
-                  rr * p);
+        copy_rows(&cl, L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p,
+                  st->series_rows, rr * p);
     if (lay.bytes[A_SUMS])
-        copy_rows(L->summaries, f * p, runs * p, s->stage, lay.off[A_SUMS], rr * p, L->n_sum_rows,
-                  rr * p);
+        copy_rows(&cl, L->summaries, f * p, runs * p, s->stage, lay.off[A_SUMS], rr * p,
+                  L->n_sum_rows, rr * p);
+    copies_flush(&cl);
     st->done += s->count;
     if (L->progress)
         L->progress(L->user, (size_t)st->done, runs);

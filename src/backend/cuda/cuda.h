@@ -54,6 +54,7 @@ typedef struct {
     size_t shared_stride;   /* BO_SHARED_STRIDE elements per run */
     int block_size;         /* 0 = from occupancy */
     int64_t max_chunk_runs; /* 0 = automatic from free device memory */
+    int host_threads;       /* threads for gathering and scattering host data (<= 0: all) */
     void (*progress)(void *user, size_t done, size_t total);
     void *user;
     float kernel_ms; /* out: summed kernel time (CUDA events) */
