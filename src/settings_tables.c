@@ -99,7 +99,8 @@ const st_entry st_table[] = {
      .lo = 0,
      .hi = 65536,
      .flags = ST_RUNTIME,
-     .doc = "CPU backend worker threads; 0 uses every core."},
+     .doc = "Host threads: the CPU backend's workers, and for both backends the passes that "
+            "expand the batch and convert and copy results; 0 uses every core."},
     {.key = "device",
      .component = "solver",
      .type = ST_INT,
