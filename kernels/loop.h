@@ -29,6 +29,8 @@
 #define BO_LOOP_H
 
 #define BO_ADAPTIVE (BO_CONTROLLER != BO_CTRL_FIXED)
+/* Longest run of fixed steps between two checks of the state (see the fixed-step block). */
+#define BO_LOOP_BLOCK 64
 #define BO_N_VARS (BO_N_SAVED_STATES + BO_N_SAVED_OBS)
 
 /* Weighted RMS norm used by the starting-step estimate. */
@@ -220,29 +222,51 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #if !BO_ADAPTIVE
         /* Fixed steps: the full steps before the next event run in a tight loop without the
          * event and stagnation logic. The count is conservative (floor, 1% margin), so the
-         * general path below still decides every step near an event exactly as before. */
+         * general path below still decides every step near an event exactly as before. Inside
+         * the block the time of step k is t_blk + k*dt (no accumulated rounding; not even
+         * computed when f reads neither t nor drivers), the step counter is added once, and
+         * the state is checked for non-finite values once, at the end: every method forms
+         * y_new as y plus an increment, so a NaN or infinity in the state never disappears
+         * again and the end-of-block check sees every one. Blocks hold at most
+         * BO_LOOP_BLOCK steps, so a run that goes non-finite stops within that many steps
+         * (and reports its block's end as its final time). */
         if (t + (bo_time)dt > t) {
             bo_time room = (target - t) / (bo_time)dt - 1.01;
             bo_i64 nfull = room > 0.0 ? (bo_i64)room : 0;
             if (nfull > a->max_steps - steps)
                 nfull = a->max_steps - steps;
-            for (bo_i64 k = 0; k < nfull; ++k) {
-                int fs = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt, step_flags,
-                                 &niters, alg_shared, alg_persistent);
-                ++steps;
+            if (nfull > BO_LOOP_BLOCK)
+                nfull = BO_LOOP_BLOCK;
+            const bo_time t_blk = t;
+            bo_i64 k = 0;
+            int fs = 0;
+            for (; k < nfull; ++k) {
+#if BO_MODEL_USES_TIME || BO_MODEL_ND > 0
+                const bo_real tk = (bo_real)(t_blk + (bo_time)k * (bo_time)dt);
+#else
+                const bo_real tk = (bo_real)t_blk; /* f reads neither t nor drivers */
+#endif
+                fs = bo_step(y, y_new, err, p, a->driver_data, tk, dt, step_flags, &niters,
+                             alg_shared, alg_persistent);
                 newton += niters;
-                if (fs || !bo_loop_all_finite(y_new)) {
-                    status |= fs ? fs : BO_RUN_NONFINITE;
+                if (fs)
                     break;
-                }
-                t += (bo_time)dt;
                 BO_UNROLL
                 for (int i = 0; i < BO_N; ++i)
                     y[i] = y_new[i];
                 step_flags = BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
             }
-            if (status)
+            /* k steps completed; a failed attempt counts as a step too. */
+            steps += fs ? k + 1 : k;
+            t = t_blk + (bo_time)k * (bo_time)dt;
+            if (fs) {
+                status |= fs;
                 break;
+            }
+            if (nfull > 0 && !bo_loop_all_finite(y)) {
+                status |= BO_RUN_NONFINITE;
+                break;
+            }
             if (nfull > 0)
                 continue;
         }
