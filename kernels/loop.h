@@ -238,9 +238,10 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             if (nfull > BO_LOOP_BLOCK)
                 nfull = BO_LOOP_BLOCK;
             const bo_time t_blk = t;
-            bo_i64 k = 0;
+            const int nblk = (int)nfull; /* <= BO_LOOP_BLOCK: a 32-bit counter suffices */
+            int k = 0;
             int fs = 0;
-            for (; k < nfull; ++k) {
+            for (; k < nblk; ++k) {
 #if BO_MODEL_USES_TIME || BO_MODEL_ND > 0
                 const bo_real tk = (bo_real)(t_blk + (bo_time)k * (bo_time)dt);
 #else
