@@ -19,6 +19,7 @@
 #include "ccutil.h"
 #include "embedded.h"
 #include "harness.h"
+#include "rktest.h"
 #include "tableau.h"
 
 #define NPTS 4
@@ -197,20 +198,6 @@ static const char *main2_src =
     "    return 0;\n"
     "}\n";
 
-/* Least-squares slope of log(y) against log(x). */
-static double loglog_slope(const double *x, const double *y, int n)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int i = 0; i < n; ++i) {
-        double lx = log(x[i]), ly = log(y[i]);
-        sx += lx;
-        sy += ly;
-        sxx += lx * lx;
-        sxy += lx * ly;
-    }
-    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
-
 /* The tableau as hex doubles for the test's own step; a missing b_hat or b_hat3 is written
  * as b, so its e terms vanish. */
 static void emit_ref_array(sb_buf *src, const char *name, const double *v, const double *dflt,
@@ -312,7 +299,7 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
 
     if (errors)
         memcpy(errors, gerr, sizeof gerr);
-    double slope = loglog_slope(gdt, gerr, NPTS);
+    double slope = rk_loglog_slope(gdt, gerr, NPTS);
     printf("%-10s layout %c  p=%d  global slope %.3f  errors %.2e .. %.2e", tab->name,
            layout_b ? 'B' : 'A', tab->order, slope, gerr[0], gerr[NPTS - 1]);
     T_CHECKF(fabs(slope - tab->order) <= 0.2, "%s: global error slope %.3f, order %d", tab->name,
@@ -323,7 +310,7 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
         int want = tab->error_order + 1;
         /* The three finest steps: high-order pairs (vern7) leave the pre-asymptotic range
          * late, while one step further the estimate nears its roundoff floor. */
-        double ls = loglog_slope(ldt + 1, lerr + 1, NPTS - 1);
+        double ls = rk_loglog_slope(ldt + 1, lerr + 1, NPTS - 1);
         printf("  estimate slope %.3f (want %d)", ls, want);
         T_CHECKF(fabs(ls - want) <= 0.25, "%s: estimate slope %.3f, want %d", tab->name, ls, want);
     } else {

@@ -20,6 +20,7 @@
 #include "ccutil.h"
 #include "embedded.h"
 #include "harness.h"
+#include "rktest.h"
 #include "tableau_rosenbrock.h"
 
 #define NPTS 4
@@ -157,20 +158,6 @@ static const char *main_src =
     "    return 0;\n"
     "}\n";
 
-/* Least-squares slope of log(y) against log(x). */
-static double loglog_slope(const double *x, const double *y, int n)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int i = 0; i < n; ++i) {
-        double lx = log(x[i]), ly = log(y[i]);
-        sx += lx;
-        sy += ly;
-        sxx += lx * lx;
-        sxy += lx * ly;
-    }
-    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
-
 typedef struct {
     double gslope, lslope;
     int fsal_same, retry_same, ok;
@@ -222,8 +209,8 @@ static engine_result run(const bo_tableau *tab, int n0, int zero_dfdt)
     T_EQ_INT(nl, NPTS);
     if (ng != NPTS || nl != NPTS)
         return res;
-    res.gslope = loglog_slope(gdt, gerr, NPTS);
-    res.lslope = loglog_slope(ldt, lerr, NPTS);
+    res.gslope = rk_loglog_slope(gdt, gerr, NPTS);
+    res.lslope = rk_loglog_slope(ldt, lerr, NPTS);
     res.ok = 1;
     printf("%-13s%s global error %.2e .. %.2e, slope %.2f; estimate slope %.2f\n", tab->name,
            zero_dfdt ? " (df/dt = 0)" : "            ", gerr[0], gerr[NPTS - 1], res.gslope,

@@ -17,6 +17,7 @@
 
 #include "batchode.h"
 #include "harness.h"
+#include "rktest.h"
 #include "solvetest.h"
 #include "status.h"
 #include "tableau_rosenbrock.h"
@@ -24,19 +25,6 @@
 static const char *const methods[] = {"rosenbrock23", "ros3p", "rodas4", "rodas5p"};
 static const int orders[] = {2, 3, 4, 5};
 #define N_METHODS 4
-
-static double loglog_slope(const double *x, const double *y, int n)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int i = 0; i < n; ++i) {
-        double lx = log(x[i]), ly = log(y[i]);
-        sx += lx;
-        sy += ly;
-        sxx += lx * lx;
-        sxy += lx * ly;
-    }
-    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
 
 /* Fixed-step errors at T for step counts n0, 2 n0, 4 n0, 8 n0: the largest absolute error over
  * the states against exact[]. Returns the log-log slope, or NAN on a failure. */
@@ -59,7 +47,7 @@ static double fixed_order(bo_context *ctx, const bo_model *m, const bo_batch *b,
             errs[k] = fmax(errs[k], fabs(bo_results_final(r, 0, i) - exact[i]));
         bo_results_destroy(r);
     }
-    return loglog_slope(dts, errs, 4);
+    return rk_loglog_slope(dts, errs, 4);
 }
 
 static void test_time_dependent(bo_context *ctx)

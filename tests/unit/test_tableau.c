@@ -6,137 +6,39 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "rktest.h"
 #include "tableau.h"
-
-#define MAX_ORDER 9
-#define MAX_TREES 512
-#define MAX_STAGES 12
-
-/* A rooted tree as the multiset of its root's subtrees (indices into trees[], nondecreasing,
- * so each tree is generated once). */
-typedef struct {
-    int order;
-    int nchild;
-    int child[MAX_ORDER];
-    double gamma; /* density: order * product of the children's densities */
-} tree;
-
-static tree trees[MAX_TREES];
-static int ntrees;
-static int first_of_order[MAX_ORDER + 2];
-
-static void gen(int order, int remaining, int min_index, int *children, int k)
-{
-    if (remaining == 0) {
-        tree *t = &trees[ntrees++];
-        t->order = order;
-        t->nchild = k;
-        t->gamma = order;
-        for (int i = 0; i < k; ++i) {
-            t->child[i] = children[i];
-            t->gamma *= trees[children[i]].gamma;
-        }
-        return;
-    }
-    for (int i = min_index; i < first_of_order[order]; ++i) {
-        if (trees[i].order > remaining)
-            break;
-        children[k] = i;
-        gen(order, remaining - trees[i].order, i, children, k + 1);
-    }
-}
-
-static void gen_trees(void)
-{
-    int children[MAX_ORDER];
-    ntrees = 0;
-    for (int order = 1; order <= MAX_ORDER; ++order) {
-        first_of_order[order] = ntrees;
-        gen(order, order - 1, 0, children, 0);
-    }
-    first_of_order[MAX_ORDER + 1] = ntrees;
-}
-
-/* psi[t][i]: the stage weights of tree t, so that the elementary weight is sum_i w_i psi_i;
- * mag[t][i] the same with |a_ij|, to scale the rounding the sum can carry. */
-static double psi[MAX_TREES][MAX_STAGES], mag[MAX_TREES][MAX_STAGES];
-
-static void compute_psi(const bo_tableau *tab)
-{
-    int s = tab->stages;
-    for (int t = 0; t < ntrees; ++t) {
-        for (int i = 0; i < s; ++i) {
-            double v = 1.0, m = 1.0;
-            for (int k = 0; k < trees[t].nchild; ++k) {
-                int u = trees[t].child[k];
-                double sum = 0.0, msum = 0.0;
-                for (int j = 0; j < s; ++j) {
-                    sum += tab->a[i * s + j] * psi[u][j];
-                    msum += fabs(tab->a[i * s + j]) * mag[u][j];
-                }
-                v *= sum;
-                m *= msum;
-            }
-            psi[t][i] = v;
-            mag[t][i] = m;
-        }
-    }
-}
-
-/* Largest |Phi(t) - 1/gamma(t)| over trees of the given order, scaled by the magnitude of
- * the terms (so a residual of a few ulps of the largest term reads as ~1e-16). */
-static double worst_residual(const bo_tableau *tab, const double *w, int order, double *raw)
-{
-    double worst = 0.0, worst_raw = 0.0;
-    for (int t = first_of_order[order]; t < first_of_order[order + 1]; ++t) {
-        double phi = 0.0, scale = 0.0;
-        for (int i = 0; i < tab->stages; ++i) {
-            phi += w[i] * psi[t][i];
-            scale += fabs(w[i]) * mag[t][i];
-        }
-        double r = fabs(phi - 1.0 / trees[t].gamma);
-        if (r > worst_raw)
-            worst_raw = r;
-        if (scale < 1.0)
-            scale = 1.0;
-        if (r / scale > worst)
-            worst = r / scale;
-    }
-    if (raw)
-        *raw = worst_raw;
-    return worst;
-}
 
 static void check_orders(const bo_tableau *tab)
 {
-    compute_psi(tab);
+    rk_compute_psi(tab);
     /* Rounding the coefficients to double leaves residuals of a few ulps of the largest
      * term (scaled residual <= ~2e-16 for every table here); the raw residual, which
      * grows with the coefficients' size, stays within 2e-14 (tsit5's 16-digit values). */
     const double tol = 2e-15, raw_tol = 2e-14;
     for (int q = 1; q <= tab->order; ++q) {
         double raw;
-        double r = worst_residual(tab, tab->b, q, &raw);
+        double r = rk_worst_residual(tab, tab->b, q, &raw);
         T_CHECKF(r <= tol && raw <= raw_tol, "%s: order-%d condition residual %.3g (raw %.3g)",
                  tab->name, q, r, raw);
         if (getenv("BO_TEST_VERBOSE"))
             printf("%-10s order %d: scaled %.2e raw %.2e\n", tab->name, q, r, raw);
     }
     /* The order is exact: some condition of the next order fails clearly. */
-    if (tab->order < MAX_ORDER) {
+    if (tab->order < RK_MAX_ORDER) {
         double r;
-        worst_residual(tab, tab->b, tab->order + 1, &r);
+        rk_worst_residual(tab, tab->b, tab->order + 1, &r);
         T_CHECKF(r > 1e-6, "%s: satisfies order %d too (%.3g)", tab->name, tab->order + 1, r);
     }
     if (tab->b_hat) {
         for (int q = 1; q <= tab->embedded_order; ++q) {
             double raw;
-            double r = worst_residual(tab, tab->b_hat, q, &raw);
+            double r = rk_worst_residual(tab, tab->b_hat, q, &raw);
             T_CHECKF(r <= tol && raw <= raw_tol, "%s: embedded order-%d residual %.3g (raw %.3g)",
                      tab->name, q, r, raw);
         }
         double r;
-        worst_residual(tab, tab->b_hat, tab->embedded_order + 1, &r);
+        rk_worst_residual(tab, tab->b_hat, tab->embedded_order + 1, &r);
         T_CHECKF(r > 1e-6, "%s: embedded weights satisfy order %d too (%.3g)", tab->name,
                  tab->embedded_order + 1, r);
     }
@@ -145,14 +47,14 @@ static void check_orders(const bo_tableau *tab)
     if (tab->b_hat3) {
         for (int q = 1; q <= 3; ++q) {
             double raw;
-            double r = worst_residual(tab, tab->b_hat3, q, &raw);
+            double r = rk_worst_residual(tab, tab->b_hat3, q, &raw);
             T_CHECKF(r <= tol && raw <= raw_tol, "%s: third-order weights, order-%d residual %.3g",
                      tab->name, q, r);
             if (getenv("BO_TEST_VERBOSE"))
                 printf("%-10s bhh order %d: scaled %.2e raw %.2e\n", tab->name, q, r, raw);
         }
         double r;
-        worst_residual(tab, tab->b_hat3, 4, &r);
+        rk_worst_residual(tab, tab->b_hat3, 4, &r);
         T_CHECKF(r > 1e-6, "%s: third-order weights satisfy order 4 too (%.3g)", tab->name, r);
     }
 }
@@ -196,7 +98,7 @@ static void check_dop853_bhh(void)
 static void check_structure(const bo_tableau *tab)
 {
     int s = tab->stages;
-    T_CHECK(s >= 1 && s <= MAX_STAGES);
+    T_CHECK(s >= 1 && s <= RK_MAX_STAGES);
     int explicit_ok = 1, rows_ok = 1;
     for (int i = 0; i < s; ++i) {
         double sum = 0.0, mag_sum = 0.0;
@@ -225,19 +127,6 @@ static void check_structure(const bo_tableau *tab)
     T_EQ_INT(tab_has_error_estimate(tab), tab->b_hat != NULL);
 }
 
-/* Read back the numbers of `name[k] = {BO_C(x), ...}` from emitted text. */
-static int read_emitted(const char *text, const char *name, double *out, int max)
-{
-    const char *p = strstr(text, name);
-    if (!p)
-        return -1;
-    const char *end = strchr(p, '}');
-    int k = 0;
-    for (p = strstr(p, "BO_C("); p && p < end && k < max; p = strstr(p + 1, "BO_C("))
-        out[k++] = strtod(p + 5, NULL);
-    return k;
-}
-
 static void check_emission(void)
 {
     sb_buf b;
@@ -257,13 +146,13 @@ static void check_emission(void)
                               -2187.0 / 6784 + 92097.0 / 339200,
                               11.0 / 84 - 187.0 / 2100,
                               -1.0 / 40};
-    T_EQ_INT(read_emitted(text, "bo_erk_e[7]", v, 64), 7);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_e[7]", v, 64), 7);
     T_REL(v[0], 71.0 / 57600.0, 1e-14); /* b - bhat rounds once in double */
     for (int i = 0; i < 7; ++i)
         T_ABS(v[i], e_want[i], 1e-17);
-    T_EQ_INT(read_emitted(text, "bo_erk_a[49]", v, 64), 49);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_a[49]", v, 64), 49);
     T_CHECK(v[7] == 0.2 && v[14] == 3.0 / 40.0 && v[47] == 11.0 / 84.0 && v[6] == 0.0);
-    T_EQ_INT(read_emitted(text, "bo_erk_c[7]", v, 64), 7);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_c[7]", v, 64), 7);
     T_CHECK(v[4] == 8.0 / 9.0 && v[6] == 1.0);
     /* Only dop853 has the second estimator; the others' text is as it always was. */
     T_CHECK(strstr(text, "ERROR3") == NULL && strstr(text, "bo_erk_e3") == NULL);
@@ -275,14 +164,14 @@ static void check_emission(void)
     T_CONTAINS(text, "#define BO_ERK_ERROR3 1\n");
     T_CONTAINS(text, "#define BO_ERK_HAS_ERROR 1\n");
     /* e3 = b - bhh, from dop853.f's b and the hand-derived bhh (check_dop853_bhh). */
-    T_EQ_INT(read_emitted(text, "bo_erk_e3[12]", v, 64), 12);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_e3[12]", v, 64), 12);
     T_REL(v[0], 5.42937341165687622380535766363e-2 - 31.0 / 127.0, 1e-15);
     T_REL(v[5], 4.45031289275240888144113950566e0, 1e-16);
     T_REL(v[8], 3.1116436695781989440891606237e-1 - 12675.0 / 17272.0, 1e-15);
     T_REL(v[11], 4.47106157277725905176885569043e-2 - 3.0 / 136.0, 1e-15);
     T_CHECK(v[1] == 0.0 && v[4] == 0.0);
     /* e = er of dop853.f, unchanged. */
-    T_EQ_INT(read_emitted(text, "bo_erk_e[12]", v, 64), 12);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_e[12]", v, 64), 12);
     T_REL(v[0], 0.1312004499419488073250102996e-01, 1e-14);
     T_REL(v[11], -0.2235530786388629525884427845e-01, 1e-14);
     sb_free(&b);
@@ -306,7 +195,7 @@ static void check_emission(void)
     text = sb_cstr(&b);
     T_CONTAINS(text, "#define BO_ERK_STAGES 1\n");
     T_CONTAINS(text, "#define BO_ERK_HAS_ERROR 0\n");
-    T_EQ_INT(read_emitted(text, "bo_erk_e[1]", v, 64), 1);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_e[1]", v, 64), 1);
     T_CHECK(v[0] == 0.0);
     sb_free(&b);
 
@@ -391,14 +280,14 @@ static void check_lookup(void)
 
 int main(void)
 {
-    gen_trees();
+    rk_gen_trees();
     /* Rooted trees per order (OEIS A000081): 1, 1, 2, 4, 9, 20, 48, 115, 286; 17 conditions
      * through order 5, 200 through order 8. */
-    const int per_order[MAX_ORDER + 1] = {0, 1, 1, 2, 4, 9, 20, 48, 115, 286};
-    for (int q = 1; q <= MAX_ORDER; ++q)
-        T_EQ_INT(first_of_order[q + 1] - first_of_order[q], per_order[q]);
-    T_EQ_INT(first_of_order[6], 17);
-    T_EQ_INT(first_of_order[9], 200);
+    const int per_order[RK_MAX_ORDER + 1] = {0, 1, 1, 2, 4, 9, 20, 48, 115, 286};
+    for (int q = 1; q <= RK_MAX_ORDER; ++q)
+        T_EQ_INT(rk_first_of_order[q + 1] - rk_first_of_order[q], per_order[q]);
+    T_EQ_INT(rk_first_of_order[6], 17);
+    T_EQ_INT(rk_first_of_order[9], 200);
 
     size_t count;
     const bo_tableau *const *all = tab_list(&count);

@@ -13,79 +13,18 @@
 
 #include "codegen/algorithm.h"
 #include "harness.h"
+#include "rktest.h"
 #include "tableau.h"
 
-#define MAX_ORDER 6
-#define MAX_TREES 64
 #define MAX_STAGES 8
 
-/* A rooted tree as the multiset of its root's subtrees (nondecreasing indices). */
-typedef struct {
-    int order, nchild, child[MAX_ORDER];
-    double gamma; /* density */
-} tree;
-
-static tree trees[MAX_TREES];
-static int ntrees;
-static int first_of_order[MAX_ORDER + 2];
-
-static void gen(int order, int remaining, int min_index, int *children, int k)
-{
-    if (remaining == 0) {
-        tree *t = &trees[ntrees++];
-        t->order = order;
-        t->nchild = k;
-        t->gamma = order;
-        for (int i = 0; i < k; ++i) {
-            t->child[i] = children[i];
-            t->gamma *= trees[children[i]].gamma;
-        }
-        return;
-    }
-    for (int i = min_index; i < first_of_order[order]; ++i) {
-        if (trees[i].order > remaining)
-            break;
-        children[k] = i;
-        gen(order, remaining - trees[i].order, i, children, k + 1);
-    }
-}
-
-static void gen_trees(void)
-{
-    int children[MAX_ORDER];
-    for (int order = 1; order <= MAX_ORDER; ++order) {
-        first_of_order[order] = ntrees;
-        gen(order, order - 1, 0, children, 0);
-    }
-    first_of_order[MAX_ORDER + 1] = ntrees;
-}
-
-/* Largest |b^T Phi(t) - 1/gamma(t)| over the trees of one order. */
+/* Largest unscaled |b^T Phi(t) - 1/gamma(t)| over the trees of one order. */
 static double residual(const bo_tableau *tab, const double *w, int order)
 {
-    static double psi[MAX_TREES][MAX_STAGES];
-    int s = tab->stages;
-    for (int t = 0; t < first_of_order[order + 1]; ++t)
-        for (int i = 0; i < s; ++i) {
-            double v = 1.0;
-            for (int k = 0; k < trees[t].nchild; ++k) {
-                double sum = 0.0;
-                for (int j = 0; j < s; ++j)
-                    sum += tab->a[i * s + j] * psi[trees[t].child[k]][j];
-                v *= sum;
-            }
-            psi[t][i] = v;
-        }
-    double worst = 0.0;
-    for (int t = first_of_order[order]; t < first_of_order[order + 1]; ++t) {
-        double phi = 0.0;
-        for (int i = 0; i < s; ++i)
-            phi += w[i] * psi[t][i];
-        double r = fabs(phi - 1.0 / trees[t].gamma);
-        if (r > worst)
-            worst = r;
-    }
-    return worst;
+    double raw;
+    rk_compute_psi(tab);
+    rk_worst_residual(tab, w, order, &raw);
+    return raw;
 }
 
 static void check_orders(const bo_tableau *tab)
@@ -244,19 +183,6 @@ static void check_constants(void)
     T_REL(bo_tableau_sdirk4.c[2], 11.0 / 20.0, 0);
 }
 
-/* Read back the numbers of `name[k] = {BO_C(x), ...}` from emitted text. */
-static int read_emitted(const char *text, const char *name, double *out, int max)
-{
-    const char *p = strstr(text, name);
-    if (!p)
-        return -1;
-    const char *end = strchr(p, '}');
-    int k = 0;
-    for (p = strstr(p, "BO_C("); p && p < end && k < max; p = strstr(p + 1, "BO_C("))
-        out[k++] = strtod(p + 5, NULL);
-    return k;
-}
-
 static void check_emission(bo_context *ctx)
 {
     pg_config cfg;
@@ -274,7 +200,7 @@ static void check_emission(bo_context *ctx)
     T_CONTAINS(text, "#define BO_LINSOLVE 0");
     T_CONTAINS(text, "#define BO_NEWTON_TOL BO_C(0.03)");
     double v[32];
-    T_EQ_INT(read_emitted(text, "bo_dirk_e[5]", v, 32), 5);
+    T_EQ_INT(rk_read_emitted(text, "bo_dirk_e[5]", v, 32), 5);
     /* e = b - b_hat by hand: 25/24 - 59/48 = -3/16, -49/48 + 17/96 = -27/32,
      * 125/16 - 225/32 = 25/32, 0, 1/4. */
     T_REL(v[0], -3.0 / 16.0, 1e-15);
@@ -282,7 +208,7 @@ static void check_emission(bo_context *ctx)
     T_REL(v[2], 25.0 / 32.0, 1e-15);
     T_ABS(v[3], 0.0, 1e-15);
     T_REL(v[4], 0.25, 0);
-    T_EQ_INT(read_emitted(text, "bo_dirk_a[25]", v, 32), 25);
+    T_EQ_INT(rk_read_emitted(text, "bo_dirk_a[25]", v, 32), 25);
     T_REL(v[3 * 5 + 2], 15.0 / 544.0, 1e-16);
     sb_free(&b);
 
@@ -313,11 +239,11 @@ static void check_emission(bo_context *ctx)
 
 int main(void)
 {
-    gen_trees();
+    rk_gen_trees();
     /* Rooted trees per order (OEIS A000081): 1, 1, 2, 4, 9, 20. */
-    const int per_order[MAX_ORDER + 1] = {0, 1, 1, 2, 4, 9, 20};
-    for (int q = 1; q <= MAX_ORDER; ++q)
-        T_EQ_INT(first_of_order[q + 1] - first_of_order[q], per_order[q]);
+    const int per_order[7] = {0, 1, 1, 2, 4, 9, 20};
+    for (int q = 1; q <= 6; ++q)
+        T_EQ_INT(rk_first_of_order[q + 1] - rk_first_of_order[q], per_order[q]);
 
     const double g3 = bo_tableau_sdirk3.a[0];
     const expect all[] = {
