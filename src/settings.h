@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "strbuf.h"
 
 typedef enum {
     ST_REAL,      /* one finite real */
@@ -101,6 +102,9 @@ typedef struct {
 } st_list;
 int st_get_list(const bo_settings *s, const char *key, st_list *out);
 void st_list_free(st_list *l);
+
+/* The allowed range of a numeric entry as text ("in [0, 1]", ">= 1", ...). */
+void st_range_text(sb_buf *b, const st_entry *e);
 
 /* SHA-256 (hex) of the canonical "key=value" lines of every ST_CODE key: changes exactly when
  * a setting that reaches the generated source changes. */
