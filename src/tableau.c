@@ -451,7 +451,7 @@ size_t tab_erk_stage_accumulator_size(const bo_tableau *t, size_t n)
     return (t && t->stages > 1) ? (size_t)(t->stages - 1) * n : 0;
 }
 
-static void emit_array(sb_buf *out, const char *name, const double *v, size_t count)
+void tab_emit_array(sb_buf *out, const char *name, const double *v, size_t count)
 {
     sb_printf(out, "const bo_real %s[%zu] = {", name, count);
     for (size_t i = 0; i < count; ++i) {
@@ -460,6 +460,13 @@ static void emit_array(sb_buf *out, const char *name, const double *v, size_t co
         sb_putc(out, ')');
     }
     sb_append(out, "};");
+}
+
+void tab_emit_real(sb_buf *out, const char *name, double v)
+{
+    sb_printf(out, "#define %s BO_C(", name);
+    sb_double(out, v);
+    sb_append(out, ")\n");
 }
 
 int tab_emit_erk(const bo_tableau *t, sb_buf *out)
@@ -492,17 +499,17 @@ int tab_emit_erk(const bo_tableau *t, sb_buf *out)
     if (t->b_hat3)
         sb_append(out, "#define BO_ERK_ERROR3 1\n");
     sb_append(out, "#define BO_ERK_TABLEAU \\\n    ");
-    emit_array(out, "bo_erk_a", t->a, s * s);
+    tab_emit_array(out, "bo_erk_a", t->a, s * s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_erk_b", t->b, s);
+    tab_emit_array(out, "bo_erk_b", t->b, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_erk_e", e, s);
+    tab_emit_array(out, "bo_erk_e", e, s);
     sb_append(out, " \\\n    ");
     if (t->b_hat3) {
-        emit_array(out, "bo_erk_e3", e3, s);
+        tab_emit_array(out, "bo_erk_e3", e3, s);
         sb_append(out, " \\\n    ");
     }
-    emit_array(out, "bo_erk_c", t->c, s);
+    tab_emit_array(out, "bo_erk_c", t->c, s);
     sb_append(out, "\n");
     return out->failed ? BO_ERR_NOMEM : BO_OK;
 }

@@ -126,4 +126,10 @@ size_t tab_erk_stage_accumulator_size(const bo_tableau *t, size_t n);
  * e3 term from b_1 k_1), or BO_ERR_NOMEM when out has failed. */
 int tab_emit_erk(const bo_tableau *t, sb_buf *out);
 
+/* Emission helpers shared by every family's constants: a local const array
+ * `const bo_real name[count] = {BO_C(v0), ...};` with each value written exactly (no newline),
+ * and a line `#define name BO_C(v)`. */
+void tab_emit_array(sb_buf *out, const char *name, const double *v, size_t count);
+void tab_emit_real(sb_buf *out, const char *name, double v);
+
 #endif

@@ -82,13 +82,6 @@ const bo_tableau bo_tableau_radau5 = {
     TAB_FIRK,
     &radau5_data};
 
-static void emit_const(sb_buf *out, const char *name, double v)
-{
-    sb_printf(out, "#define %s BO_C(", name);
-    sb_double(out, v);
-    sb_append(out, ")\n");
-}
-
 int tab_emit_radau(const bo_tableau *t, sb_buf *out)
 {
     if (!t || !out || t->family != TAB_FIRK || t->stages != 3 || !t->family_data)
@@ -97,26 +90,26 @@ int tab_emit_radau(const bo_tableau *t, sb_buf *out)
     char name[32];
     sb_printf(out, "/* fully implicit Runge-Kutta: %s (order %d, error estimate of order %d) */\n",
               t->name, t->order, t->error_order);
-    emit_const(out, "BO_RADAU_C1", t->c[0]);
-    emit_const(out, "BO_RADAU_C2", t->c[1]);
-    emit_const(out, "BO_RADAU_GAMMA", d->gamma);
-    emit_const(out, "BO_RADAU_ALPHA", d->alpha);
-    emit_const(out, "BO_RADAU_BETA", d->beta);
+    tab_emit_real(out, "BO_RADAU_C1", t->c[0]);
+    tab_emit_real(out, "BO_RADAU_C2", t->c[1]);
+    tab_emit_real(out, "BO_RADAU_GAMMA", d->gamma);
+    tab_emit_real(out, "BO_RADAU_ALPHA", d->alpha);
+    tab_emit_real(out, "BO_RADAU_BETA", d->beta);
     for (int i = 0; i < 3; ++i) {
         for (int j = 0; j < 3; ++j) {
             snprintf(name, sizeof name, "BO_RADAU_T%d%d", i + 1, j + 1);
-            emit_const(out, name, d->t[i * 3 + j]);
+            tab_emit_real(out, name, d->t[i * 3 + j]);
         }
     }
     for (int i = 0; i < 3; ++i) {
         for (int j = 0; j < 3; ++j) {
             snprintf(name, sizeof name, "BO_RADAU_TI%d%d", i + 1, j + 1);
-            emit_const(out, name, d->t_inv[i * 3 + j]);
+            tab_emit_real(out, name, d->t_inv[i * 3 + j]);
         }
     }
     for (int i = 0; i < 3; ++i) {
         snprintf(name, sizeof name, "BO_RADAU_E%d", i + 1);
-        emit_const(out, name, d->e[i]);
+        tab_emit_real(out, name, d->e[i]);
     }
     return out->failed ? BO_ERR_NOMEM : BO_OK;
 }

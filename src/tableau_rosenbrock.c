@@ -231,17 +231,6 @@ size_t tab_ros_fsal_size(const bo_tableau *t, size_t n)
     return tab_ros_fsal(t) ? n : 0;
 }
 
-static void emit_array(sb_buf *out, const char *name, const double *v, size_t count)
-{
-    sb_printf(out, "const bo_real %s[%zu] = {", name, count);
-    for (size_t i = 0; i < count; ++i) {
-        sb_append(out, i ? ", BO_C(" : "BO_C(");
-        sb_double(out, v[i]);
-        sb_putc(out, ')');
-    }
-    sb_append(out, "};");
-}
-
 int tab_emit_rosenbrock(const bo_tableau *t, sb_buf *out)
 {
     const tab_rosenbrock *r = tab_ros_data(t);
@@ -260,17 +249,17 @@ int tab_emit_rosenbrock(const bo_tableau *t, sb_buf *out)
     sb_append(out, "#define BO_ROS_GAMMA BO_C(");
     sb_double(out, r->gamma);
     sb_append(out, ")\n#define BO_ROS_TABLEAU \\\n    ");
-    emit_array(out, "bo_ros_a", t->a, s * s);
+    tab_emit_array(out, "bo_ros_a", t->a, s * s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_ros_c", r->c, s * s);
+    tab_emit_array(out, "bo_ros_c", r->c, s * s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_ros_m", t->b, s);
+    tab_emit_array(out, "bo_ros_m", t->b, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_ros_e", e, s);
+    tab_emit_array(out, "bo_ros_e", e, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_ros_alpha", t->c, s);
+    tab_emit_array(out, "bo_ros_alpha", t->c, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_ros_gi", r->gamma_i, s);
+    tab_emit_array(out, "bo_ros_gi", r->gamma_i, s);
     sb_append(out, "\n");
     return out->failed ? BO_ERR_NOMEM : BO_OK;
 }

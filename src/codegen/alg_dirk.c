@@ -55,17 +55,6 @@ int pg_dirk_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_prec
     return rc;
 }
 
-static void emit_array(sb_buf *out, const char *name, const double *v, size_t count)
-{
-    sb_printf(out, "const bo_real %s[%zu] = {", name, count);
-    for (size_t i = 0; i < count; ++i) {
-        sb_append(out, i ? ", BO_C(" : "BO_C(");
-        sb_double(out, v[i]);
-        sb_putc(out, ')');
-    }
-    sb_append(out, "};");
-}
-
 int pg_dirk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out)
 {
     const bo_tableau *t = cfg->tableau;
@@ -90,13 +79,13 @@ int pg_dirk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out)
     sb_append(out, "#define BO_DIRK_GAMMA BO_C(");
     sb_double(out, gamma);
     sb_append(out, ")\n#define BO_DIRK_TABLEAU \\\n    ");
-    emit_array(out, "bo_dirk_a", t->a, s * s);
+    tab_emit_array(out, "bo_dirk_a", t->a, s * s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_dirk_b", t->b, s);
+    tab_emit_array(out, "bo_dirk_b", t->b, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_dirk_e", e, s);
+    tab_emit_array(out, "bo_dirk_e", e, s);
     sb_append(out, " \\\n    ");
-    emit_array(out, "bo_dirk_c", t->c, s);
+    tab_emit_array(out, "bo_dirk_c", t->c, s);
     sb_append(out, "\n");
     pg_emit_linsolve(cfg, n, out);
     if (out->failed)

@@ -103,13 +103,6 @@ static int paste(bo_context *ctx, sb_buf *out, const char *name)
     return BO_OK;
 }
 
-static void emit_real(sb_buf *out, const char *name, double v)
-{
-    sb_printf(out, "#define %s BO_C(", name);
-    sb_double(out, v);
-    sb_append(out, ")\n");
-}
-
 static void emit_real_array(sb_buf *out, const char *name, const double *v, size_t n)
 {
     sb_printf(out, "BO_CONST_ARRAY bo_real %s[%zu] = {", name, n ? n : 1);
@@ -179,22 +172,22 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     sb_append(out, "\n/* ---- controller configuration ---- */\n");
     sb_printf(out, "#define BO_CONTROLLER %d\n", cfg->controller);
     sb_printf(out, "#define BO_CTRL_ORDER %d\n", cfg->order);
-    emit_real(out, "BO_CTRL_SAFETY", cfg->safety);
-    emit_real(out, "BO_CTRL_MIN_GAIN", cfg->min_gain);
-    emit_real(out, "BO_CTRL_MAX_GAIN", cfg->max_gain);
-    emit_real(out, "BO_CTRL_KP", cfg->kp);
-    emit_real(out, "BO_CTRL_KI", cfg->ki);
-    emit_real(out, "BO_CTRL_KD", cfg->kd);
-    emit_real(out, "BO_CTRL_DEADBAND_MIN", cfg->deadband_min);
-    emit_real(out, "BO_CTRL_DEADBAND_MAX", cfg->deadband_max);
-    emit_real(out, "BO_CTRL_GAMMA", cfg->gamma);
+    tab_emit_real(out, "BO_CTRL_SAFETY", cfg->safety);
+    tab_emit_real(out, "BO_CTRL_MIN_GAIN", cfg->min_gain);
+    tab_emit_real(out, "BO_CTRL_MAX_GAIN", cfg->max_gain);
+    tab_emit_real(out, "BO_CTRL_KP", cfg->kp);
+    tab_emit_real(out, "BO_CTRL_KI", cfg->ki);
+    tab_emit_real(out, "BO_CTRL_KD", cfg->kd);
+    tab_emit_real(out, "BO_CTRL_DEADBAND_MIN", cfg->deadband_min);
+    tab_emit_real(out, "BO_CTRL_DEADBAND_MAX", cfg->deadband_max);
+    tab_emit_real(out, "BO_CTRL_GAMMA", cfg->gamma);
     sb_printf(out, "#define BO_CTRL_MAX_NEWTON_ITERS %d\n", cfg->max_newton_iters);
-    emit_real(out, "BO_CTRL_DT_MIN", cfg->dt_min);
+    tab_emit_real(out, "BO_CTRL_DT_MIN", cfg->dt_min);
     /* "Unbounded" is the largest finite value of the precision's range we write. */
     double dt_max = cfg->dt_max;
     if (dt_max > (cfg->precision == 32 ? 3e38 : 1e300))
         dt_max = cfg->precision == 32 ? 3e38 : 1e300;
-    emit_real(out, "BO_CTRL_DT_MAX", dt_max);
+    tab_emit_real(out, "BO_CTRL_DT_MAX", dt_max);
     emit_real_array(out, "bo_ctrl_atol", cfg->atol, n);
     emit_real_array(out, "bo_ctrl_rtol", cfg->rtol, n);
 
