@@ -52,12 +52,6 @@
 #ifndef BO_DIRK_H
 #define BO_DIRK_H
 
-#if BO_MODEL_ND > 0
-#define BO_DIRK_NDRV BO_MODEL_ND
-#else
-#define BO_DIRK_NDRV 1
-#endif
-
 /* Solve one stage's equations for z, with ys = B + z on entry (the predictor) and on exit.
  * r is n values of scratch. drv_j: the drivers at the Jacobian's time t_j, for a solver that
  * evaluates J v there. *eta carries the Newton rate from the previous solve and receives this
@@ -69,7 +63,7 @@ BO_DEVICE int bo_dirk_newton(bo_ls_ws *ws, bo_real *BO_RESTRICT ys, bo_real *BO_
                              const bo_real *drv_j, bo_real t_j, bo_real ts, bo_real shift,
                              bo_real *eta, int *iters)
 {
-    bo_real drv[BO_DIRK_NDRV];
+    bo_real drv[BO_DRV_LEN];
     bo_newton nw;
     bo_newton_begin(&nw, *eta);
     bo_drivers_eval(driver_data, ts, drv);
@@ -134,7 +128,7 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
 #if !BO_DIRK_HAS_ERROR
     (void)err;
 #endif
-    bo_real drv0[BO_DIRK_NDRV];
+    bo_real drv0[BO_DRV_LEN];
     BO_ALLOC_algorithm_stage_rhs(k, shared, persistent);
     BO_ALLOC_algorithm_stage_accumulator(acc, shared, persistent);
     BO_ALLOC_algorithm_stage_increment(z, shared, persistent);

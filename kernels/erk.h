@@ -35,12 +35,6 @@
 #error "BO_ERK_ERROR3 needs an embedded pair and at least two stages"
 #endif
 
-#if BO_MODEL_ND > 0
-#define BO_ERK_NDRV BO_MODEL_ND
-#else
-#define BO_ERK_NDRV 1
-#endif
-
 /* Evaluate f(t, y) into stage_rhs, so that the next bo_erk_step may be called with
  * fsal_valid = 1. The loop calls it when it wants k_1 before the first step (for example to
  * estimate an initial step size); otherwise the first step, called with fsal_valid = 0,
@@ -52,7 +46,7 @@ BO_DEVICE void bo_erk_prepare(const bo_real *BO_RESTRICT y, const bo_real *BO_RE
     (void)shared;
     (void)persistent;
 #if BO_ERK_STAGES > 1
-    bo_real drv[BO_ERK_NDRV];
+    bo_real drv[BO_DRV_LEN];
     BO_ALLOC_algorithm_stage_rhs(k, shared, persistent);
     bo_drivers_eval(driver_data, t, drv);
     bo_model_dxdt(y, p, drv, t, k);
@@ -77,7 +71,7 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
                           bo_real *shared, bo_real *persistent)
 {
     BO_ERK_TABLEAU
-    bo_real drv[BO_ERK_NDRV];
+    bo_real drv[BO_DRV_LEN];
     (void)bo_erk_a;
     (void)bo_erk_c;
     (void)bo_erk_e;

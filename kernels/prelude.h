@@ -139,6 +139,10 @@ BO_DEVICE int bo_isfinite(bo_real a)
     return (a == a) && (a - a == a - a);
 }
 
+/* Length of an array of driver values (at least 1, so a model without drivers still declares a
+ * valid array); BO_MODEL_ND comes with the model functions, later in the unit. */
+#define BO_DRV_LEN (BO_MODEL_ND > 0 ? BO_MODEL_ND : 1)
+
 /* Flags the loop passes to the method's bo_step (src/codegen/algorithm.h): the previous step
  * was accepted (an FSAL method's stage buffer holds f(t, y)); the previous attempt started
  * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused); this is

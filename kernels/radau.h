@@ -55,12 +55,6 @@
 #error "radau.h: Radau IIA solves its complex system by dense LU; it needs linear_solver=dense"
 #endif
 
-#if BO_MODEL_ND > 0
-#define BO_RADAU_NDRV BO_MODEL_ND
-#else
-#define BO_RADAU_NDRV 1
-#endif
-
 /* The estimate is computed only for a controller that reads it. */
 #define BO_RADAU_ESTIMATE (BO_CONTROLLER != BO_CTRL_FIXED)
 
@@ -213,7 +207,7 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
     bo_real *ls_sh = BO_CHILD_SHARED_algorithm_linear_solver(shared);
     bo_real *ls_pe = BO_CHILD_PERSISTENT_algorithm_linear_solver(persistent);
     BO_LS_WORKSPACE(ws, ls_sh, ls_pe);
-    bo_real drv[BO_RADAU_NDRV];
+    bo_real drv[BO_DRV_LEN];
     const int first = (flags & BO_STEP_FIRST) != 0;
     const int retry = (flags & BO_STEP_RETRY) != 0;
     (void)f0;

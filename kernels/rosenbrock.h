@@ -28,12 +28,6 @@
 #ifndef BO_ROSENBROCK_H
 #define BO_ROSENBROCK_H
 
-#if BO_MODEL_ND > 0
-#define BO_ROS_NDRV BO_MODEL_ND
-#else
-#define BO_ROS_NDRV 1
-#endif
-
 BO_DEVICE int bo_ros_all_finite(const bo_real *v)
 {
     int ok = 1;
@@ -54,7 +48,7 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
 {
     BO_ROS_TABLEAU(void) bo_ros_m;
     (void)bo_ros_e;
-    bo_real drv0[BO_ROS_NDRV], drv[BO_ROS_NDRV], ddrv[BO_ROS_NDRV];
+    bo_real drv0[BO_DRV_LEN], drv[BO_DRV_LEN], ddrv[BO_DRV_LEN];
     BO_ALLOC_algorithm_rosenbrock_stages(u, shared, persistent);
     BO_ALLOC_algorithm_rosenbrock_dfdt(ft, shared, persistent);
     bo_real *ls_sh = BO_CHILD_SHARED_algorithm_linear_solver(shared);
