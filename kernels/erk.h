@@ -18,13 +18,21 @@
  * turned into the stage state y + dt*sum in place and f is evaluated into stage_rhs. So s*n
  * values hold all the step's state, with no separate array per k_j.
  *
+ * A sum whose coefficients are exact multiples of its first nonzero one (tab_emit_erk:
+ * bo_erk_an / _as / _ap for the rows of A, bo_erk_bn / _bs / _bp for b, bo_erk_en / _es / _ep
+ * for e) is kept divided by it: it starts as a copy of that k_j, and the scale joins dt in one
+ * factor per sum and step. A stage with a single term (all of classical RK4's) then costs one
+ * FMA per component, as in a hand-written step, and RK4's b = (1, 2, 2, 1)/6 costs three.
+ * Other sums keep their coefficients (scale 1). Every sum still forms apart from y, so no
+ * rounding at the size of y enters it.
+ *
  * With BO_ERK_ERROR3 (dop853 only; tab_emit_erk then also declares bo_erk_e3) the estimate is
  * Hairer's: e5 = dt*sum(e_j k_j) and e3 = dt*sum(e3_j k_j) combine, per component, into
  * err = e5*|e5| / sqrt(e5^2 + 0.01*e3^2) (Hairer, Norsett & Wanner I, II.10; dop853.f). e3
  * needs n more values: they live in slot 0 of stage_accumulator, free once stage 2 has been
- * evaluated, so no buffer grows. k_1 is gone by then, but its e3 term is recovered from y_new,
- * which holds b_1*k_1 alone at that point (tab_emit_erk refuses b_1 = 0); the extra rounding
- * is one ulp of that term. */
+ * evaluated, so no buffer grows. k_1 is gone by then, but its e3 term is recovered from
+ * y_new, which holds bn_1 k_1 alone at that point (tab_emit_erk refuses b_1 = 0); the extra
+ * rounding is one ulp of that term (none when b is rescaled, bn_1 = 1). */
 #ifndef BO_ERK_H
 #define BO_ERK_H
 
@@ -73,8 +81,17 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     BO_ERK_TABLEAU
     bo_real drv[BO_DRV_LEN];
     (void)bo_erk_a;
+    (void)bo_erk_b;
     (void)bo_erk_c;
     (void)bo_erk_e;
+    (void)bo_erk_an;
+    (void)bo_erk_as;
+    (void)bo_erk_ap;
+    (void)bo_erk_bn;
+    (void)bo_erk_bp;
+    (void)bo_erk_en;
+    (void)bo_erk_es;
+    (void)bo_erk_ep;
 #if BO_ERK_ERROR3
     (void)bo_erk_e3;
 #endif
@@ -89,9 +106,10 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     (void)fsal_valid;
     bo_drivers_eval(driver_data, t, drv);
     bo_model_dxdt(y, p, drv, t, k);
+    const bo_real hb = dt * bo_erk_bs;
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i)
-        y_new[i] = y[i] + dt * (bo_erk_b[0] * k[i]);
+        y_new[i] = y[i] + hb * k[i];
 #else
     BO_ALLOC_algorithm_stage_rhs(k, shared, persistent);
     BO_ALLOC_algorithm_stage_accumulator(acc, shared, persistent);
@@ -102,67 +120,73 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     BO_UNROLL
     for (int st = 0; st < BO_ERK_STAGES; ++st) {
         if (st > 0) {
+            /* Stage st's sum is complete: ys = y + (dt * scale) * sum, or y for a zero row. */
             bo_real *ys = acc + (st - 1) * BO_N;
             const bo_real ts = t + bo_erk_c[st] * dt;
+            const bo_real h = dt * bo_erk_as[st];
             BO_UNROLL
             for (int i = 0; i < BO_N; ++i)
-                ys[i] = y[i] + dt * ys[i];
+                ys[i] = bo_erk_ap[st] < st ? y[i] + h * ys[i] : y[i];
             bo_drivers_eval(driver_data, ts, drv);
             bo_model_dxdt(ys, p, drv, ts, k);
         }
-        /* Stream k_st into every sum that uses it. The first stage assigns, so nothing needs
-         * zeroing; later zero coefficients are skipped (they fold away once unrolled). */
+        /* Stream k_st into every sum that uses it. A sum starts at its pivot by a copy, so
+         * nothing needs zeroing, and later zero coefficients are skipped (they fold away once
+         * unrolled; 0*k would have to stay: IEEE 0*Inf is NaN). */
         BO_UNROLL
         for (int i = 0; i < BO_N; ++i) {
             const bo_real ki = k[i];
 #if BO_ERK_ERROR3
-            /* Before y_new takes b_2 k_2: it still holds b_1 k_1 alone. */
+            /* Before y_new takes k_2 it holds bn_1 k_1 alone (b's pivot is stage 1, as
+             * tab_emit_erk refuses b_1 = 0; bn_1 is 1 or b_1). */
             if (st == 1) {
                 acc[i] =
-                    bo_erk_e3[0] != BO_C(0) ? (bo_erk_e3[0] / bo_erk_b[0]) * y_new[i] : BO_C(0);
+                    bo_erk_e3[0] != BO_C(0) ? (bo_erk_e3[0] / bo_erk_bn[0]) * y_new[i] : BO_C(0);
                 if (bo_erk_e3[1] != BO_C(0))
                     acc[i] += bo_erk_e3[1] * ki;
             } else if (st > 1 && bo_erk_e3[st] != BO_C(0)) {
                 acc[i] += bo_erk_e3[st] * ki;
             }
 #endif
-            /* A zero coefficient assigns an exact 0 (folded at compile time) rather than
-             * 0*k, which the compiler must keep (IEEE: 0*Inf is NaN). */
-            if (st == 0)
-                y_new[i] = bo_erk_b[0] != BO_C(0) ? bo_erk_b[0] * ki : BO_C(0);
-            else if (bo_erk_b[st] != BO_C(0))
-                y_new[i] += bo_erk_b[st] * ki;
+            if (st == bo_erk_bp)
+                y_new[i] = bo_erk_bn[st] * ki;
+            else if (st > bo_erk_bp && bo_erk_bn[st] != BO_C(0))
+                y_new[i] += bo_erk_bn[st] * ki;
 #if BO_ERK_HAS_ERROR
-            if (st == 0)
-                err[i] = bo_erk_e[0] != BO_C(0) ? bo_erk_e[0] * ki : BO_C(0);
-            else if (bo_erk_e[st] != BO_C(0))
-                err[i] += bo_erk_e[st] * ki;
+            if (st == bo_erk_ep)
+                err[i] = bo_erk_en[st] * ki;
+            else if (st > bo_erk_ep && bo_erk_en[st] != BO_C(0))
+                err[i] += bo_erk_en[st] * ki;
 #endif
             BO_UNROLL
             for (int r = st + 1; r < BO_ERK_STAGES; ++r) {
-                const bo_real a = bo_erk_a[r * BO_ERK_STAGES + st];
-                if (st == 0)
-                    acc[(r - 1) * BO_N + i] = a != BO_C(0) ? a * ki : BO_C(0);
-                else if (a != BO_C(0))
+                const bo_real a = bo_erk_an[r * BO_ERK_STAGES + st];
+                if (st == bo_erk_ap[r])
+                    acc[(r - 1) * BO_N + i] = a * ki;
+                else if (st > bo_erk_ap[r] && a != BO_C(0))
                     acc[(r - 1) * BO_N + i] += a * ki;
             }
         }
     }
+    const bo_real hb = dt * bo_erk_bs;
+#if BO_ERK_HAS_ERROR
+    const bo_real he = dt * bo_erk_es;
+#endif
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i) {
-        y_new[i] = y[i] + dt * y_new[i];
+        y_new[i] = y[i] + hb * y_new[i];
 #if BO_ERK_ERROR3
         {
             /* The component-wise form of dop853.f's err5^2 / sqrt(err5^2 + 0.01 err3^2): the
              * same number for one state (see docs/algorithms.md). hypot cannot overflow where
              * the squares would; h = 0 only when e5 = e3 = 0, and then err = 0 (dop853.f
              * likewise replaces a zero denominator by 1). */
-            const bo_real e5 = dt * err[i], e3 = dt * acc[i];
+            const bo_real e5 = he * err[i], e3 = dt * acc[i];
             const bo_real h = BO_HYPOT(e5, BO_C(0.1) * e3);
             err[i] = e5 * (BO_FABS(e5) / (h > BO_C(0) ? h : BO_C(1)));
         }
 #elif BO_ERK_HAS_ERROR
-        err[i] = dt * err[i];
+        err[i] = he * err[i];
 #endif
     }
 #endif

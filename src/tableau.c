@@ -469,6 +469,58 @@ void tab_emit_real(sb_buf *out, const char *name, double v)
     sb_append(out, ")\n");
 }
 
+/* v[0..count) as scale * w with scale the first nonzero v_j (its index in *pivot) and
+ * w_j = v_j / scale, so w_pivot = 1 -- when every v_j is exactly w_j * scale in float and in
+ * double, so that no coefficient changes (every one-term sum; sums such as RK4's
+ * b = (1, 2, 2, 1)/6).
+ * Otherwise w = v and scale = 1: the sum keeps the coefficients as they are (rescaling them
+ * would round each one anew, and at a tolerance near the precision's rounding that moves an
+ * adaptive run's steps). All zero: scale 0, w all zero, pivot = count (never reached by a
+ * stage index that reads v). */
+static void scale_row(const double *v, size_t count, double *w, double *scale, int *pivot)
+{
+    size_t p = 0;
+    while (p < count && v[p] == 0.0)
+        ++p;
+    *pivot = (int)p;
+    *scale = p < count ? v[p] : 0.0;
+    int exact = 1;
+    for (size_t j = 0; j < count; ++j) {
+        w[j] = p < count ? v[j] / v[p] : 0.0;
+        /* Exact in both precisions: w_j a float, and w_j * scale giving v_j back in double and
+         * in float (so ratios that merely round-trip in double do not count). */
+        float wf = (float)w[j], sf = (float)*scale, vf = (float)v[j];
+        volatile float prod = wf * sf; /* rounded to float, not kept wider */
+        exact &= w[j] * *scale == v[j] && (double)wf == w[j] && prod == vf;
+    }
+    if (!exact) {
+        for (size_t j = 0; j < count; ++j)
+            w[j] = v[j];
+        *scale = 1.0;
+    }
+}
+
+static void emit_ints(sb_buf *out, const char *name, const int *v, size_t count)
+{
+    sb_printf(out, "const int %s[%zu] = {", name, count);
+    for (size_t i = 0; i < count; ++i)
+        sb_printf(out, i ? ", %d" : "%d", v[i]);
+    sb_append(out, "};");
+}
+
+/* One scaled vector (scale_row) as the locals `w_name[count]`, `scale_name` and `pivot_name`. */
+static void emit_scaled(sb_buf *out, const char *w_name, const char *scale_name,
+                        const char *pivot_name, const double *v, size_t count)
+{
+    double w[12], scale;
+    int pivot;
+    scale_row(v, count, w, &scale, &pivot);
+    tab_emit_array(out, w_name, w, count);
+    sb_printf(out, " const bo_real %s = BO_C(", scale_name);
+    sb_double(out, scale);
+    sb_printf(out, "); const int %s = %d;", pivot_name, pivot);
+}
+
 int tab_emit_erk(const bo_tableau *t, sb_buf *out)
 {
     if (!t || !out || t->stages < 1)
@@ -499,6 +551,23 @@ int tab_emit_erk(const bo_tableau *t, sb_buf *out)
     if (t->b_hat3)
         sb_append(out, "#define BO_ERK_ERROR3 1\n");
     sb_append(out, "#define BO_ERK_TABLEAU \\\n    ");
+    /* Each sum the engine forms (a row of A, b, e) as scale * sum(v_j / scale * k_j), scaled
+     * by its first nonzero coefficient: that term is then a plain copy and the scale joins dt
+     * in one per-step factor (kernels/erk.h). The ratios are taken here, in double. */
+    double an[12 * 12] = {0}, as[12];
+    int ap[12];
+    for (size_t r = 0; r < s; ++r)
+        scale_row(t->a + r * s, r, an + r * s, &as[r], &ap[r]);
+    tab_emit_array(out, "bo_erk_an", an, s * s);
+    sb_append(out, " \\\n    ");
+    tab_emit_array(out, "bo_erk_as", as, s);
+    sb_append(out, " \\\n    ");
+    emit_ints(out, "bo_erk_ap", ap, s);
+    sb_append(out, " \\\n    ");
+    emit_scaled(out, "bo_erk_bn", "bo_erk_bs", "bo_erk_bp", t->b, s);
+    sb_append(out, " \\\n    ");
+    emit_scaled(out, "bo_erk_en", "bo_erk_es", "bo_erk_ep", e, s);
+    sb_append(out, " \\\n    ");
     tab_emit_array(out, "bo_erk_a", t->a, s * s);
     sb_append(out, " \\\n    ");
     tab_emit_array(out, "bo_erk_b", t->b, s);

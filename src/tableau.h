@@ -119,6 +119,12 @@ size_t tab_erk_stage_accumulator_size(const bo_tableau *t, size_t n);
  * BO_ERK_FSAL, BO_ERK_HAS_ERROR and BO_ERK_TABLEAU, which declares the local const arrays
  * bo_erk_a[s*s], bo_erk_b[s], bo_erk_e[s] (e = b - b_hat, zeros without an embedded pair)
  * and bo_erk_c[s] with every coefficient written exactly (BO_C(%.17g)); also BO_ERK_ORDER.
+ * The engine computes with the scaled forms, also declared there: each row r of A as
+ * bo_erk_as[r] * bo_erk_an[r*s..] with pivot (first nonzero) index bo_erk_ap[r] (r for a zero
+ * row), likewise b as bo_erk_bs * bo_erk_bn[] (pivot bo_erk_bp) and e as
+ * bo_erk_es * bo_erk_en[] (pivot bo_erk_ep, s when e is zero). A vector is divided by its
+ * pivot coefficient when all its coefficients are exact multiples of it; otherwise the scale
+ * is 1 and the coefficients are kept.
  * A method with b_hat3 (dop853) also gets "#define BO_ERK_ERROR3 1" and, inside
  * BO_ERK_TABLEAU, bo_erk_e3[s] (e3 = b - b_hat3); for the others the text is as before and
  * kernels/erk.h defaults BO_ERK_ERROR3 to 0. Returns BO_OK, BO_ERR_INVALID_ARG when t or out

@@ -61,8 +61,16 @@ static const char *alloc_b =
     "#define LAYOUT_B 1\n";
 
 static const char *ref_src =
-    "/* The textbook step: REF_* arrays are the tableau, printed by the test in hex. */\n"
-    "static void ref_step(const double *y, double t, double dt, double *yn, double *er)\n"
+    "#include <float.h>\n"
+    "/* The textbook step: REF_* arrays are the tableau, printed by the test in hex. It also\n"
+    " * returns, per component, bounds on how far a correct step may round differently:\n"
+    " * by = 8 eps (|y| + dt sum|b_j k_j|) for y_new, and for err\n"
+    " * be = 64 eps dt sum|e_j| (|k_j| + |y|): the sums' own roundings plus those of the stage\n"
+    " * states carried through f (whose Lipschitz constant here is below 3). Hairer's\n"
+    " * combination moves at most 2x its e5 input and 0.05x its e3 input, plus its own\n"
+    " * roundings. */\n"
+    "static void ref_step(const double *y, double t, double dt, double *yn, double *er,\n"
+    "                     double *by, double *be)\n"
     "{\n"
     "    static double k[REF_S][BO_N];\n"
     "    double ys[BO_N], drv[1], sb, s5, s3;\n"
@@ -80,18 +88,27 @@ static const char *ref_src =
     "        bo_model_dxdt(ys, P, drv, ts, k[st]);\n"
     "    }\n"
     "    for (int i = 0; i < BO_N; ++i) {\n"
+    "        double mb = 0.0, me = 0.0, me3 = 0.0;\n"
     "        sb = s5 = s3 = 0.0;\n"
     "        for (int j = 0; j < REF_S; ++j) {\n"
     "            double b = REF_B[j], e = b - REF_BHAT[j], e3 = b - REF_BHAT3[j];\n"
     "            if (b != 0.0) sb = j == 0 ? b * k[j][i] : sb + b * k[j][i];\n"
     "            if (e != 0.0) s5 = j == 0 ? e * k[j][i] : s5 + e * k[j][i];\n"
     "            if (e3 != 0.0) s3 += e3 * k[j][i];\n"
+    "            mb += fabs(b * k[j][i]);\n"
+    "            me += fabs(e) * (fabs(k[j][i]) + fabs(y[i]));\n"
+    "            me3 += fabs(e3) * (fabs(k[j][i]) + fabs(y[i]));\n"
     "        }\n"
     "        yn[i] = y[i] + dt * sb;\n"
+    "        by[i] = 8.0 * DBL_EPSILON * (fabs(y[i]) + dt * mb);\n"
+    "        be[i] = 64.0 * DBL_EPSILON * dt * me;\n"
     "        double e5 = dt * s5, d3 = dt * s3;\n"
     "        if (!REF_ERROR3) er[i] = e5;\n"
     "        else if (e5 == 0.0 && d3 == 0.0) er[i] = 0.0;\n"
     "        else er[i] = e5 * fabs(e5) / sqrt(e5 * e5 + 0.01 * d3 * d3);\n"
+    "        if (REF_ERROR3)\n"
+    "            be[i] = 2.0 * be[i] + 0.05 * 64.0 * DBL_EPSILON * dt * me3 +\n"
+    "                    8.0 * DBL_EPSILON * fabs(er[i]);\n"
     "    }\n"
     "}\n";
 
@@ -183,17 +200,20 @@ static const char *main2_src =
     "    printf(\"C %d\\n\", canary);\n"
     "    for (int k = 0; k < NPTS; k += NPTS - 1) {\n"
     "        double dt = DT0 / (double)(1 << k), y0[BO_N], y1[BO_N], e[BO_N] = {0};\n"
-    "        double r1[BO_N], re[BO_N], diff = 0.0, big = 0.0;\n"
+    "        double r1[BO_N], re[BO_N], by[BO_N], be[BO_N], diff = 0.0, big = 0.0;\n"
+    "        double wy = 0.0, we = 0.0;\n"
     "        exact(0.3, y0);\n"
     "        bo_erk_step(y0, y1, e, P, NULL, 0.3, dt, 0, shared_buf, pers_buf);\n"
-    "        ref_step(y0, 0.3, dt, r1, re);\n"
+    "        ref_step(y0, 0.3, dt, r1, re, by, be);\n"
     "        if (!BO_ERK_HAS_ERROR) memset(re, 0, sizeof re);\n"
     "        for (int i = 0; i < BO_N; ++i) {\n"
     "            if (fabs(e[i] - re[i]) > diff) diff = fabs(e[i] - re[i]);\n"
     "            if (fabs(re[i]) > big) big = fabs(re[i]);\n"
+    "            double dy = fabs(y1[i] - r1[i]), de = fabs(e[i] - re[i]);\n"
+    "            if (dy > 0.0 && !(dy <= by[i] * wy)) wy = by[i] > 0.0 ? dy / by[i] : 1e300;\n"
+    "            if (de > 0.0 && !(de <= be[i] * we)) we = be[i] > 0.0 ? de / be[i] : 1e300;\n"
     "        }\n"
-    "        printf(\"R %d %d %.3e\\n\", memcmp(y1, r1, sizeof y1) == 0,\n"
-    "               memcmp(e, re, sizeof e) == 0, big > 0.0 ? diff / big : diff);\n"
+    "        printf(\"R %.3e %.3e %.3e\\n\", wy, we, big > 0.0 ? diff / big : diff);\n"
     "    }\n"
     "    return 0;\n"
     "}\n";
@@ -257,7 +277,7 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
     }
     double gdt[NPTS], gerr[NPTS], ldt[NPTS], lerr[NPTS];
     int ng = 0, nl = 0, nr = 0, fsal_same = -1, prep_same = -1, canary = -1;
-    int ref_y_same[2] = {0, 0}, ref_e_same[2] = {0, 0};
+    double ref_y_off[2] = {1e300, 1e300}, ref_e_off[2] = {1e300, 1e300};
     double ref_diff[2] = {1, 1};
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         if (line[0] == 'G' && ng < NPTS && sscanf(line + 1, "%lf %lf", &gdt[ng], &gerr[ng]) == 2)
@@ -272,7 +292,7 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
         else if (line[0] == 'C')
             canary = atoi(line + 1);
         else if (line[0] == 'R' && nr < 2 &&
-                 sscanf(line + 1, "%d %d %lf", &ref_y_same[nr], &ref_e_same[nr], &ref_diff[nr]) ==
+                 sscanf(line + 1, "%lf %lf %lf", &ref_y_off[nr], &ref_e_off[nr], &ref_diff[nr]) ==
                      3)
             ++nr;
     }
@@ -284,17 +304,15 @@ static void run_case(const method_case *mc, int layout_b, double *errors)
         return;
     for (int r = 0; r < nr; ++r) {
         if (getenv("BO_TEST_VERBOSE"))
-            printf("%-10s textbook step: y_new same %d, err same %d, err off by %.2e\n", tab->name,
-                   ref_y_same[r], ref_e_same[r], ref_diff[r]);
-        T_CHECKF(ref_y_same[r] == 1, "%s: y_new differs from the textbook step", tab->name);
-        if (tab->b_hat3) {
-            /* e3 is recovered from b_1 k_1 and summed in another order: rounding only. */
-            T_CHECKF(ref_diff[r] <= 1e-12, "%s: err off Hairer's formula by %.3g", tab->name,
-                     ref_diff[r]);
-        } else {
-            T_CHECKF(ref_e_same[r] == 1, "%s: err differs from dt*sum(e k) (by %.3g)", tab->name,
-                     ref_diff[r]);
-        }
+            printf("%-10s textbook step: y_new off %.2f, err off %.2f of the rounding bound, "
+                   "err off by %.2e\n",
+                   tab->name, ref_y_off[r], ref_e_off[r], ref_diff[r]);
+        /* The engine sums in scaled form (kernels/erk.h), so it agrees with the textbook step
+         * to rounding, not bit for bit; a wrong coefficient is off by orders of magnitude. */
+        T_CHECKF(ref_y_off[r] <= 1.0, "%s: y_new off the textbook step by %.3g rounding bounds",
+                 tab->name, ref_y_off[r]);
+        T_CHECKF(ref_e_off[r] <= 1.0, "%s: err off the textbook estimate by %.3g rounding bounds",
+                 tab->name, ref_e_off[r]);
     }
 
     if (errors)

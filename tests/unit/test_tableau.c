@@ -199,6 +199,33 @@ static void check_emission(void)
     T_CHECK(v[0] == 0.0);
     sb_free(&b);
 
+    /* Scaled sums: RK4's b = (1, 2, 2, 1)/6 and its one-term rows are exact multiples of
+     * their first coefficient, so they are divided by it (Kutta 1901); Tsit5's row 3
+     * (a31 = -0.0085, a32 = 0.3355) is not, and keeps its coefficients with scale 1. */
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_rk4, &b), 0);
+    text = sb_cstr(&b);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_bn[4]", v, 64), 4);
+    T_CHECK(v[0] == 1.0 && v[1] == 2.0 && v[2] == 2.0 && v[3] == 1.0);
+    T_CONTAINS(text, "const int bo_erk_bp = 0;");
+    T_CHECK(strstr(text, "const bo_real bo_erk_bs = BO_C(") != NULL &&
+            strtod(strstr(text, "bo_erk_bs = BO_C(") + 17, NULL) == 1.0 / 6.0);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_as[4]", v, 64), 4);
+    T_CHECK(v[1] == 0.5 && v[2] == 0.5 && v[3] == 1.0);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_an[16]", v, 64), 16);
+    T_CHECK(v[4] == 1.0 && v[9] == 1.0 && v[14] == 1.0 && v[8] == 0.0 && v[12] == 0.0);
+    T_CONTAINS(text, "const int bo_erk_ap[4] = {0, 0, 1, 2};");
+    T_CONTAINS(text, "const int bo_erk_ep = 4;"); /* no estimate: zero vector, never reached */
+    sb_free(&b);
+    sb_init(&b);
+    T_EQ_INT(tab_emit_erk(&bo_tableau_tsit5, &b), 0);
+    text = sb_cstr(&b);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_as[7]", v, 64), 7);
+    T_CHECK(v[1] == bo_tableau_tsit5.a[7] && v[2] == 1.0);
+    T_EQ_INT(rk_read_emitted(text, "bo_erk_an[49]", v, 64), 49);
+    T_CHECK(v[7] == 1.0 && v[14] == bo_tableau_tsit5.a[14] && v[15] == bo_tableau_tsit5.a[15]);
+    sb_free(&b);
+
     T_EQ_INT(tab_emit_erk(NULL, &b), BO_ERR_INVALID_ARG);
     T_EQ_INT(tab_emit_erk(&bo_tableau_rk4, NULL), BO_ERR_INVALID_ARG);
     /* An allocation failure is reported, not hidden. */
