@@ -1,6 +1,8 @@
 /* src/parallel.c: par_for visits every index of [0, n) exactly once whatever the grain and
- * thread count (including more threads than items, one thread, and n = 0); par_copy copies
- * every byte of segments of mixed sizes, split across threads at arbitrary offsets; and
+ * thread count (including more threads than items, one thread, and n = 0), with threads made
+ * per call and on a pool reused across loops (one smaller than the loop wants, too); par_copy
+ * copies every byte of segments of mixed sizes, split across threads at arbitrary offsets, and
+ * converts double <-> float segments exactly as a cast does; and
  * bt_fill_rows filling a batch piece by piece (as the solver does, from several threads)
  * gives exactly bt_fill's values. */
 #include <stdatomic.h>
@@ -22,23 +24,23 @@ static void visit(void *user, size_t begin, size_t end)
         atomic_fetch_add(&j->hits[i], 1);
 }
 
-static void check_for(size_t n, size_t grain, int threads)
+static void check_for(par_pool *pool, size_t n, size_t grain, int threads)
 {
     _Atomic int *hits = calloc(n + 1, sizeof *hits);
     T_CHECK(hits != NULL);
     if (!hits)
         return;
     visit_job j = {hits};
-    par_for(n, grain, threads, visit, &j);
+    par_for(pool, n, grain, threads, visit, &j);
     size_t bad = 0;
     for (size_t i = 0; i < n; ++i)
         bad += atomic_load(&hits[i]) != 1;
-    T_CHECKF(bad == 0, "par_for n=%zu grain=%zu threads=%d: %zu indices not visited once", n, grain,
-             threads, bad);
+    T_CHECKF(bad == 0, "par_for n=%zu grain=%zu threads=%d pool %d: %zu indices not visited once",
+             n, grain, threads, pool != NULL, bad);
     free((void *)hits);
 }
 
-static void check_copy(int threads)
+static void check_copy(par_pool *pool, int threads)
 {
     enum { NSEG = 7 };
     const size_t sizes[NSEG] = {0, 1, 4095, 1 << 20, 3, (5 << 20) + 17, 12345};
@@ -51,15 +53,51 @@ static void check_copy(int threads)
             src[s][i] = (unsigned char)(i * 31u + (unsigned)s);
         seg[s].dst = dst[s];
         seg[s].src = src[s];
-        seg[s].bytes = sizes[s];
+        seg[s].count = sizes[s];
+        seg[s].dst_size = seg[s].src_size = 1;
     }
-    par_copy(seg, NSEG, threads);
+    par_copy(pool, seg, NSEG, threads);
     for (int s = 0; s < NSEG; ++s) {
         T_CHECKF(memcmp(src[s], dst[s], sizes[s]) == 0, "segment %d of %zu bytes (threads %d)", s,
                  sizes[s], threads);
         free(src[s]);
         free(dst[s]);
     }
+}
+
+/* Mixed segments: doubles to floats (rounding to nearest, like the cast; overflow to Inf, NaN
+ * kept), floats to doubles (exact), and 8-byte copies, split across threads. */
+static void check_convert(par_pool *pool, int threads)
+{
+    const size_t n = (3 << 20) + 5;
+    double *d = malloc(n * sizeof *d), *d2 = malloc(n * sizeof *d2), *d3 = malloc(n * sizeof *d3);
+    float *f = malloc(n * sizeof *f);
+    T_CHECK(d && d2 && d3 && f);
+    if (!d || !d2 || !d3 || !f)
+        return;
+    for (size_t i = 0; i < n; ++i)
+        d[i] = (double)i * 1.000000123 - 1e6 + (i % 97 == 0 ? 1e300 : 0.0);
+    d[7] = 0.0 / 0.0;
+    par_segment seg[3] = {{f, d, n, 4, 8}, {d2, f, n / 2, 8, 4}, {d3, d, n, 8, 8}};
+    par_copy(pool, seg, 1, threads); /* f first: the float -> double segment reads it */
+    par_segment rest[2] = {seg[1], seg[2]};
+    par_copy(pool, rest, 2, threads);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+        float want = (float)d[i];
+        bad += memcmp(&f[i], &want, sizeof want) != 0;
+        bad += memcmp(&d3[i], &d[i], sizeof d[i]) != 0;
+        if (i < n / 2) {
+            double back = (double)want;
+            bad += memcmp(&d2[i], &back, sizeof back) != 0;
+        }
+    }
+    T_CHECKF(bad == 0, "converting copies (threads %d, pool %d): %zu values differ from a cast",
+             threads, pool != NULL, bad);
+    free(d);
+    free(d2);
+    free(d3);
+    free(f);
 }
 
 static void check_fill_rows(void)
@@ -102,13 +140,22 @@ int main(void)
     const size_t ns[] = {0, 1, 2, 7, 1000, 65537};
     const size_t grains[] = {1, 3, 1000, 1 << 20};
     const int threads[] = {1, 2, 5, 0, 200};
-    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; ++a)
-        for (size_t g = 0; g < sizeof grains / sizeof grains[0]; ++g)
-            for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t)
-                check_for(ns[a], grains[g], threads[t]);
-    check_copy(1);
-    check_copy(3);
-    check_copy(0);
+    par_pool *pools[2] = {par_pool_create(0), par_pool_create(3)};
+    T_CHECK(pools[0] && pools[1]);
+    for (int pl = 0; pl < 3; ++pl) {
+        par_pool *pool = pl ? pools[pl - 1] : NULL;
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; ++a)
+            for (size_t g = 0; g < sizeof grains / sizeof grains[0]; ++g)
+                for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t)
+                    check_for(pool, ns[a], grains[g], threads[t]);
+        check_copy(pool, 1);
+        check_copy(pool, 3);
+        check_copy(pool, 0);
+        check_convert(pool, 4);
+    }
+    par_pool_destroy(pools[0]);
+    par_pool_destroy(pools[1]);
+    par_pool_destroy(par_pool_create(2)); /* never used: no workers to stop */
     check_fill_rows();
     T_DONE();
 }

@@ -7,8 +7,9 @@
  *
  * Execution: a chunk of r runs lives on the device as one allocation holding every array of
  * the launch with run_stride = r ([var][r], run fastest, so a warp's loads and stores
- * coalesce). The host arrays are [var][runs], so a chunk is gathered row by row into pinned
- * staging laid out exactly like the device allocation; then one host-to-device copy, the
+ * coalesce). The host arrays are [var][runs] in double, so a chunk is gathered row by row
+ * into pinned staging laid out exactly like the device allocation, converting to the device's
+ * precision on the way (and back when scattering the results); then one host-to-device copy, the
  * kernel and one device-to-host copy run on the slot's stream. With more than one chunk two
  * slots (stream, staging, device memory) alternate, so gathering and scattering on the host
  * and the copies of one chunk overlap the kernel of the other. Each run only reads its own
@@ -72,7 +73,8 @@ typedef struct {
     CUdeviceptr dev;
     unsigned char *stage; /* pinned, same layout as dev */
     CUstream stream;
-    CUevent start, stop;
+    CUevent start, stop;       /* around the kernel */
+    CUevent copy_in, copy_out; /* before the copy in, after the copy out */
     int busy;
     int64_t first, count; /* runs in flight in this slot */
 } slot;
@@ -504,6 +506,10 @@ static void slot_free(slot *s)
         api->cuEventDestroy_v2(s->start);
     if (s->stop)
         api->cuEventDestroy_v2(s->stop);
+    if (s->copy_in)
+        api->cuEventDestroy_v2(s->copy_in);
+    if (s->copy_out)
+        api->cuEventDestroy_v2(s->copy_out);
     if (s->stream)
         api->cuStreamDestroy_v2(s->stream);
     if (s->stage)
@@ -539,6 +545,10 @@ static int slot_alloc(bo_context *ctx, slot *s, size_t bytes, int *oom)
         rc = CU_CALL(ctx, cuEventCreate, &s->start, CU_EVENT_DEFAULT);
     if (rc == BO_OK)
         rc = CU_CALL(ctx, cuEventCreate, &s->stop, CU_EVENT_DEFAULT);
+    if (rc == BO_OK)
+        rc = CU_CALL(ctx, cuEventCreate, &s->copy_in, CU_EVENT_DEFAULT);
+    if (rc == BO_OK)
+        rc = CU_CALL(ctx, cuEventCreate, &s->copy_out, CU_EVENT_DEFAULT);
     if (rc != BO_OK)
         slot_free(s);
     return rc;
@@ -552,19 +562,22 @@ typedef struct {
     par_segment seg[CU_MAX_SEGMENTS];
     size_t count;
     int threads;
+    par_pool *pool;
 } copy_list;
 
 static void copies_flush(copy_list *cl)
 {
-    par_copy(cl->seg, cl->count, cl->threads);
+    par_copy(cl->pool, cl->seg, cl->count, cl->threads);
     cl->count = 0;
 }
 
-/* Queue `rows` rows of `width` bytes from src (row i at src_off + i*src_stride) to dst (row i
- * at dst_off + i*dst_stride). Offsets are applied only to rows that exist, so an empty array
- * may be NULL. */
-static void copy_rows(copy_list *cl, void *dst, size_t dst_off, size_t dst_stride, const void *src,
-                      size_t src_off, size_t src_stride, size_t rows, size_t width)
+/* Queue `rows` rows of `count` elements from src (row i at byte src_off + i*src_stride,
+ * elements of src_size bytes) to dst (likewise), converting between double and float when
+ * the sizes differ. Offsets are applied only to rows that exist, so an empty array may be
+ * NULL. */
+static void copy_rows(copy_list *cl, void *dst, size_t dst_off, size_t dst_stride, size_t dst_size,
+                      const void *src, size_t src_off, size_t src_stride, size_t src_size,
+                      size_t rows, size_t count)
 {
     for (size_t i = 0; i < rows; ++i) {
         if (cl->count == CU_MAX_SEGMENTS)
@@ -572,7 +585,9 @@ static void copy_rows(copy_list *cl, void *dst, size_t dst_off, size_t dst_strid
         par_segment *s = &cl->seg[cl->count++];
         s->dst = (unsigned char *)dst + dst_off + i * dst_stride;
         s->src = (const unsigned char *)src + src_off + i * src_stride;
-        s->bytes = width;
+        s->count = count;
+        s->dst_size = (unsigned char)dst_size;
+        s->src_size = (unsigned char)src_size;
     }
 }
 
@@ -592,21 +607,25 @@ typedef struct {
 static int submit(run_state *st, slot *s, int64_t first, int64_t r)
 {
     bo_context *ctx = st->ctx;
-    const cu_launch *L = st->L;
+    cu_launch *L = st->L;
     const loaded_mod *lm = st->m->lm;
     size_t runs = (size_t)L->runs, rr = (size_t)r, f = (size_t)first;
     size_t p = (size_t)L->precision_bytes;
     chunk_layout lay;
     layout_for(st->per_run, rr, &lay);
 
+    /* The host's double inputs go into staging in the device's precision. */
     copy_list cl;
     cl.count = 0;
     cl.threads = L->host_threads;
-    copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, L->init, f * p, runs * p, L->n_states,
-              rr * p);
-    copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, L->params, f * p, runs * p, L->n_params,
-              rr * p);
+    cl.pool = L->pool;
+    copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8, L->n_states,
+              rr);
+    copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
+              L->n_params, rr);
+    double t_gather = now_ms();
     copies_flush(&cl);
+    L->host_ms[0] += now_ms() - t_gather;
 
     cu_args a;
     memset(&a, 0, sizeof a);
@@ -636,8 +655,8 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.n_windows = lay.bytes[A_SUMS] ? L->n_windows : 0;
     a.window_len = L->window_samples;
 
-    int rc = BO_OK;
-    if (lay.in_end > 0)
+    int rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
+    if (rc == BO_OK && lay.in_end > 0)
         rc = CU_CALL(ctx, cuMemcpyHtoDAsync_v2, s->dev, s->stage, lay.in_end, s->stream);
     /* Saves a run never writes read back as NaN (all-ones bytes are a NaN in both
      * precisions), never as stale memory from an earlier chunk. */
@@ -670,6 +689,8 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
         rc = CU_CALL(ctx, cuMemcpyDtoHAsync_v2, s->stage + lay.off[A_FINAL],
                      s->dev + (CUdeviceptr)lay.off[A_FINAL], lay.total - lay.off[A_FINAL],
                      s->stream);
+    if (rc == BO_OK)
+        rc = CU_CALL(ctx, cuEventRecord, s->copy_out, s->stream);
     if (rc != BO_OK)
         return rc;
     s->busy = 1;
@@ -684,7 +705,9 @@ static int finish(run_state *st, slot *s)
     bo_context *ctx = st->ctx;
     cu_launch *L = st->L;
     s->busy = 0;
+    double t_wait = now_ms();
     CUresult sr = cu_drv()->cuStreamSynchronize(s->stream);
+    L->host_ms[1] += now_ms() - t_wait;
     if (sr != CU_SUCCESS) {
         cu_check(ctx, sr, "cuStreamSynchronize");
         char *why = bo_strdup(bo_errmsg(ctx));
@@ -695,10 +718,16 @@ static int finish(run_state *st, slot *s)
         return rc;
     }
     float ms = 0.0f;
+    float in_ms = 0.0f, out_ms = 0.0f;
     int rc = CU_CALL(ctx, cuEventElapsedTime, &ms, s->start, s->stop);
+    if (rc == BO_OK)
+        rc = CU_CALL(ctx, cuEventElapsedTime, &in_ms, s->copy_in, s->start);
+    if (rc == BO_OK)
+        rc = CU_CALL(ctx, cuEventElapsedTime, &out_ms, s->stop, s->copy_out);
     if (rc != BO_OK)
         return rc;
     L->kernel_ms += ms;
+    L->transfer_ms += in_ms + out_ms;
 
     size_t runs = (size_t)L->runs, rr = (size_t)s->count, f = (size_t)s->first;
     size_t p = (size_t)L->precision_bytes;
@@ -707,22 +736,24 @@ static int finish(run_state *st, slot *s)
     copy_list cl;
     cl.count = 0;
     cl.threads = L->host_threads;
-    copy_rows(&cl, L->final_state, f * p, runs * p, s->stage, lay.off[A_FINAL], rr * p, L->n_states,
-              rr * p);
-    copy_rows(&cl, L->final_time, f * 8, 0, s->stage, lay.off[A_TIME], 0, 1, lay.bytes[A_TIME]);
-    copy_rows(&cl, L->status, f * 4, 0, s->stage, lay.off[A_STATUS], 0, 1, lay.bytes[A_STATUS]);
-    copy_rows(&cl, L->steps, f * 8, 0, s->stage, lay.off[A_STEPS], 0, 1, lay.bytes[A_STEPS]);
-    copy_rows(&cl, L->rejections, f * 8, 0, s->stage, lay.off[A_REJ], 0, 1, lay.bytes[A_REJ]);
+    cl.pool = L->pool;
+    copy_rows(&cl, L->final_state, f * 8, runs * 8, 8, s->stage, lay.off[A_FINAL], rr * p, p,
+              L->n_states, rr);
+    copy_rows(&cl, L->final_time, f * 8, 0, 8, s->stage, lay.off[A_TIME], 0, 8, 1, rr);
+    copy_rows(&cl, L->status, f * 4, 0, 4, s->stage, lay.off[A_STATUS], 0, 4, 1, rr);
+    copy_rows(&cl, L->steps, f * 8, 0, 8, s->stage, lay.off[A_STEPS], 0, 8, 1, rr);
+    copy_rows(&cl, L->rejections, f * 8, 0, 8, s->stage, lay.off[A_REJ], 0, 8, 1, rr);
     if (L->newton_iters)
-        copy_rows(&cl, L->newton_iters, f * 8, 0, s->stage, lay.off[A_NEWTON], 0, 1,
-                  lay.bytes[A_NEWTON]);
+        copy_rows(&cl, L->newton_iters, f * 8, 0, 8, s->stage, lay.off[A_NEWTON], 0, 8, 1, rr);
     if (st->series_rows)
-        copy_rows(&cl, L->series, f * p, runs * p, s->stage, lay.off[A_SERIES], rr * p,
-                  st->series_rows, rr * p);
+        copy_rows(&cl, L->series, f * 8, runs * 8, 8, s->stage, lay.off[A_SERIES], rr * p, p,
+                  st->series_rows, rr);
     if (lay.bytes[A_SUMS])
-        copy_rows(&cl, L->summaries, f * p, runs * p, s->stage, lay.off[A_SUMS], rr * p,
-                  L->n_sum_rows, rr * p);
+        copy_rows(&cl, L->summaries, f * 8, runs * 8, 8, s->stage, lay.off[A_SUMS], rr * p, p,
+                  L->n_sum_rows, rr);
+    double t_scatter = now_ms();
     copies_flush(&cl);
+    L->host_ms[2] += now_ms() - t_scatter;
     st->done += s->count;
     if (L->progress)
         L->progress(L->user, (size_t)st->done, runs);
@@ -779,7 +810,8 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
 {
     if (!m || !L)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_run: module and launch must not be NULL");
-    L->kernel_ms = 0.0f;
+    L->kernel_ms = L->transfer_ms = 0.0f;
+    L->host_ms[0] = L->host_ms[1] = L->host_ms[2] = 0.0;
     int rc = check_launch(ctx, L);
     if (rc != BO_OK)
         return rc;

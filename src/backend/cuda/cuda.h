@@ -31,22 +31,22 @@ void cu_module_release(cu_module *m);
  * occupancy it reaches (for the last launch when there was one), compile time, cache hit. */
 int cu_module_info(const cu_module *m, char **text);
 
-/* One solve. Host arrays are [var][runs] (run fastest), in the program's precision for the
- * real-valued ones. */
+/* One solve. Host arrays are [var][runs] (run fastest) and double; the device works in the
+ * program's precision, and the staging passes convert. */
 typedef struct {
     int precision_bytes; /* 4 or 8: the program's bo_real */
     size_t n_states, n_params, n_vars, n_saves;
     size_t n_sum_rows; /* summary windows x columns; 0 without summaries */
     int64_t runs;
-    const void *init, *params;   /* host, [var][runs] in the program's precision */
-    const void *driver_data;     /* host driver block (kernels/drivers.h), NULL when none */
-    size_t driver_bytes;         /* its size: uploaded once per cu_run, shared by every run */
-    void *final_state, *series;  /* host outputs, same layout/precision; series may be NULL */
-    void *summaries;             /* host [n_sum_rows][runs], same precision; may be NULL */
-    double *final_time;          /* host [runs] */
-    int32_t *status;             /* host [runs] */
-    int64_t *steps, *rejections; /* host [runs] */
-    int64_t *newton_iters;       /* host [runs], or NULL when not wanted */
+    const double *init, *params;  /* host, [var][runs] */
+    const void *driver_data;      /* host driver block (kernels/drivers.h), NULL when none */
+    size_t driver_bytes;          /* its size: uploaded once per cu_run, shared by every run */
+    double *final_state, *series; /* host outputs, same layout; series may be NULL */
+    double *summaries;            /* host [n_sum_rows][runs]; may be NULL */
+    double *final_time;           /* host [runs] */
+    int32_t *status;              /* host [runs] */
+    int64_t *steps, *rejections;  /* host [runs] */
+    int64_t *newton_iters;        /* host [runs], or NULL when not wanted */
     double t0, settling, duration, save_every, dt0;
     double sample_every;               /* summary sample interval */
     int64_t n_windows, window_samples; /* summary windows and samples per window */
@@ -55,9 +55,12 @@ typedef struct {
     int block_size;         /* 0 = from occupancy */
     int64_t max_chunk_runs; /* 0 = automatic from free device memory */
     int host_threads;       /* threads for gathering and scattering host data (<= 0: all) */
+    struct par_pool *pool;  /* their worker pool (src/parallel.h), or NULL */
     void (*progress)(void *user, size_t done, size_t total);
     void *user;
-    float kernel_ms; /* out: summed kernel time (CUDA events) */
+    float kernel_ms;   /* out: summed kernel time (CUDA events) */
+    float transfer_ms; /* out: summed time of the copies in and out (and series/summary fills) */
+    double host_ms[3]; /* out: host time gathering into staging, waiting for chunks, scattering */
 } cu_launch;
 
 /* Integrate every run of L on the module's device. The batch is split into chunks that fit
