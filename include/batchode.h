@@ -278,6 +278,16 @@ BO_API void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user);
  * failed: see bo_results_failed_count), an error when it could not run (BO_ERR_STATE when a
  * driver of the model has no data: see bo_solver_set_driver). */
 BO_API int bo_solver_solve(bo_solver *s, const bo_batch *batch, bo_results **out);
+/* bo_solver_solve for a loop of solves: *results is NULL or the results of an earlier solve
+ * (of any solver), and receives the new results in the same object. Per-run arrays of the
+ * sizes this solve needs are reused rather than allocated again, so repeated solves of one
+ * batch size allocate and page in nothing new (on a large batch that is most of a solve's
+ * host time); the rest is freed. On an error *results is destroyed and set to NULL, so
+ * nothing is left to free:
+ *     bo_results *r = NULL;
+ *     for (...) { if (bo_solver_solve_into(s, batch, &r) != BO_OK) break; use(r); }
+ *     bo_results_destroy(r);  */
+BO_API int bo_solver_solve_into(bo_solver *s, const bo_batch *batch, bo_results **results);
 /* The generated source of the current program (owned by the solver). */
 BO_API const char *bo_solver_source(const bo_solver *s);
 /* Backend in use: "cpu" or "cuda". */

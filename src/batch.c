@@ -657,6 +657,11 @@ size_t bo_batch_run_count(const bo_batch *b)
     return n;
 }
 
+const bo_model *bt_model(const bo_batch *b)
+{
+    return b ? b->model : NULL;
+}
+
 int bo_batch_validate(const bo_batch *b)
 {
     if (!b)

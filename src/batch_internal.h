@@ -19,4 +19,7 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
 int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t stride, double *init,
                  double *params);
 
+/* The model the batch was made for. */
+const bo_model *bt_model(const bo_batch *b);
+
 #endif

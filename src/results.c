@@ -92,8 +92,64 @@ static const char *get_var(const void *names, size_t i)
     return ((const char *const *)names)[i];
 }
 
+/* ---- recycled arrays ------------------------------------------------------------------ */
+
+void rs_spares_take(rs_spares *sp, bo_results *r)
+{
+    if (!sp || !r)
+        return;
+    void **arrays[] = {(void **)&r->init,       (void **)&r->params,       (void **)&r->final,
+                       (void **)&r->final_t,    (void **)&r->status,       (void **)&r->steps,
+                       (void **)&r->rejections, (void **)&r->newton_iters, (void **)&r->series,
+                       (void **)&r->summaries};
+    size_t runs = r->runs, per_run[] = {r->n_states * 8,
+                                        r->n_params * 8,
+                                        r->n_states * 8,
+                                        8,
+                                        4,
+                                        8,
+                                        8,
+                                        8,
+                                        r->n_saves * r->n_vars * 8,
+                                        r->n_windows * r->n_sum_cols * 8};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; ++i) {
+        /* Sizes as allocated (rs_create, rs_set_summaries): the product cannot overflow. */
+        size_t bytes = per_run[i] * runs + (arrays[i] == (void **)&r->summaries ? 8 : 0);
+        if (*arrays[i] && sp->n < RS_SPARES) {
+            sp->p[sp->n] = *arrays[i];
+            sp->bytes[sp->n++] = bytes;
+            *arrays[i] = NULL;
+        }
+    }
+}
+
+/* `bytes` from a spare of exactly that size, or freshly allocated; zeroed only without
+ * spares (with spares the solver writes every element). */
+static void *spare_alloc(rs_spares *sp, size_t bytes)
+{
+    if (!sp)
+        return bo_calloc(bytes ? bytes : 1, 1);
+    for (size_t i = 0; i < sp->n; ++i) {
+        if (sp->p[i] && sp->bytes[i] == bytes) {
+            void *p = sp->p[i];
+            sp->p[i] = NULL;
+            return p;
+        }
+    }
+    return bo_malloc(bytes ? bytes : 1);
+}
+
+void rs_spares_free(rs_spares *sp)
+{
+    if (!sp)
+        return;
+    for (size_t i = 0; i < sp->n; ++i)
+        bo_free(sp->p[i]);
+    sp->n = 0;
+}
+
 int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_saves, size_t n_vars,
-              const char *const *var_names, bo_results **out)
+              const char *const *var_names, rs_spares *spares, bo_results **out)
 {
     if (!out)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "results: out is NULL");
@@ -120,16 +176,16 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     r->state_names = copy_names(ns, get_state, model);
     r->param_names = copy_names(np, get_param, model);
     r->var_names = copy_names(n_vars, get_var, var_names);
-    r->init = bo_calloc(ns * runs, sizeof(double));
-    r->params = bo_calloc(np * runs, sizeof(double));
-    r->final = bo_calloc(ns * runs, sizeof(double));
-    r->final_t = bo_calloc(runs, sizeof(double));
-    r->status = bo_calloc(runs, sizeof(int32_t));
-    r->steps = bo_calloc(runs, sizeof(int64_t));
-    r->rejections = bo_calloc(runs, sizeof(int64_t));
-    r->newton_iters = bo_calloc(runs, sizeof(int64_t));
+    r->init = spare_alloc(spares, ns * runs * sizeof(double));
+    r->params = spare_alloc(spares, np * runs * sizeof(double));
+    r->final = spare_alloc(spares, ns * runs * sizeof(double));
+    r->final_t = spare_alloc(spares, runs * sizeof(double));
+    r->status = spare_alloc(spares, runs * sizeof(int32_t));
+    r->steps = spare_alloc(spares, runs * sizeof(int64_t));
+    r->rejections = spare_alloc(spares, runs * sizeof(int64_t));
+    r->newton_iters = spare_alloc(spares, runs * sizeof(int64_t));
     r->save_t = bo_calloc(n_saves, sizeof(double));
-    r->series = bo_calloc(n_saves * n_vars * runs, sizeof(double));
+    r->series = spare_alloc(spares, n_saves * n_vars * runs * sizeof(double));
     if (!r->model_name || !r->state_names || !r->param_names || !r->var_names || !r->init ||
         !r->params || !r->final || !r->final_t || !r->status || !r->steps || !r->rejections ||
         !r->newton_iters || !r->save_t || !r->series) {
@@ -147,6 +203,13 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     return BO_OK;
 }
 
+void rs_swap(bo_results *a, bo_results *b)
+{
+    bo_results t = *a;
+    *a = *b;
+    *b = t;
+}
+
 static void clear_summaries(bo_results *r)
 {
     free_names(r->sum_names, r->n_sum_cols);
@@ -162,7 +225,7 @@ static void clear_summaries(bo_results *r)
 }
 
 int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
-                     const rs_sum_column *cols)
+                     const rs_sum_column *cols, rs_spares *spares)
 {
     if (!r || (n_cols && !cols))
         return BO_ERR_INVALID_ARG;
@@ -180,7 +243,7 @@ int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double win
     r->sum_outputs = bo_calloc(n_cols, sizeof *r->sum_outputs);
     r->sum_units = bo_calloc(n_cols, sizeof *r->sum_units);
     r->window_t = bo_calloc(2 * n_windows, sizeof(double));
-    r->summaries = bo_calloc(n_windows * n_cols * r->runs + 1, sizeof(double));
+    r->summaries = spare_alloc(spares, (n_windows * n_cols * r->runs + 1) * sizeof(double));
     int ok = r->sum_names && r->sum_vars && r->sum_metrics && r->sum_outputs && r->sum_units &&
              r->window_t && r->summaries;
     for (size_t c = 0; ok && c < n_cols; ++c) {

@@ -50,16 +50,38 @@ typedef struct {
     const char *var, *metric, *output, *unit; /* output NULL: single output; unit may be NULL */
 } rs_sum_column;
 
-/* Allocate zeroed results for runs runs of model with n_saves saves of n_vars variables named
- * var_names[n_vars] (copied). BO_ERR_RANGE when an array size overflows size_t. */
+/* Per-run arrays of earlier results, kept for a new solve of the same size (the arrays of a
+ * large batch cost more to allocate and fault in than to fill). */
+#define RS_SPARES 10
+typedef struct {
+    void *p[RS_SPARES];
+    size_t bytes[RS_SPARES];
+    size_t n;
+} rs_spares;
+
+/* Move r's per-run arrays (init, params, final, final_t, status, counters, series,
+ * summaries) into sp; r keeps its names and sizes, with those arrays NULL (destroy-safe). */
+void rs_spares_take(rs_spares *sp, bo_results *r);
+/* Free what nobody took. */
+void rs_spares_free(rs_spares *sp);
+
+/* Allocate results for runs runs of model with n_saves saves of n_vars variables named
+ * var_names[n_vars] (copied). Without spares (NULL) the per-run arrays are zeroed. With
+ * spares (which may be empty) each comes from a spare of exactly its size when there is one
+ * and is NOT zeroed either way: the solver writes every element (the kernel stores each run's
+ * final values, counters, and every save and summary window, NaN for those a failed run never
+ * reached), so it need not pay for zeroing. BO_ERR_RANGE when an array size overflows. */
 int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_saves, size_t n_vars,
-              const char *const *var_names, bo_results **out);
+              const char *const *var_names, rs_spares *spares, bo_results **out);
+
+/* Exchange the contents of two results objects (so a caller's pointer can receive new ones). */
+void rs_swap(bo_results *a, bo_results *b);
 
 /* Give r n_windows summary windows, window w spanning [t_first + w*window, t_first + (w+1)*window],
- * of n_cols columns described by cols, with zeroed values. Replaces earlier summaries.
- * BO_ERR_RANGE when the array size overflows. */
+ * of n_cols columns described by cols; the values (not zeroed) come from spares like
+ * rs_create's. Replaces earlier summaries. BO_ERR_RANGE when the array size overflows. */
 int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
-                     const rs_sum_column *cols);
+                     const rs_sum_column *cols, rs_spares *spares);
 
 /* Make the final and series values of every failed run (status != 0) NaN; its status,
  * final_t, init, params and counters are kept. Called by the solver after a solve. */

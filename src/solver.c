@@ -42,13 +42,16 @@ struct bo_solver {
     cpu_module *cpu; /* exactly one of cpu and cu is set once built */
     cu_module *cu;
     size_t shared_stride; /* per-run shared elements of the layout (CUDA launch) */
-    float last_kernel_ms;
-    int built;       /* source and module match the settings */
-    int build_count; /* programs generated and loaded so far */
+    float last_kernel_ms, last_transfer_ms;
+    double phase_ms[SV_PHASES]; /* host time of the last solve by phase (sv_last_phases) */
+    int built;                  /* source and module match the settings */
+    int build_count;            /* programs generated and loaded so far */
     bo_progress_fn progress;
     void *progress_user;
     double last_wall;
     dr_set *drivers; /* driver data: per-solve, never part of the program */
+    par_pool *pool;  /* host threads for the passes over the batch and results */
+    int pool_threads;
 };
 
 /* Which backend: cuda when asked, or for auto when a usable GPU is present; else cpu. A
@@ -153,6 +156,7 @@ void bo_solver_destroy(bo_solver *s)
     release_modules(s);
     bo_settings_destroy(s->settings);
     dr_set_destroy(s->drivers);
+    par_pool_destroy(s->pool);
     free(s);
 }
 
@@ -317,7 +321,8 @@ static int runtime(bo_solver *sv, run_params *r)
 }
 
 /* Describe the summary columns (variable-major, metrics in request order) and allocate them. */
-static int summary_columns(bo_solver *sv, const run_params *rp, bo_results *res, size_t *n_cols)
+static int summary_columns(bo_solver *sv, const run_params *rp, bo_results *res, rs_spares *sp,
+                           size_t *n_cols)
 {
     const pg_config *c = &sv->cfg;
     const bo_model *m = sv->model;
@@ -358,7 +363,7 @@ static int summary_columns(bo_solver *sv, const run_params *rp, bo_results *res,
         }
     }
     int rc = rs_set_summaries(res, rp->n_windows, rp->t0 + rp->settling,
-                              (double)rp->window_samples * rp->sample_every, n, cols);
+                              (double)rp->window_samples * rp->sample_every, n, cols, sp);
     free(cols);
     free(text);
     *n_cols = n;
@@ -449,24 +454,34 @@ static void convert_piece(void *user, size_t begin, size_t end)
 }
 
 /* f[i] = (float)d[i] (to_float) or d[i] = f[i] for i < n, on up to `threads` threads. */
-static void convert(float *f, double *d, size_t n, int to_float, int threads)
+static void convert(par_pool *pool, float *f, double *d, size_t n, int to_float, int threads)
 {
     convert_job j = {f, d, to_float};
-    par_for(n, (size_t)1 << 18, threads, convert_piece, &j);
+    par_for(pool, n, (size_t)1 << 18, threads, convert_piece, &j);
 }
 
-int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
+/* The solver's host thread pool for `threads` threads, made (again) when that changes. NULL
+ * when it cannot be made: the passes then make threads per call. */
+static par_pool *host_pool(bo_solver *sv, int threads)
 {
-    if (!out)
-        return BO_ERR_INVALID_ARG;
-    *out = NULL;
-    if (!sv || !batch)
-        return BO_ERR_INVALID_ARG;
+    if (sv->pool && sv->pool_threads != threads) {
+        par_pool_destroy(sv->pool);
+        sv->pool = NULL;
+    }
+    if (!sv->pool && threads > 1) {
+        sv->pool = par_pool_create(threads);
+        sv->pool_threads = threads;
+    }
+    return sv->pool;
+}
+
+/* One solve into a new results object; its per-run arrays come from spares when they fit. */
+static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_results **out)
+{
     bo_context *ctx = sv->ctx;
-    double t_begin = now_seconds();
-    int rc = bo_batch_validate(batch);
-    if (rc != BO_OK)
-        return rc;
+    int rc;
+    double t_phase = now_seconds();
+    memset(sv->phase_ms, 0, sizeof sv->phase_ms);
     if (!sv->built && (rc = build(sv)) != BO_OK)
         return rc;
     run_params rp;
@@ -497,7 +512,7 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
     for (size_t i = 0; i < c->n_saved_obs; ++i)
         names[c->n_saved_states + i] = m->sym[BO_OBSERVABLE][c->saved_obs[i]].name;
     bo_results *res = NULL;
-    rc = rs_create(ctx, m, runs, n_saves, nv, names, &res);
+    rc = rs_create(ctx, m, runs, n_saves, nv, names, spares, &res);
     free(names);
     if (rc != BO_OK)
         return rc;
@@ -505,16 +520,19 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
     res->write_counters = c->want_counters;
     size_t n_cols = 0;
-    if ((rc = summary_columns(sv, &rp, res, &n_cols)) != BO_OK) {
+    if ((rc = summary_columns(sv, &rp, res, spares, &n_cols)) != BO_OK) {
         bo_results_destroy(res);
         return rc;
     }
     /* The batch is expanded straight into the result arrays, in pieces over the cores (which
-     * also spreads the first-touch page faults of those fresh arrays). */
+     * also spreads the first-touch page faults of fresh arrays). */
     int host_threads = rp.threads > 0 ? (int)rp.threads : par_cores();
-    if (runs > 0 && (rc = bo_batch_validate(batch)) == BO_OK) {
+    par_pool *pool = host_pool(sv, host_threads);
+    sv->phase_ms[0] = 1e3 * (now_seconds() - t_phase);
+    t_phase = now_seconds();
+    if (runs > 0) {
         fill_job fj = {batch, runs, res->init, res->params, BO_OK};
-        par_for(runs, (size_t)1 << 16, host_threads, fill_piece, &fj);
+        par_for(pool, runs, (size_t)1 << 16, host_threads, fill_piece, &fj);
         rc = fj.rc;
     }
     if (rc != BO_OK) {
@@ -522,15 +540,61 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         return rc;
     }
 
-    /* float64 runs in place on the result arrays; float32 converts in and out. */
-    float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL, *f_sums = NULL;
+    sv->phase_ms[1] = 1e3 * (now_seconds() - t_phase);
     size_t series_len = n_saves * nv * runs;
     size_t sums_len = rp.n_windows * n_cols * runs;
-    const void *args_ptr;
-    args_f64 a64;
-    args_f32 a32;
-    memset(&a64, 0, sizeof a64);
-    memset(&a32, 0, sizeof a32);
+    if (sv->cu) {
+        /* The staging passes convert to and from the device's precision. */
+        cu_launch L;
+        memset(&L, 0, sizeof L);
+        L.precision_bytes = c->precision == 32 ? 4 : 8;
+        L.n_states = n;
+        L.n_params = np;
+        L.n_vars = nv;
+        L.n_saves = n_saves;
+        L.n_sum_rows = sums_len ? rp.n_windows * n_cols : 0;
+        L.runs = (int64_t)runs;
+        L.init = res->init;
+        L.params = res->params;
+        L.final_state = res->final;
+        L.series = n_saves ? res->series : NULL;
+        L.summaries = sums_len ? res->summaries : NULL;
+        L.driver_data = driver_data;
+        L.driver_bytes = driver_bytes;
+        L.final_time = res->final_t;
+        L.status = res->status;
+        L.steps = res->steps;
+        L.rejections = res->rejections;
+        L.newton_iters = res->newton_iters;
+        L.t0 = rp.t0;
+        L.settling = rp.settling;
+        L.duration = rp.duration;
+        L.save_every = rp.save_every;
+        L.sample_every = rp.sample_every;
+        L.n_windows = (int64_t)rp.n_windows;
+        L.window_samples = (int64_t)rp.window_samples;
+        L.dt0 = rp.dt0;
+        L.max_steps = rp.max_steps;
+        L.shared_stride = sv->shared_stride;
+        L.block_size = (int)rp.block_size;
+        L.max_chunk_runs = rp.chunk_runs;
+        L.host_threads = host_threads;
+        L.pool = pool;
+        L.progress = sv->progress ? progress_thunk : NULL;
+        L.user = sv;
+        rc = cu_run(ctx, sv->cu, &L);
+        sv->last_kernel_ms = L.kernel_ms;
+        sv->last_transfer_ms = L.transfer_ms;
+        for (int k = 0; k < 3; ++k)
+            sv->phase_ms[2 + k] = L.host_ms[k];
+    } else {
+        /* float64 runs in place on the result arrays; float32 converts in and out. */
+        float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL, *f_sums = NULL;
+        const void *args_ptr;
+        args_f64 a64;
+        args_f32 a32;
+        memset(&a64, 0, sizeof a64);
+        memset(&a32, 0, sizeof a32);
 #define COMMON(A)                                                                                  \
     do {                                                                                           \
         (A).driver_data = driver_data;                                                             \
@@ -552,108 +616,130 @@ int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
         (A).n_windows = (int64_t)rp.n_windows;                                                     \
         (A).window_len = (int64_t)rp.window_samples;                                               \
     } while (0)
-    if (c->precision == 64) {
-        a64.init = res->init;
-        a64.params = res->params;
-        a64.final_state = res->final;
-        a64.series = n_saves ? res->series : NULL;
-        a64.summaries = sums_len ? res->summaries : NULL;
-        COMMON(a64);
-        args_ptr = &a64;
-    } else {
-        f_init = bo_calloc(n * runs + 1, sizeof *f_init);
-        f_params = bo_calloc(np * runs + 1, sizeof *f_params);
-        f_final = bo_calloc(n * runs + 1, sizeof *f_final);
-        f_series = n_saves ? bo_calloc(series_len + 1, sizeof *f_series) : NULL;
-        f_sums = sums_len ? bo_calloc(sums_len, sizeof *f_sums) : NULL;
-        if (!f_init || !f_params || !f_final || (n_saves && !f_series) || (sums_len && !f_sums)) {
-            rc = BO_ERR_NOMEM;
-            goto done;
-        }
-        convert(f_init, res->init, n * runs, 1, host_threads);
-        convert(f_params, res->params, np * runs, 1, host_threads);
-        a32.init = f_init;
-        a32.params = f_params;
-        a32.final_state = f_final;
-        a32.series = f_series;
-        a32.summaries = f_sums;
-        COMMON(a32);
-        args_ptr = &a32;
-    }
-#undef COMMON
-    if (sv->cu) {
-        cu_launch L;
-        memset(&L, 0, sizeof L);
-        const args_f64 *g = &a64;
-        L.precision_bytes = c->precision == 32 ? 4 : 8;
-        L.n_states = n;
-        L.n_params = np;
-        L.n_vars = nv;
-        L.n_saves = n_saves;
-        L.n_sum_rows = sums_len ? rp.n_windows * n_cols : 0;
-        L.runs = (int64_t)runs;
-        if (c->precision == 32) {
-            L.init = f_init;
-            L.params = f_params;
-            L.final_state = f_final;
-            L.series = f_series;
-            L.summaries = f_sums;
+        if (c->precision == 64) {
+            a64.init = res->init;
+            a64.params = res->params;
+            a64.final_state = res->final;
+            a64.series = n_saves ? res->series : NULL;
+            a64.summaries = sums_len ? res->summaries : NULL;
+            COMMON(a64);
+            args_ptr = &a64;
         } else {
-            L.init = g->init;
-            L.params = g->params;
-            L.final_state = g->final_state;
-            L.series = g->series;
-            L.summaries = g->summaries;
+            f_init = bo_malloc((n * runs + 1) * sizeof *f_init);
+            f_params = bo_malloc((np * runs + 1) * sizeof *f_params);
+            f_final = bo_malloc((n * runs + 1) * sizeof *f_final);
+            f_series = n_saves ? bo_malloc((series_len + 1) * sizeof *f_series) : NULL;
+            f_sums = sums_len ? bo_malloc(sums_len * sizeof *f_sums) : NULL;
+            if (!f_init || !f_params || !f_final || (n_saves && !f_series) ||
+                (sums_len && !f_sums)) {
+                rc = BO_ERR_NOMEM;
+                goto cpu_done;
+            }
+            convert(pool, f_init, res->init, n * runs, 1, host_threads);
+            convert(pool, f_params, res->params, np * runs, 1, host_threads);
+            a32.init = f_init;
+            a32.params = f_params;
+            a32.final_state = f_final;
+            a32.series = f_series;
+            a32.summaries = f_sums;
+            COMMON(a32);
+            args_ptr = &a32;
         }
-        L.driver_data = driver_data;
-        L.driver_bytes = driver_bytes;
-        L.final_time = res->final_t;
-        L.status = res->status;
-        L.steps = res->steps;
-        L.rejections = res->rejections;
-        L.newton_iters = res->newton_iters;
-        L.t0 = rp.t0;
-        L.settling = rp.settling;
-        L.duration = rp.duration;
-        L.save_every = rp.save_every;
-        L.sample_every = rp.sample_every;
-        L.n_windows = (int64_t)rp.n_windows;
-        L.window_samples = (int64_t)rp.window_samples;
-        L.dt0 = rp.dt0;
-        L.max_steps = rp.max_steps;
-        L.shared_stride = sv->shared_stride;
-        L.block_size = (int)rp.block_size;
-        L.max_chunk_runs = rp.chunk_runs;
-        L.host_threads = host_threads;
-        L.progress = sv->progress ? progress_thunk : NULL;
-        L.user = sv;
-        rc = cu_run(ctx, sv->cu, &L);
-        sv->last_kernel_ms = L.kernel_ms;
-    } else {
+#undef COMMON
         rc = cpu_run(ctx, sv->cpu, args_ptr, (int64_t)runs, (int)rp.threads,
                      sv->progress ? progress_thunk : NULL, sv);
+        if (rc == BO_OK && c->precision == 32) {
+            convert(pool, f_final, res->final, n * runs, 0, host_threads);
+            convert(pool, f_series, res->series, series_len, 0, host_threads);
+            convert(pool, f_sums, res->summaries, sums_len, 0, host_threads);
+        }
+    cpu_done:
+        free(f_init);
+        free(f_params);
+        free(f_final);
+        free(f_series);
+        free(f_sums);
     }
-    if (rc == BO_OK && c->precision == 32) {
-        convert(f_final, res->final, n * runs, 0, host_threads);
-        convert(f_series, res->series, series_len, 0, host_threads);
-        convert(f_sums, res->summaries, sums_len, 0, host_threads);
-    }
-done:
-    free(f_init);
-    free(f_params);
-    free(f_final);
-    free(f_series);
-    free(f_sums);
     if (rc != BO_OK) {
         bo_results_destroy(res);
         return rc;
     }
+    t_phase = now_seconds();
     int keep_failed = 0;
     if (st_get_bool(sv->settings, "keep_failed", &keep_failed) != BO_OK || !keep_failed)
         rs_mask_failed(res);
-    sv->last_wall = now_seconds() - t_begin;
+    sv->phase_ms[5] = 1e3 * (now_seconds() - t_phase);
     *out = res;
     return BO_OK;
+}
+
+/* A batch made for model a fits a solver of model b: the same model, or one with the same
+ * states and parameters in the same order. */
+static int same_symbols(const bo_model *a, const bo_model *b)
+{
+    if (a == b)
+        return 1;
+    if (!a || !b)
+        return 0;
+    for (int k = 0; k < 2; ++k) {
+        bo_symbol_kind kind = k ? BO_PARAMETER : BO_STATE;
+        size_t n = bo_model_count(a, kind);
+        if (n != bo_model_count(b, kind))
+            return 0;
+        for (size_t i = 0; i < n; ++i)
+            if (strcmp(bo_model_symbol_name(a, kind, i), bo_model_symbol_name(b, kind, i)) != 0)
+                return 0;
+    }
+    return 1;
+}
+
+int bo_solver_solve(bo_solver *sv, const bo_batch *batch, bo_results **out)
+{
+    if (!out)
+        return BO_ERR_INVALID_ARG;
+    *out = NULL;
+    return bo_solver_solve_into(sv, batch, out);
+}
+
+int bo_solver_solve_into(bo_solver *sv, const bo_batch *batch, bo_results **results)
+{
+    if (!results)
+        return BO_ERR_INVALID_ARG;
+    bo_results *old = *results;
+    int rc = BO_ERR_INVALID_ARG;
+    if (sv && batch) {
+        double t_begin = now_seconds();
+        rc = bo_batch_validate(batch);
+        if (rc == BO_OK && !same_symbols(bt_model(batch), sv->model))
+            rc = bo_error(sv->ctx, BO_ERR_INVALID_ARG,
+                          "the batch was made for model '%s', whose states and parameters differ "
+                          "from those of the solver's model '%s'",
+                          bo_model_name(bt_model(batch)) ? bo_model_name(bt_model(batch)) : "",
+                          bo_model_name(sv->model) ? bo_model_name(sv->model) : "");
+        if (rc == BO_OK) {
+            rs_spares spares;
+            memset(&spares, 0, sizeof spares);
+            rs_spares_take(&spares, old);
+            bo_results *res = NULL;
+            rc = solve(sv, batch, &spares, &res);
+            rs_spares_free(&spares);
+            if (rc == BO_OK && old) {
+                /* The caller's object takes the new contents; the old ones go. */
+                rs_swap(old, res);
+                bo_results_destroy(res);
+                res = old;
+                old = NULL;
+            }
+            if (rc == BO_OK) {
+                *results = res;
+                sv->last_wall = now_seconds() - t_begin;
+                return BO_OK;
+            }
+        }
+    }
+    bo_results_destroy(old);
+    *results = NULL;
+    return rc;
 }
 
 int sv_build_count(const bo_solver *s)
@@ -664,6 +750,17 @@ int sv_build_count(const bo_solver *s)
 float sv_last_kernel_ms(const bo_solver *s)
 {
     return s ? s->last_kernel_ms : 0.0f;
+}
+
+float sv_last_transfer_ms(const bo_solver *s)
+{
+    return s ? s->last_transfer_ms : 0.0f;
+}
+
+void sv_last_phases(const bo_solver *s, double ms[SV_PHASES])
+{
+    for (int k = 0; k < SV_PHASES; ++k)
+        ms[k] = s ? s->phase_ms[k] : 0.0;
 }
 
 int bo_solver_info(const bo_solver *s, char **text)

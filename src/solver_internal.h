@@ -16,6 +16,13 @@ int sv_build_count(const bo_solver *s);
 
 /* Kernel time of the last solve on the CUDA backend (CUDA events), 0 on the CPU. */
 float sv_last_kernel_ms(const bo_solver *s);
+/* Time of its host<->device copies (CUDA events; with chunks some of it overlaps kernels). */
+float sv_last_transfer_ms(const bo_solver *s);
+/* Host time of the last solve by phase, ms: set-up (settings, results allocation), filling
+ * the batch into the results, gathering into staging, waiting for the device, scattering the
+ * results, masking failed runs. The CUDA phases are 0 on the CPU. */
+#define SV_PHASES 6
+void sv_last_phases(const bo_solver *s, double ms[SV_PHASES]);
 /* Backend report: for CUDA, registers, spills, shared bytes, block size, occupancy, compile
  * time and cache hit (*text: free with bo_free). */
 int sv_backend_info(const bo_solver *s, char **text);

@@ -43,7 +43,7 @@ int main(void)
     const char *vars[] = {"v", "energy"};
     bo_results *r = NULL;
 
-    T_EQ_INT(rs_create(ctx, m, 4, 3, 2, vars, &r), BO_OK);
+    T_EQ_INT(rs_create(ctx, m, 4, 3, 2, vars, NULL, &r), BO_OK);
     T_EQ_INT(bo_results_run_count(r), 4);
     T_EQ_INT(bo_results_save_count(r), 3);
     T_EQ_INT(bo_results_var_count(r), 2);
@@ -111,7 +111,7 @@ int main(void)
     bo_results_destroy(NULL);
 
     /* No saves: the series is empty but valid. */
-    T_EQ_INT(rs_create(ctx, m, 3, 0, 0, NULL, &r), BO_OK);
+    T_EQ_INT(rs_create(ctx, m, 3, 0, 0, NULL, NULL, &r), BO_OK);
     T_EQ_INT(bo_results_save_count(r), 0);
     T_CHECK(isnan(bo_results_value(r, 0, 0, 0)));
     r->status[0] = BO_RUN_NONFINITE;
@@ -121,17 +121,17 @@ int main(void)
 
     /* Sizes that overflow size_t are an error, not a wrapped allocation. */
     r = (bo_results *)&r;
-    T_EQ_INT(rs_create(ctx, m, SIZE_MAX / 4, 0, 0, NULL, &r), BO_ERR_RANGE);
+    T_EQ_INT(rs_create(ctx, m, SIZE_MAX / 4, 0, 0, NULL, NULL, &r), BO_ERR_RANGE);
     T_CHECK(r == NULL);
-    T_EQ_INT(rs_create(ctx, m, (size_t)1 << 22, (size_t)1 << 22, (size_t)1 << 22, vars, &r),
+    T_EQ_INT(rs_create(ctx, m, (size_t)1 << 22, (size_t)1 << 22, (size_t)1 << 22, vars, NULL, &r),
              BO_ERR_RANGE);
-    T_EQ_INT(rs_create(ctx, m, 2, 1, 2, NULL, &r), BO_ERR_INVALID_ARG);
+    T_EQ_INT(rs_create(ctx, m, 2, 1, 2, NULL, NULL, &r), BO_ERR_INVALID_ARG);
 
     /* Every allocation failure is reported and leaks nothing. */
     int saw_fail = 0, saw_ok = 0;
     for (long n = 0; n < 40; ++n) {
         bo_test_fail_alloc_after(n);
-        int rc = rs_create(ctx, m, 5, 2, 2, vars, &r);
+        int rc = rs_create(ctx, m, 5, 2, 2, vars, NULL, &r);
         bo_test_fail_alloc_after(-1);
         if (rc == BO_OK) {
             saw_ok = 1;

@@ -62,7 +62,7 @@ static bo_results *make_results(bo_context *ctx, const bo_model *m, size_t n_sav
 {
     const char *vars[] = {"x", "obs"};
     bo_results *r = NULL;
-    if (rs_create(ctx, m, RUNS, n_saves, 2, vars, &r) != BO_OK)
+    if (rs_create(ctx, m, RUNS, n_saves, 2, vars, NULL, &r) != BO_OK)
         return NULL;
     for (size_t i = 0; i < RUNS; ++i) {
         r->params[0 * RUNS + i] = K[i];
