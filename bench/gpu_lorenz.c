@@ -15,10 +15,12 @@
  *   load_process <case> <prec> <ms>                the same in a new process, after that
  *                                                  process has initialised CUDA
  * then, per N (the median of the repetitions after one warm-up solve):
- *   batchode <case> <prec> <N> <kernel_ms> <wall_ms>
+ *   batchode <case> <prec> <N> <kernel_ms> <wall_ms> <wall_into_ms> <transfer_ms>
  *   accuracy batchode <case> <prec> <N> <max_rel_err> <steps_per_run> <failed> <ok|FAIL>
  * kernel_ms is the CUDA-event time of the kernels (sv_last_kernel_ms), wall_ms the whole
- * bo_solver_solve (gathering the runs, transfers, building the results). The error is
+ * bo_solver_solve (gathering the runs, transfers, building the results), wall_into_ms the whole
+ * bo_solver_solve_into that reuses the previous solve's results (a loop of solves), and
+ * transfer_ms the CUDA-event time of the host<->device copies (sv_last_transfer_ms). The error is
  * |got - ref| / (|ref| + 1) over up to 1024 evenly spaced runs, against a float64 host RK4 at
  * dt = 1e-4, as in bench/lorenz_kernels.cu. Finally each configuration's bo_solver_info
  * report, as lines "info <case> <prec> | <line>".
@@ -335,8 +337,10 @@ static int measure(bench_env *e, bo_solver *sv, const bo_batch *b, const truth *
 {
     double *wall = malloc((size_t)reps * sizeof *wall);
     double *kern = malloc((size_t)reps * sizeof *kern);
+    double *into = malloc((size_t)reps * sizeof *into);
+    double *xfer = malloc((size_t)reps * sizeof *xfer);
     bo_results *r = NULL;
-    int rc = wall && kern ? bo_solver_solve(sv, b, &r) : BO_ERR_NOMEM;
+    int rc = wall && kern && into && xfer ? bo_solver_solve(sv, b, &r) : BO_ERR_NOMEM;
     for (int k = 0; rc == BO_OK && k < reps; ++k) {
         bo_results_destroy(r);
         r = NULL;
@@ -344,13 +348,33 @@ static int measure(bench_env *e, bo_solver *sv, const bo_batch *b, const truth *
         rc = bo_solver_solve(sv, b, &r);
         wall[k] = now_ms() - t0;
         kern[k] = (double)sv_last_kernel_ms(sv);
+        xfer[k] = (double)sv_last_transfer_ms(sv);
     }
+    /* The loop of an inference or optimisation: each solve reuses the last one's results. */
+    if (rc == BO_OK)
+        rc = bo_solver_solve_into(sv, b, &r);
+    double phases[SV_PHASES] = {0}, ph[SV_PHASES];
+    for (int k = 0; rc == BO_OK && k < reps; ++k) {
+        double t0 = now_ms();
+        rc = bo_solver_solve_into(sv, b, &r);
+        into[k] = now_ms() - t0;
+        sv_last_phases(sv, ph);
+        for (int j = 0; j < SV_PHASES; ++j)
+            phases[j] += ph[j] / reps;
+    }
+    if (rc == BO_OK)
+        printf("phases %s %s %zu setup %.3f fill %.3f gather %.3f wait %.3f scatter %.3f "
+               "mask %.3f\n",
+               case_names[c], prec_names[prec], t->n, phases[0], phases[1], phases[2], phases[3],
+               phases[4], phases[5]);
     if (rc != BO_OK) {
         fprintf(stderr, "bench_gpu_lorenz: %s %s N=%zu: %s\n", case_names[c], prec_names[prec],
                 t->n, bo_errmsg(e->ctx));
         bo_results_destroy(r);
         free(wall);
         free(kern);
+        free(into);
+        free(xfer);
         return -1;
     }
     double worst = 0.0, steps = 0.0;
@@ -365,14 +389,16 @@ static int measure(bench_env *e, bo_solver *sv, const bo_batch *b, const truth *
         steps += (double)bo_results_steps(r, run);
     size_t failed = bo_results_failed_count(r);
     int ok = worst <= error_bound(c, prec) && failed == 0;
-    printf("batchode %s %s %zu %.4f %.4f\n", case_names[c], prec_names[prec], t->n,
-           median(kern, reps), median(wall, reps));
+    printf("batchode %s %s %zu %.4f %.4f %.4f %.4f\n", case_names[c], prec_names[prec], t->n,
+           median(kern, reps), median(wall, reps), median(into, reps), median(xfer, reps));
     printf("accuracy batchode %s %s %zu %.3e %.1f %zu %s\n", case_names[c], prec_names[prec], t->n,
            worst, steps / (double)t->n, failed, ok ? "ok" : "FAIL");
     fflush(stdout);
     bo_results_destroy(r);
     free(wall);
     free(kern);
+    free(into);
+    free(xfer);
     return ok ? 0 : 1;
 }
 

@@ -9,7 +9,8 @@
 #   bench/run_gpu.sh
 # Environment: OUT (optional) - a directory that receives every raw output and report.md;
 # LOG2N (default 10,12,...,24) - the batch sizes as powers of two; REPS (default 10);
-# REPORT_ONLY=1 - only rebuild report.md from the raw outputs already in OUT.
+# REPORT_ONLY=1 - only rebuild report.md from the raw outputs already in OUT; PEERS=0 - skip
+# the peers (torchdiffeq, diffrax).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -173,7 +174,9 @@ elif which == "diffrax":
     report("diffrax", "tsit5_adaptive", lambda: jax.device_get(adapt(y0).block_until_ready()))
 EOF
 : >"$RES/peers.txt"
-if command -v python3 >/dev/null; then
+if [ "${PEERS:-1}" = 0 ]; then
+    say "PEERS=0: peers skipped"
+elif command -v python3 >/dev/null; then
     if python3 -c "import torch, torchdiffeq, numpy" 2>/dev/null; then
         say "timing torchdiffeq"
         timeout 120 python3 "$RES/peers.py" torchdiffeq | tee -a "$RES/peers.txt" ||
@@ -204,7 +207,7 @@ $1 == "accuracy" && $2 == "hand" { hacc[$3 " " $4 " " $5] = $6; hsteps[$3 " " $4
 $1 == "batchode" {
     k = $2 " " $3 " " $4
     if (!(k in bk)) order[++nk] = k
-    bk[k] = $5; bw[k] = $6; n[k] = $4; cs[k] = $2; pr[k] = $3
+    bk[k] = $5; bw[k] = $6; bi[k] = $7; bt[k] = $8; n[k] = $4; cs[k] = $2; pr[k] = $3
 }
 $1 == "accuracy" && $2 == "batchode" { bacc[$3 " " $4 " " $5] = $6; bsteps[$3 " " $4 " " $5] = $7
     if ($9 != "ok") bad = bad " " $3 "/" $4 "/" $5 }
@@ -217,19 +220,22 @@ $1 == "peer" { peer[++np] = $0 }
 END {
     printf "# GPU Lorenz ensemble\n\nDevice: %s\n\n", device
     print "Kernel times are CUDA-event medians; ratio = batchode kernel / hand kernel; wall = the"
-    print "whole bo_solver_solve (inputs, transfers, results); runs/s from the wall time. Errors:"
-    print "max |got - ref| / (|ref| + 1) over up to 1024 runs against a float64 RK4 at dt = 1e-4."
+    print "whole bo_solver_solve (inputs, transfers, results); reuse = the whole"
+    print "bo_solver_solve_into over the previous solve'"'"'s results; copies = CUDA-event time of the"
+    print "host<->device copies; over = reuse - kernel - copies (host time); runs/s from the reuse"
+    print "wall time. Errors: max |got - ref| / (|ref| + 1) over up to 1024 runs against a float64"
+    print "RK4 at dt = 1e-4."
     print ""
-    print "| case | precision | N | hand ms | batchode kernel ms | ratio | batchode wall ms | runs/s | steps/run hand / batchode | max error hand / batchode |"
-    print "|---|---|---|---|---|---|---|---|---|---|"
+    print "| case | precision | N | hand ms | batchode kernel ms | ratio | wall ms | reuse ms | copies ms | over ms | runs/s | steps/run hand / batchode | max error hand / batchode |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= nk; i++) {
         k = order[i]
         h = (k in hand) ? hand[k] : ""
         ratio = (h != "" && h > 0) ? sprintf("%.2f", bk[k] / h) : "-"
-        rps = bw[k] > 0 ? sprintf("%.3e", n[k] / (bw[k] / 1000)) : "-"
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |\n", cs[k], pr[k], n[k],
-            (h != "" ? h : "-"), bk[k], ratio, bw[k], rps, (k in hsteps ? hsteps[k] : "-"),
-            bsteps[k], (k in hacc ? hacc[k] : "-"), bacc[k]
+        rps = bi[k] > 0 ? sprintf("%.3e", n[k] / (bi[k] / 1000)) : "-"
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %s | %s / %s | %s / %s |\n", cs[k], pr[k], n[k],
+            (h != "" ? h : "-"), bk[k], ratio, bw[k], bi[k], bt[k], bi[k] - bk[k] - bt[k], rps,
+            (k in hsteps ? hsteps[k] : "-"), bsteps[k], (k in hacc ? hacc[k] : "-"), bacc[k]
     }
     if (bad != "") printf "\nAccuracy check FAILED for:%s\n", bad
     print "\n## Compile and cache-hit times (ms)\n"
