@@ -722,10 +722,53 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
     return bt_fill_rows(b, first_run, count, count, init, params);
 }
 
-int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t row_stride, double *init,
-                 double *params)
+/* Store v as element i of a row of doubles (elem 8) or floats (elem 4). */
+static inline void put_value(void *row, size_t i, double v, int elem)
 {
-    if (!b)
+    if (elem == 4)
+        ((float *)row)[i] = (float)v;
+    else
+        ((double *)row)[i] = v;
+}
+
+/* One row of count values of variable (kind, index): the swept value when a group holds it,
+ * else the default. stride_of[gi] is group gi's run stride. */
+static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run, size_t count,
+                     void *o, int elem)
+{
+    size_t stride = 1;
+    for (size_t gi = b->n_groups; gi-- > 0;) {
+        const bt_group *g = &b->group[gi];
+        size_t len = group_len(b, g);
+        for (size_t c = 0; c < g->n_cols; ++c) {
+            if (g->var[c].kind != kind || g->var[c].index != index)
+                continue;
+            /* The group's row advances by one every `stride` runs and wraps at its length;
+             * walking that odometer avoids a division per value. Verbatim grids are stride 1
+             * (a broadcast group has length 1 and so stays on row 0). */
+            size_t row = (first_run / stride) % len, left = stride - first_run % stride;
+            for (size_t i = 0; i < count; ++i) {
+                put_value(o, i, group_value(b, g, c, row), elem);
+                if (--left == 0) {
+                    left = stride;
+                    if (++row == len)
+                        row = 0;
+                }
+            }
+            return;
+        }
+        if (b->grid == BO_GRID_COMBINATORIAL)
+            stride *= len;
+    }
+    double d = b->defaults[kind == BO_STATE ? 0 : 1][index];
+    for (size_t i = 0; i < count; ++i)
+        put_value(o, i, d, elem);
+}
+
+int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
+                    void *init, void *params, int elem_bytes)
+{
+    if (!b || (elem_bytes != 4 && elem_bytes != 8))
         return BO_ERR_INVALID_ARG;
     size_t runs;
     int rc = bo_batch_validate(b);
@@ -737,42 +780,18 @@ int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t row_s
                         "runs %zu..%zu are out of range (the batch has %zu runs)", first_run,
                         first_run + count, runs);
     for (int k = 0; k < 2; ++k) {
-        double *dst = kind_out(k, init, params);
+        unsigned char *dst = k == 0 ? init : params;
         if (!dst)
             continue;
-        for (size_t v = 0; v < b->n_var[k]; ++v) {
-            double d = b->defaults[k][v];
-            double *o = dst + v * row_stride;
-            for (size_t i = 0; i < count; ++i)
-                o[i] = d;
-        }
-    }
-    /* Each group's row advances by one every `stride` runs and wraps at its length; walking
-     * that odometer avoids a division per value. Verbatim grids are stride 1 (a broadcast
-     * group has length 1 and so stays on row 0). */
-    size_t stride = 1;
-    for (size_t gi = b->n_groups; gi-- > 0;) {
-        const bt_group *g = &b->group[gi];
-        size_t len = group_len(b, g);
-        size_t row0 = (first_run / stride) % len;
-        size_t left0 = stride - first_run % stride;
-        for (size_t c = 0; c < g->n_cols; ++c) {
-            double *dst = kind_out(g->var[c].kind, init, params);
-            if (!dst)
-                continue;
-            double *o = dst + g->var[c].index * row_stride;
-            size_t row = row0, left = left0;
-            for (size_t i = 0; i < count; ++i) {
-                o[i] = group_value(b, g, c, row);
-                if (--left == 0) {
-                    left = stride;
-                    if (++row == len)
-                        row = 0;
-                }
-            }
-        }
-        if (b->grid == BO_GRID_COMBINATORIAL)
-            stride *= len;
+        for (size_t v = 0; v < b->n_var[k]; ++v)
+            fill_row(b, k == 0 ? BO_STATE : BO_PARAMETER, v, first_run, count,
+                     dst + v * row_stride * (size_t)elem_bytes, elem_bytes);
     }
     return BO_OK;
+}
+
+int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t row_stride, double *init,
+                 double *params)
+{
+    return bt_fill_rows_as(b, first_run, count, row_stride, init, params, 8);
 }

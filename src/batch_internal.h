@@ -19,6 +19,11 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
 int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t stride, double *init,
                  double *params);
 
+/* bt_fill_rows writing rows of doubles (elem_bytes 8) or of floats (4, each value rounded
+ * as by a cast): for filling a device's staging buffer directly. */
+int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
+                    void *init, void *params, int elem_bytes);
+
 /* The model the batch was made for. */
 const bo_model *bt_model(const bo_batch *b);
 

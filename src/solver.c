@@ -436,6 +436,61 @@ static void fill_piece(void *user, size_t begin, size_t end)
         j->rc = rc; /* cannot happen for a validated batch and an in-range piece */
 }
 
+/* Filling a chunk's staging straight from the batch (cu_launch.fill_inputs), and the result
+ * arrays' copy of the inputs while the kernel runs (cu_launch.while_running); the CUDA
+ * launch's user pointer, so it also carries the solver for progress reports. */
+typedef struct {
+    bo_solver *sv;
+    const bo_batch *batch;
+    par_pool *pool;
+    int threads;
+    fill_job results; /* the inputs' copy in the results */
+    size_t first, count;
+    unsigned char *init, *params;
+    int elem, rc;
+    double results_ms; /* time fill_results took */
+} staging_job;
+
+static void staging_piece(void *user, size_t begin, size_t end)
+{
+    staging_job *j = user;
+    size_t e = (size_t)j->elem;
+    int rc = bt_fill_rows_as(j->batch, j->first + begin, end - begin, j->count,
+                             j->init ? j->init + begin * e : NULL,
+                             j->params ? j->params + begin * e : NULL, j->elem);
+    if (rc != BO_OK)
+        j->rc = rc;
+}
+
+static int fill_staging(void *user, size_t first, size_t count, void *init, void *params,
+                        int elem_bytes)
+{
+    staging_job *j = user;
+    j->first = first;
+    j->count = count;
+    j->init = init;
+    j->params = params;
+    j->elem = elem_bytes;
+    j->rc = BO_OK;
+    par_for(j->pool, count, (size_t)1 << 16, j->threads, staging_piece, j);
+    return j->rc;
+}
+
+static int fill_results(void *user)
+{
+    staging_job *j = user;
+    double t = now_seconds();
+    if (j->results.runs > 0)
+        par_for(j->pool, j->results.runs, (size_t)1 << 16, j->threads, fill_piece, &j->results);
+    j->results_ms = 1e3 * (now_seconds() - t);
+    return j->results.rc;
+}
+
+static void staging_progress(void *user, size_t done, size_t total)
+{
+    progress_thunk(((staging_job *)user)->sv, done, total);
+}
+
 typedef struct {
     float *f;
     double *d;
@@ -524,23 +579,26 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
         bo_results_destroy(res);
         return rc;
     }
-    /* The batch is expanded straight into the result arrays, in pieces over the cores (which
-     * also spreads the first-touch page faults of fresh arrays). */
     int host_threads = rp.threads > 0 ? (int)rp.threads : par_cores();
     par_pool *pool = host_pool(sv, host_threads);
     sv->phase_ms[0] = 1e3 * (now_seconds() - t_phase);
-    t_phase = now_seconds();
-    if (runs > 0) {
-        fill_job fj = {batch, runs, res->init, res->params, BO_OK};
-        par_for(pool, runs, (size_t)1 << 16, host_threads, fill_piece, &fj);
-        rc = fj.rc;
+    /* The batch is expanded in pieces over the cores. On the GPU it goes straight into the
+     * pinned staging, and its copy in the results is written while the kernel runs; on the
+     * CPU the kernel reads that copy, so it comes first. */
+    staging_job sj;
+    memset(&sj, 0, sizeof sj);
+    sj.sv = sv;
+    sj.batch = batch;
+    sj.pool = pool;
+    sj.threads = host_threads;
+    sj.results = (fill_job){batch, runs, res->init, res->params, BO_OK};
+    if (!sv->cu) {
+        if ((rc = fill_results(&sj)) != BO_OK) {
+            bo_results_destroy(res);
+            return rc;
+        }
+        sv->phase_ms[1] = sj.results_ms;
     }
-    if (rc != BO_OK) {
-        bo_results_destroy(res);
-        return rc;
-    }
-
-    sv->phase_ms[1] = 1e3 * (now_seconds() - t_phase);
     size_t series_len = n_saves * nv * runs;
     size_t sums_len = rp.n_windows * n_cols * runs;
     if (sv->cu) {
@@ -556,6 +614,8 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
         L.runs = (int64_t)runs;
         L.init = res->init;
         L.params = res->params;
+        L.fill_inputs = fill_staging;
+        L.while_running = fill_results;
         L.final_state = res->final;
         L.series = n_saves ? res->series : NULL;
         L.summaries = sums_len ? res->summaries : NULL;
@@ -580,11 +640,12 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
         L.max_chunk_runs = rp.chunk_runs;
         L.host_threads = host_threads;
         L.pool = pool;
-        L.progress = sv->progress ? progress_thunk : NULL;
-        L.user = sv;
+        L.progress = sv->progress ? staging_progress : NULL;
+        L.user = &sj;
         rc = cu_run(ctx, sv->cu, &L);
         sv->last_kernel_ms = L.kernel_ms;
         sv->last_transfer_ms = L.transfer_ms;
+        sv->phase_ms[1] = sj.results_ms; /* overlaps the kernel: part of "wait" */
         for (int k = 0; k < 3; ++k)
             sv->phase_ms[2 + k] = L.host_ms[k];
     } else {

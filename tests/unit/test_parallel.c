@@ -126,6 +126,19 @@ static void check_fill_rows(void)
     }
     T_CHECK(memcmp(i1, i2, 2 * runs * sizeof *i1) == 0);
     T_CHECK(memcmp(p1, p2, 2 * runs * sizeof *p1) == 0);
+    /* Straight into float rows (a device's staging): each value as (float) of the double. */
+    float *fi = calloc(2 * runs, sizeof *fi), *fp = calloc(2 * runs, sizeof *fp);
+    for (size_t first = 0; first < runs; first += 13) {
+        size_t count = first + 13 <= runs ? 13 : runs - first;
+        T_EQ_INT(bt_fill_rows_as(b, first, count, runs, fi + first, fp + first, 4), BO_OK);
+    }
+    size_t fbad = 0;
+    for (size_t i = 0; i < 2 * runs; ++i)
+        fbad += fi[i] != (float)i1[i] || fp[i] != (float)p1[i];
+    T_EQ_INT(fbad, 0);
+    T_EQ_INT(bt_fill_rows_as(b, 0, 1, runs, fi, fp, 2), BO_ERR_INVALID_ARG);
+    free(fi);
+    free(fp);
     free(i1);
     free(p1);
     free(i2);

@@ -119,6 +119,29 @@ int main(void)
     T_CHECK(isnan(bo_results_final(r, 0, 1)) && bo_results_final(r, 1, 1) == 0.0);
     bo_results_destroy(r);
 
+    /* Masking skips clean blocks of 64 runs: failures at block edges and in the ragged
+     * tail are still found, and only those runs are masked. */
+    T_EQ_INT(rs_create(ctx, m, 200, 1, 1, vars, NULL, &r), BO_OK);
+    const size_t failing[] = {0, 63, 64, 130, 192, 199};
+    for (size_t i = 0; i < 200; ++i) {
+        r->final[i] = r->final[200 + i] = r->series[i] = 1.0;
+    }
+    for (size_t f = 0; f < sizeof failing / sizeof failing[0]; ++f)
+        r->status[failing[f]] = BO_RUN_NONFINITE;
+    rs_mask_failed(r);
+    size_t masked = 0, wrong = 0;
+    for (size_t i = 0; i < 200; ++i) {
+        int want = 0;
+        for (size_t f = 0; f < sizeof failing / sizeof failing[0]; ++f)
+            want |= failing[f] == i;
+        int got = isnan(r->final[i]) && isnan(r->final[200 + i]) && isnan(r->series[i]);
+        masked += (size_t)got;
+        wrong += (size_t)(got != want) + (size_t)(!want && r->final[i] != 1.0);
+    }
+    T_EQ_INT(masked, 6);
+    T_EQ_INT(wrong, 0);
+    bo_results_destroy(r);
+
     /* Sizes that overflow size_t are an error, not a wrapped allocation. */
     r = (bo_results *)&r;
     T_EQ_INT(rs_create(ctx, m, SIZE_MAX / 4, 0, 0, NULL, NULL, &r), BO_ERR_RANGE);

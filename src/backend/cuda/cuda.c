@@ -614,17 +614,25 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     chunk_layout lay;
     layout_for(st->per_run, rr, &lay);
 
-    /* The host's double inputs go into staging in the device's precision. */
-    copy_list cl;
-    cl.count = 0;
-    cl.threads = L->host_threads;
-    cl.pool = L->pool;
-    copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8, L->n_states,
-              rr);
-    copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
-              L->n_params, rr);
+    /* The inputs go into staging in the device's precision: written there by fill_inputs,
+     * or converted from the host's double arrays. */
     double t_gather = now_ms();
-    copies_flush(&cl);
+    if (L->fill_inputs) {
+        int frc = L->fill_inputs(L->user, f, rr, s->stage + lay.off[A_INIT],
+                                 s->stage + lay.off[A_PARAMS], (int)p);
+        if (frc != BO_OK)
+            return frc;
+    } else {
+        copy_list cl;
+        cl.count = 0;
+        cl.threads = L->host_threads;
+        cl.pool = L->pool;
+        copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8,
+                  L->n_states, rr);
+        copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
+                  L->n_params, rr);
+        copies_flush(&cl);
+    }
     L->host_ms[0] += now_ms() - t_gather;
 
     cu_args a;
@@ -770,9 +778,9 @@ static int check_launch(bo_context *ctx, const cu_launch *L)
                         "cu_run: runs, max_chunk_runs and block_size must not be negative");
     if (L->runs == 0)
         return BO_OK;
-    if ((L->n_states && (!L->init || !L->final_state)) || (L->n_params && !L->params) ||
-        (L->driver_bytes && !L->driver_data) || !L->final_time || !L->status || !L->steps ||
-        !L->rejections)
+    if ((L->n_states && ((!L->init && !L->fill_inputs) || !L->final_state)) ||
+        (L->n_params && !L->params && !L->fill_inputs) || (L->driver_bytes && !L->driver_data) ||
+        !L->final_time || !L->status || !L->steps || !L->rejections)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_run: a host array is NULL");
     return BO_OK;
 }
@@ -816,6 +824,8 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
     if (rc != BO_OK)
         return rc;
     if (L->runs == 0) {
+        if (L->while_running && (rc = L->while_running(L->user)) != BO_OK)
+            return rc;
         if (L->progress)
             L->progress(L->user, 0, 0);
         return BO_OK;
@@ -946,6 +956,8 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
         int64_t first = k * chunk;
         int64_t r = L->runs - first < chunk ? L->runs - first : chunk;
         rc = submit(&st, s, first, r);
+        if (rc == BO_OK && k == 0 && L->while_running)
+            rc = L->while_running(L->user);
     }
     /* Drain in chunk order: the older chunk is in the slot after the last one used. */
     for (int64_t k = n_chunks; rc == BO_OK && k < n_chunks + nslots; ++k) {

@@ -38,7 +38,14 @@ typedef struct {
     size_t n_states, n_params, n_vars, n_saves;
     size_t n_sum_rows; /* summary windows x columns; 0 without summaries */
     int64_t runs;
-    const double *init, *params;  /* host, [var][runs] */
+    const double *init, *params; /* host, [var][runs]; not read when fill_inputs is set */
+    /* Optional: write the inputs of runs [first, first + count) straight into staging, rows
+     * count elements apart, in the device precision (elem_bytes 4 or 8). Returns BO_OK. */
+    int (*fill_inputs)(void *user, size_t first, size_t count, void *init, void *params,
+                       int elem_bytes);
+    /* Optional: called once, after the first chunk is on its way to the device and before
+     * waiting for it: host work that overlaps the kernel. Returns BO_OK. */
+    int (*while_running)(void *user);
     const void *driver_data;      /* host driver block (kernels/drivers.h), NULL when none */
     size_t driver_bytes;          /* its size: uploaded once per cu_run, shared by every run */
     double *final_state, *series; /* host outputs, same layout; series may be NULL */
