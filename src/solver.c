@@ -491,28 +491,11 @@ static void staging_progress(void *user, size_t done, size_t total)
     progress_thunk(((staging_job *)user)->sv, done, total);
 }
 
-typedef struct {
-    float *f;
-    double *d;
-    int to_float;
-} convert_job;
-
-static void convert_piece(void *user, size_t begin, size_t end)
-{
-    const convert_job *j = user;
-    if (j->to_float)
-        for (size_t i = begin; i < end; ++i)
-            j->f[i] = (float)j->d[i];
-    else
-        for (size_t i = begin; i < end; ++i)
-            j->d[i] = (double)j->f[i];
-}
-
-/* f[i] = (float)d[i] (to_float) or d[i] = f[i] for i < n, on up to `threads` threads. */
+/* f[i] = (float)d[i] (to_float) or d[i] = f[i] for i < n, over the host threads. */
 static void convert(par_pool *pool, float *f, double *d, size_t n, int to_float, int threads)
 {
-    convert_job j = {f, d, to_float};
-    par_for(pool, n, (size_t)1 << 18, threads, convert_piece, &j);
+    par_segment seg = to_float ? (par_segment){f, d, n, 4, 8} : (par_segment){d, f, n, 8, 4};
+    par_copy(pool, &seg, 1, threads);
 }
 
 /* The solver's host thread pool for `threads` threads, made (again) when that changes. NULL
@@ -529,6 +512,142 @@ static par_pool *host_pool(bo_solver *sv, int threads)
     }
     return sv->pool;
 }
+
+/* What one solve runs: its runtime settings and sizes, resolved once. */
+typedef struct {
+    run_params rp;
+    size_t runs, n, np, nv, n_saves, n_cols;
+    const void *driver_data; /* the driver block, in the program's precision (NULL: none) */
+    size_t driver_bytes;
+    int host_threads;
+    par_pool *pool;
+} solve_plan;
+
+/* The launch on the GPU: the staging passes convert to and from the device's precision. */
+static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, staging_job *sj)
+{
+    const run_params *rp = &pl->rp;
+    size_t sums_len = rp->n_windows * pl->n_cols * pl->runs;
+    cu_launch L;
+    memset(&L, 0, sizeof L);
+    L.precision_bytes = sv->cfg.precision == 32 ? 4 : 8;
+    L.n_states = pl->n;
+    L.n_params = pl->np;
+    L.n_vars = pl->nv;
+    L.n_saves = pl->n_saves;
+    L.n_sum_rows = sums_len ? rp->n_windows * pl->n_cols : 0;
+    L.runs = (int64_t)pl->runs;
+    L.fill_inputs = fill_staging;
+    L.while_running = fill_results;
+    L.final_state = res->final;
+    L.series = pl->n_saves ? res->series : NULL;
+    L.summaries = sums_len ? res->summaries : NULL;
+    L.driver_data = pl->driver_data;
+    L.driver_bytes = pl->driver_bytes;
+    L.final_time = res->final_t;
+    L.status = res->status;
+    L.steps = res->steps;
+    L.rejections = res->rejections;
+    L.newton_iters = res->newton_iters;
+    L.t0 = rp->t0;
+    L.settling = rp->settling;
+    L.duration = rp->duration;
+    L.save_every = rp->save_every;
+    L.sample_every = rp->sample_every;
+    L.n_windows = (int64_t)rp->n_windows;
+    L.window_samples = (int64_t)rp->window_samples;
+    L.dt0 = rp->dt0;
+    L.max_steps = rp->max_steps;
+    L.shared_stride = sv->shared_stride;
+    L.block_size = (int)rp->block_size;
+    L.max_chunk_runs = rp->chunk_runs;
+    L.host_threads = pl->host_threads;
+    L.pool = pl->pool;
+    L.progress = sv->progress ? staging_progress : NULL;
+    L.user = sj;
+    int rc = cu_run(sv->ctx, sv->cu, &L);
+    sv->last_kernel_ms = L.kernel_ms;
+    sv->last_transfer_ms = L.transfer_ms;
+    sv->phase_ms[1] = sj->results_ms; /* overlaps the kernel: part of "wait" */
+    for (int k = 0; k < 3; ++k)
+        sv->phase_ms[2 + k] = L.host_ms[k];
+    return rc;
+}
+
+/* The kernel's arguments that do not depend on the precision. */
+#define SV_COMMON_ARGS(A, pl, res)                                                                 \
+    do {                                                                                           \
+        (A).driver_data = (pl)->driver_data;                                                       \
+        (A).final_time = (res)->final_t;                                                           \
+        (A).status = (res)->status;                                                                \
+        (A).steps = (res)->steps;                                                                  \
+        (A).rejections = (res)->rejections;                                                        \
+        (A).newton_iters = (res)->newton_iters;                                                    \
+        (A).t0 = (pl)->rp.t0;                                                                      \
+        (A).settling = (pl)->rp.settling;                                                          \
+        (A).duration = (pl)->rp.duration;                                                          \
+        (A).save_every = (pl)->rp.save_every;                                                      \
+        (A).n_saves = (int64_t)(pl)->n_saves;                                                      \
+        (A).run_stride = (int64_t)(pl)->runs;                                                      \
+        (A).run_count = (int64_t)(pl)->runs;                                                       \
+        (A).max_steps = (pl)->rp.max_steps;                                                        \
+        (A).dt0 = (pl)->rp.dt0;                                                                    \
+        (A).sample_every = (pl)->rp.sample_every;                                                  \
+        (A).n_windows = (int64_t)(pl)->rp.n_windows;                                               \
+        (A).window_len = (int64_t)(pl)->rp.window_samples;                                         \
+    } while (0)
+
+/* The run on the CPU: the batch into the results first; float64 then runs in place on the
+ * result arrays, float32 converts in and out. */
+static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging_job *sj)
+{
+    int rc = fill_results(sj);
+    sv->phase_ms[1] = sj->results_ms;
+    if (rc != BO_OK)
+        return rc;
+    size_t runs = pl->runs, n = pl->n, np = pl->np;
+    size_t series_len = pl->n_saves * pl->nv * runs;
+    size_t sums_len = pl->rp.n_windows * pl->n_cols * runs;
+    bo_progress_fn progress = sv->progress ? progress_thunk : NULL;
+    if (sv->cfg.precision == 64) {
+        args_f64 a;
+        memset(&a, 0, sizeof a);
+        a.init = res->init;
+        a.params = res->params;
+        a.final_state = res->final;
+        a.series = pl->n_saves ? res->series : NULL;
+        a.summaries = sums_len ? res->summaries : NULL;
+        SV_COMMON_ARGS(a, pl, res);
+        return cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress, sv);
+    }
+    args_f32 a;
+    memset(&a, 0, sizeof a);
+    a.init = bo_malloc((n * runs + 1) * sizeof *a.init);
+    a.params = bo_malloc((np * runs + 1) * sizeof *a.params);
+    a.final_state = bo_malloc((n * runs + 1) * sizeof *a.final_state);
+    a.series = pl->n_saves ? bo_malloc((series_len + 1) * sizeof *a.series) : NULL;
+    a.summaries = sums_len ? bo_malloc(sums_len * sizeof *a.summaries) : NULL;
+    rc = BO_ERR_NOMEM;
+    if (a.init && a.params && a.final_state && (!pl->n_saves || a.series) &&
+        (!sums_len || a.summaries)) {
+        convert(pl->pool, (float *)a.init, res->init, n * runs, 1, pl->host_threads);
+        convert(pl->pool, (float *)a.params, res->params, np * runs, 1, pl->host_threads);
+        SV_COMMON_ARGS(a, pl, res);
+        rc = cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress, sv);
+    }
+    if (rc == BO_OK) {
+        convert(pl->pool, a.final_state, res->final, n * runs, 0, pl->host_threads);
+        convert(pl->pool, a.series, res->series, series_len, 0, pl->host_threads);
+        convert(pl->pool, a.summaries, res->summaries, sums_len, 0, pl->host_threads);
+    }
+    free((void *)a.init);
+    free((void *)a.params);
+    free(a.final_state);
+    free(a.series);
+    free(a.summaries);
+    return rc;
+}
+#undef SV_COMMON_ARGS
 
 /* One solve into a new results object; its per-run arrays come from spares when they fit. */
 static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_results **out)
@@ -582,145 +701,23 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     int host_threads = rp.threads > 0 ? (int)rp.threads : par_cores();
     par_pool *pool = host_pool(sv, host_threads);
     sv->phase_ms[0] = 1e3 * (now_seconds() - t_phase);
-    /* The batch is expanded in pieces over the cores. On the GPU it goes straight into the
-     * pinned staging, and its copy in the results is written while the kernel runs; on the
-     * CPU the kernel reads that copy, so it comes first. */
-    staging_job sj;
-    memset(&sj, 0, sizeof sj);
-    sj.sv = sv;
-    sj.batch = batch;
-    sj.pool = pool;
-    sj.threads = host_threads;
+    /* The batch is expanded in pieces over the cores: on the GPU straight into the pinned
+     * staging, with its copy in the results written while the kernel runs; on the CPU into
+     * that copy first, which the kernel reads. */
+    staging_job sj = {.sv = sv, .batch = batch, .pool = pool, .threads = host_threads};
     sj.results = (fill_job){batch, runs, res->init, res->params, BO_OK};
-    if (!sv->cu) {
-        if ((rc = fill_results(&sj)) != BO_OK) {
-            bo_results_destroy(res);
-            return rc;
-        }
-        sv->phase_ms[1] = sj.results_ms;
-    }
-    size_t series_len = n_saves * nv * runs;
-    size_t sums_len = rp.n_windows * n_cols * runs;
-    if (sv->cu) {
-        /* The staging passes convert to and from the device's precision. */
-        cu_launch L;
-        memset(&L, 0, sizeof L);
-        L.precision_bytes = c->precision == 32 ? 4 : 8;
-        L.n_states = n;
-        L.n_params = np;
-        L.n_vars = nv;
-        L.n_saves = n_saves;
-        L.n_sum_rows = sums_len ? rp.n_windows * n_cols : 0;
-        L.runs = (int64_t)runs;
-        L.init = res->init;
-        L.params = res->params;
-        L.fill_inputs = fill_staging;
-        L.while_running = fill_results;
-        L.final_state = res->final;
-        L.series = n_saves ? res->series : NULL;
-        L.summaries = sums_len ? res->summaries : NULL;
-        L.driver_data = driver_data;
-        L.driver_bytes = driver_bytes;
-        L.final_time = res->final_t;
-        L.status = res->status;
-        L.steps = res->steps;
-        L.rejections = res->rejections;
-        L.newton_iters = res->newton_iters;
-        L.t0 = rp.t0;
-        L.settling = rp.settling;
-        L.duration = rp.duration;
-        L.save_every = rp.save_every;
-        L.sample_every = rp.sample_every;
-        L.n_windows = (int64_t)rp.n_windows;
-        L.window_samples = (int64_t)rp.window_samples;
-        L.dt0 = rp.dt0;
-        L.max_steps = rp.max_steps;
-        L.shared_stride = sv->shared_stride;
-        L.block_size = (int)rp.block_size;
-        L.max_chunk_runs = rp.chunk_runs;
-        L.host_threads = host_threads;
-        L.pool = pool;
-        L.progress = sv->progress ? staging_progress : NULL;
-        L.user = &sj;
-        rc = cu_run(ctx, sv->cu, &L);
-        sv->last_kernel_ms = L.kernel_ms;
-        sv->last_transfer_ms = L.transfer_ms;
-        sv->phase_ms[1] = sj.results_ms; /* overlaps the kernel: part of "wait" */
-        for (int k = 0; k < 3; ++k)
-            sv->phase_ms[2 + k] = L.host_ms[k];
-    } else {
-        /* float64 runs in place on the result arrays; float32 converts in and out. */
-        float *f_init = NULL, *f_params = NULL, *f_final = NULL, *f_series = NULL, *f_sums = NULL;
-        const void *args_ptr;
-        args_f64 a64;
-        args_f32 a32;
-        memset(&a64, 0, sizeof a64);
-        memset(&a32, 0, sizeof a32);
-#define COMMON(A)                                                                                  \
-    do {                                                                                           \
-        (A).driver_data = driver_data;                                                             \
-        (A).final_time = res->final_t;                                                             \
-        (A).status = res->status;                                                                  \
-        (A).steps = res->steps;                                                                    \
-        (A).rejections = res->rejections;                                                          \
-        (A).newton_iters = res->newton_iters;                                                      \
-        (A).t0 = rp.t0;                                                                            \
-        (A).settling = rp.settling;                                                                \
-        (A).duration = rp.duration;                                                                \
-        (A).save_every = rp.save_every;                                                            \
-        (A).n_saves = (int64_t)n_saves;                                                            \
-        (A).run_stride = (int64_t)runs;                                                            \
-        (A).run_count = (int64_t)runs;                                                             \
-        (A).max_steps = rp.max_steps;                                                              \
-        (A).dt0 = rp.dt0;                                                                          \
-        (A).sample_every = rp.sample_every;                                                        \
-        (A).n_windows = (int64_t)rp.n_windows;                                                     \
-        (A).window_len = (int64_t)rp.window_samples;                                               \
-    } while (0)
-        if (c->precision == 64) {
-            a64.init = res->init;
-            a64.params = res->params;
-            a64.final_state = res->final;
-            a64.series = n_saves ? res->series : NULL;
-            a64.summaries = sums_len ? res->summaries : NULL;
-            COMMON(a64);
-            args_ptr = &a64;
-        } else {
-            f_init = bo_malloc((n * runs + 1) * sizeof *f_init);
-            f_params = bo_malloc((np * runs + 1) * sizeof *f_params);
-            f_final = bo_malloc((n * runs + 1) * sizeof *f_final);
-            f_series = n_saves ? bo_malloc((series_len + 1) * sizeof *f_series) : NULL;
-            f_sums = sums_len ? bo_malloc(sums_len * sizeof *f_sums) : NULL;
-            if (!f_init || !f_params || !f_final || (n_saves && !f_series) ||
-                (sums_len && !f_sums)) {
-                rc = BO_ERR_NOMEM;
-                goto cpu_done;
-            }
-            convert(pool, f_init, res->init, n * runs, 1, host_threads);
-            convert(pool, f_params, res->params, np * runs, 1, host_threads);
-            a32.init = f_init;
-            a32.params = f_params;
-            a32.final_state = f_final;
-            a32.series = f_series;
-            a32.summaries = f_sums;
-            COMMON(a32);
-            args_ptr = &a32;
-        }
-#undef COMMON
-        rc = cpu_run(ctx, sv->cpu, args_ptr, (int64_t)runs, (int)rp.threads,
-                     sv->progress ? progress_thunk : NULL, sv);
-        if (rc == BO_OK && c->precision == 32) {
-            convert(pool, f_final, res->final, n * runs, 0, host_threads);
-            convert(pool, f_series, res->series, series_len, 0, host_threads);
-            convert(pool, f_sums, res->summaries, sums_len, 0, host_threads);
-        }
-    cpu_done:
-        free(f_init);
-        free(f_params);
-        free(f_final);
-        free(f_series);
-        free(f_sums);
-    }
+    solve_plan pl = {.rp = rp,
+                     .runs = runs,
+                     .n = n,
+                     .np = np,
+                     .nv = nv,
+                     .n_saves = n_saves,
+                     .n_cols = n_cols,
+                     .driver_data = driver_data,
+                     .driver_bytes = driver_bytes,
+                     .host_threads = host_threads,
+                     .pool = pool};
+    rc = sv->cu ? run_cuda(sv, &pl, res, &sj) : run_cpu(sv, &pl, res, &sj);
     if (rc != BO_OK) {
         bo_results_destroy(res);
         return rc;
