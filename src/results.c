@@ -94,33 +94,79 @@ static const char *get_var(const void *names, size_t i)
 
 /* ---- recycled arrays ------------------------------------------------------------------ */
 
+/* The per-run arrays of a results object, and their sizes in bytes from its counts: the
+ * one place rs_create, rs_set_summaries and rs_spares_take take them from. */
+enum {
+    RS_INIT,
+    RS_PARAMS,
+    RS_FINAL,
+    RS_FINAL_T,
+    RS_STATUS,
+    RS_STEPS,
+    RS_REJ,
+    RS_NEWTON,
+    RS_SERIES,
+    RS_SUMS
+};
+
+static size_t array_bytes(const bo_results *r, int which)
+{
+    size_t per_run = 8; /* final time and the three 64-bit counters */
+    switch (which) {
+    case RS_INIT:
+    case RS_FINAL:
+        per_run = r->n_states * sizeof(double);
+        break;
+    case RS_PARAMS:
+        per_run = r->n_params * sizeof(double);
+        break;
+    case RS_STATUS:
+        per_run = sizeof(int32_t);
+        break;
+    case RS_SERIES:
+        per_run = r->n_saves * r->n_vars * sizeof(double);
+        break;
+    case RS_SUMS:
+        per_run = r->n_windows * r->n_sum_cols * sizeof(double);
+        break;
+    }
+    return per_run * r->runs; /* fits: checked when the results were made */
+}
+
+/* Move p (may be NULL) into sp; 1 when it went there, so its owner may forget it. */
+static int take(rs_spares *sp, void *p, size_t bytes)
+{
+    if (!p || sp->n >= RS_SPARES)
+        return 0;
+    sp->p[sp->n] = p;
+    sp->bytes[sp->n++] = bytes;
+    return 1;
+}
+
 void rs_spares_take(rs_spares *sp, bo_results *r)
 {
     if (!sp || !r)
         return;
-    void **arrays[] = {(void **)&r->init,       (void **)&r->params,       (void **)&r->final,
-                       (void **)&r->final_t,    (void **)&r->status,       (void **)&r->steps,
-                       (void **)&r->rejections, (void **)&r->newton_iters, (void **)&r->series,
-                       (void **)&r->summaries};
-    size_t runs = r->runs, per_run[] = {r->n_states * 8,
-                                        r->n_params * 8,
-                                        r->n_states * 8,
-                                        8,
-                                        4,
-                                        8,
-                                        8,
-                                        8,
-                                        r->n_saves * r->n_vars * 8,
-                                        r->n_windows * r->n_sum_cols * 8};
-    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; ++i) {
-        /* Sizes as allocated (rs_create, rs_set_summaries): the product cannot overflow. */
-        size_t bytes = per_run[i] * runs + (arrays[i] == (void **)&r->summaries ? 8 : 0);
-        if (*arrays[i] && sp->n < RS_SPARES) {
-            sp->p[sp->n] = *arrays[i];
-            sp->bytes[sp->n++] = bytes;
-            *arrays[i] = NULL;
-        }
-    }
+    if (take(sp, r->init, array_bytes(r, RS_INIT)))
+        r->init = NULL;
+    if (take(sp, r->params, array_bytes(r, RS_PARAMS)))
+        r->params = NULL;
+    if (take(sp, r->final, array_bytes(r, RS_FINAL)))
+        r->final = NULL;
+    if (take(sp, r->final_t, array_bytes(r, RS_FINAL_T)))
+        r->final_t = NULL;
+    if (take(sp, r->status, array_bytes(r, RS_STATUS)))
+        r->status = NULL;
+    if (take(sp, r->steps, array_bytes(r, RS_STEPS)))
+        r->steps = NULL;
+    if (take(sp, r->rejections, array_bytes(r, RS_REJ)))
+        r->rejections = NULL;
+    if (take(sp, r->newton_iters, array_bytes(r, RS_NEWTON)))
+        r->newton_iters = NULL;
+    if (take(sp, r->series, array_bytes(r, RS_SERIES)))
+        r->series = NULL;
+    if (take(sp, r->summaries, array_bytes(r, RS_SUMS)))
+        r->summaries = NULL;
 }
 
 /* `bytes` from a spare of exactly that size, or freshly allocated; zeroed only without
@@ -176,16 +222,16 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     r->state_names = copy_names(ns, get_state, model);
     r->param_names = copy_names(np, get_param, model);
     r->var_names = copy_names(n_vars, get_var, var_names);
-    r->init = spare_alloc(spares, ns * runs * sizeof(double));
-    r->params = spare_alloc(spares, np * runs * sizeof(double));
-    r->final = spare_alloc(spares, ns * runs * sizeof(double));
-    r->final_t = spare_alloc(spares, runs * sizeof(double));
-    r->status = spare_alloc(spares, runs * sizeof(int32_t));
-    r->steps = spare_alloc(spares, runs * sizeof(int64_t));
-    r->rejections = spare_alloc(spares, runs * sizeof(int64_t));
-    r->newton_iters = spare_alloc(spares, runs * sizeof(int64_t));
+    r->init = spare_alloc(spares, array_bytes(r, RS_INIT));
+    r->params = spare_alloc(spares, array_bytes(r, RS_PARAMS));
+    r->final = spare_alloc(spares, array_bytes(r, RS_FINAL));
+    r->final_t = spare_alloc(spares, array_bytes(r, RS_FINAL_T));
+    r->status = spare_alloc(spares, array_bytes(r, RS_STATUS));
+    r->steps = spare_alloc(spares, array_bytes(r, RS_STEPS));
+    r->rejections = spare_alloc(spares, array_bytes(r, RS_REJ));
+    r->newton_iters = spare_alloc(spares, array_bytes(r, RS_NEWTON));
     r->save_t = bo_calloc(n_saves, sizeof(double));
-    r->series = spare_alloc(spares, n_saves * n_vars * runs * sizeof(double));
+    r->series = spare_alloc(spares, array_bytes(r, RS_SERIES));
     if (!r->model_name || !r->state_names || !r->param_names || !r->var_names || !r->init ||
         !r->params || !r->final || !r->final_t || !r->status || !r->steps || !r->rejections ||
         !r->newton_iters || !r->save_t || !r->series) {
@@ -243,7 +289,8 @@ int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double win
     r->sum_outputs = bo_calloc(n_cols, sizeof *r->sum_outputs);
     r->sum_units = bo_calloc(n_cols, sizeof *r->sum_units);
     r->window_t = bo_calloc(2 * n_windows, sizeof(double));
-    r->summaries = spare_alloc(spares, (n_windows * n_cols * r->runs + 1) * sizeof(double));
+    r->n_windows = n_windows; /* sizes the array; reset by clear_summaries on failure */
+    r->summaries = spare_alloc(spares, array_bytes(r, RS_SUMS));
     int ok = r->sum_names && r->sum_vars && r->sum_metrics && r->sum_outputs && r->sum_units &&
              r->window_t && r->summaries;
     for (size_t c = 0; ok && c < n_cols; ++c) {
@@ -263,7 +310,6 @@ int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double win
         clear_summaries(r);
         return bo_error(r->ctx, BO_ERR_NOMEM, "out of memory allocating summaries");
     }
-    r->n_windows = n_windows;
     for (size_t w = 0; w < n_windows; ++w) {
         r->window_t[2 * w] = t_first + (double)w * window;
         r->window_t[2 * w + 1] = t_first + (double)(w + 1) * window;
