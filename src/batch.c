@@ -732,7 +732,7 @@ static inline void put_value(void *row, size_t i, double v, int elem)
 }
 
 /* One row of count values of variable (kind, index): the swept value when a group holds it,
- * else the default. stride_of[gi] is group gi's run stride. */
+ * else the default. */
 static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run, size_t count,
                      void *o, int elem)
 {

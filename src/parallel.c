@@ -30,13 +30,18 @@ static void *run_piece(void *p)
     return NULL;
 }
 
-/* Split [0, n) into at most `threads` pieces of at least `grain` items; returns the count. */
-static size_t split(size_t n, size_t grain, int threads, par_fn fn, void *user, piece *pc)
+/* threads <= 0: one per core; never more than PAR_MAX_THREADS. */
+static int clamp_threads(int threads)
 {
     if (threads <= 0)
         threads = par_cores();
-    if (threads > PAR_MAX_THREADS)
-        threads = PAR_MAX_THREADS;
+    return threads > PAR_MAX_THREADS ? PAR_MAX_THREADS : threads;
+}
+
+/* Split [0, n) into at most `threads` pieces of at least `grain` items; returns the count. */
+static size_t split(size_t n, size_t grain, int threads, par_fn fn, void *user, piece *pc)
+{
+    threads = clamp_threads(threads);
     if (grain < 1)
         grain = 1;
     size_t pieces = n / grain;
@@ -68,11 +73,7 @@ par_pool *par_pool_create(int threads)
     par_pool *p = bo_calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    if (threads <= 0)
-        threads = par_cores();
-    if (threads > PAR_MAX_THREADS)
-        threads = PAR_MAX_THREADS;
-    p->max_workers = threads - 1;
+    p->max_workers = clamp_threads(threads) - 1;
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return NULL;
