@@ -363,10 +363,9 @@ static int measure(bench_env *e, bo_solver *sv, const bo_batch *b, const truth *
             phases[j] += ph[j] / reps;
     }
     if (rc == BO_OK)
-        printf("phases %s %s %zu setup %.3f fill %.3f gather %.3f wait %.3f scatter %.3f "
-               "mask %.3f\n",
+        printf("phases %s %s %zu setup %.3f fill %.3f gather %.3f wait %.3f scatter %.3f\n",
                case_names[c], prec_names[prec], t->n, phases[0], phases[1], phases[2], phases[3],
-               phases[4], phases[5]);
+               phases[4]);
     if (rc != BO_OK) {
         fprintf(stderr, "bench_gpu_lorenz: %s %s N=%zu: %s\n", case_names[c], prec_names[prec],
                 t->n, bo_errmsg(e->ctx));

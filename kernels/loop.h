@@ -360,16 +360,25 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
         ++next_sample;
     }
+    /* A failed run's windows: with mask_failed all of them are NaN, otherwise those it did
+     * not complete. */
     if (status && n_samples > 0)
-        bo_sum_fail(a, run, next_sample);
+        bo_sum_fail(a, run, a->mask_failed ? 0 : next_sample);
 #endif
     (void)saw_nonfinite;
     if (status) {
-        /* Saves the run never reached are NaN (the host masks failed runs too). */
+        /* A failed run's saves: with mask_failed (keep_failed=false) every one is NaN, and so
+         * is its final state; otherwise the saves it never reached. Done here, by the run
+         * itself, so no pass over the whole batch looks for failures afterwards. */
         const bo_real nan = BO_C(0) / BO_C(0);
-        for (bo_i64 k = next_save; k < n_saves; ++k)
+        for (bo_i64 k = a->mask_failed ? 0 : next_save; k < n_saves; ++k)
             for (int v = 0; v < BO_N_VARS; ++v)
                 a->series[(k * (bo_i64)BO_N_VARS + v) * S + run] = nan;
+        if (a->mask_failed) {
+            BO_UNROLL
+            for (int i = 0; i < BO_N; ++i)
+                y[i] = nan;
+        }
     }
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i)

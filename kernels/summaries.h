@@ -437,7 +437,8 @@ BO_DEVICE void bo_sum_take(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real
     }
 }
 
-/* A failed run: the windows it never completed are NaN (the host masks the rest). */
+/* A failed run: the windows from the one sample samples_taken falls in onwards are NaN (0:
+ * every window). */
 BO_DEVICE void bo_sum_fail(const bo_args *a, bo_i64 run, bo_i64 samples_taken)
 {
     const bo_i64 S = a->run_stride;

@@ -317,33 +317,6 @@ int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double win
     return BO_OK;
 }
 
-void rs_mask_failed(bo_results *r)
-{
-    if (!r)
-        return;
-    size_t runs = r->runs;
-    for (size_t i = 0; i < runs; ++i) {
-        /* Failures are rare: skip blocks of 64 clean runs with one vectorisable OR. */
-        if ((i & 63) == 0 && i + 64 <= runs) {
-            int32_t any = 0;
-            for (size_t j = 0; j < 64; ++j)
-                any |= r->status[i + j];
-            if (!any) {
-                i += 63;
-                continue;
-            }
-        }
-        if (r->status[i] == 0)
-            continue;
-        for (size_t s = 0; s < r->n_states; ++s)
-            r->final[s * runs + i] = NAN;
-        for (size_t k = 0; k < r->n_saves * r->n_vars; ++k)
-            r->series[k * runs + i] = NAN;
-        for (size_t k = 0; k < r->n_windows * r->n_sum_cols; ++k)
-            r->summaries[k * runs + i] = NAN;
-    }
-}
-
 /* ---- accessors ------------------------------------------------------------------------- */
 
 size_t bo_results_run_count(const bo_results *r)

@@ -83,10 +83,6 @@ void rs_swap(bo_results *a, bo_results *b);
 int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
                      const rs_sum_column *cols, rs_spares *spares);
 
-/* Make the final and series values of every failed run (status != 0) NaN; its status,
- * final_t, init, params and counters are kept. Called by the solver after a solve. */
-void rs_mask_failed(bo_results *r);
-
 /* Lower-case name of per-run status flag bit ("step_too_small") written into buf, or NULL when
  * the bit is not a defined flag. */
 const char *rs_flag_name(unsigned bit, char *buf, size_t len);

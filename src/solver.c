@@ -244,6 +244,7 @@ static double now_seconds(void)
 typedef struct {
     double t0, duration, settling, save_every, dt0;
     long max_steps, threads, block_size, chunk_runs;
+    int keep_failed; /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
     size_t n_windows, window_samples;
 } run_params;
@@ -306,7 +307,8 @@ static int runtime(bo_solver *sv, run_params *r)
         (rc = st_get_int(s, "max_steps", &r->max_steps)) != BO_OK ||
         (rc = st_get_int(s, "threads", &r->threads)) != BO_OK ||
         (rc = st_get_int(s, "block_size", &r->block_size)) != BO_OK ||
-        (rc = st_get_int(s, "chunk_runs", &r->chunk_runs)) != BO_OK)
+        (rc = st_get_int(s, "chunk_runs", &r->chunk_runs)) != BO_OK ||
+        (rc = st_get_bool(s, "keep_failed", &r->keep_failed)) != BO_OK)
         return rc;
     if (st_is_auto(s, "dt") == 1)
         r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
@@ -558,6 +560,7 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.window_samples = (int64_t)rp->window_samples;
     L.dt0 = rp->dt0;
     L.max_steps = rp->max_steps;
+    L.mask_failed = !rp->keep_failed;
     L.shared_stride = sv->shared_stride;
     L.block_size = (int)rp->block_size;
     L.max_chunk_runs = rp->chunk_runs;
@@ -595,6 +598,7 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
         (A).sample_every = (pl)->rp.sample_every;                                                  \
         (A).n_windows = (int64_t)(pl)->rp.n_windows;                                               \
         (A).window_len = (int64_t)(pl)->rp.window_samples;                                         \
+        (A).mask_failed = !(pl)->rp.keep_failed;                                                   \
     } while (0)
 
 /* The run on the CPU: the batch into the results first; float64 then runs in place on the
@@ -722,11 +726,6 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
         bo_results_destroy(res);
         return rc;
     }
-    t_phase = now_seconds();
-    int keep_failed = 0;
-    if (st_get_bool(sv->settings, "keep_failed", &keep_failed) != BO_OK || !keep_failed)
-        rs_mask_failed(res);
-    sv->phase_ms[5] = 1e3 * (now_seconds() - t_phase);
     *out = res;
     return BO_OK;
 }

@@ -20,9 +20,9 @@ float sv_last_kernel_ms(const bo_solver *s);
 float sv_last_transfer_ms(const bo_solver *s);
 /* Host time of the last solve by phase, ms: set-up (settings, results allocation), filling
  * the batch into the results (on the GPU while the kernel runs, so within the wait), filling
- * the staging, waiting for the device, scattering the results, masking failed runs. The CUDA
- * phases are 0 on the CPU. */
-#define SV_PHASES 6
+ * the staging, waiting for the device, scattering the results. The CUDA phases are 0 on the
+ * CPU. */
+#define SV_PHASES 5
 void sv_last_phases(const bo_solver *s, double ms[SV_PHASES]);
 /* Backend report: for CUDA, registers, spills, shared bytes, block size, occupancy, compile
  * time and cache hit (*text: free with bo_free). */

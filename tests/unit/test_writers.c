@@ -69,8 +69,9 @@ static bo_results *make_results(bo_context *ctx, const bo_model *m, size_t n_sav
         r->params[1 * RUNS + i] = ALPHA[i];
         r->init[0 * RUNS + i] = X0[i];
         r->init[1 * RUNS + i] = Y0[i];
-        r->final[0 * RUNS + i] = XF[i];
-        r->final[1 * RUNS + i] = YF[i];
+        /* A failed run's values are NaN, as the solver leaves them by default. */
+        r->final[0 * RUNS + i] = STATUS[i] ? NAN : XF[i];
+        r->final[1 * RUNS + i] = STATUS[i] ? NAN : YF[i];
         r->final_t[i] = TF[i];
         r->status[i] = STATUS[i];
         r->steps[i] = STEPS[i];
@@ -80,9 +81,8 @@ static bo_results *make_results(bo_context *ctx, const bo_model *m, size_t n_sav
         r->save_t[k] = SAVE_T[k];
         for (size_t v = 0; v < 2; ++v)
             for (size_t i = 0; i < RUNS; ++i)
-                r->series[(k * 2 + v) * RUNS + i] = 1.5 + (double)(100 * k + 10 * v + i);
+                r->series[(k * 2 + v) * RUNS + i] = series_value(k, v, i);
     }
-    rs_mask_failed(r);
     return r;
 }
 

@@ -58,6 +58,7 @@ typedef struct {
     double sample_every;               /* summary sample interval */
     int64_t n_windows, window_samples; /* summary windows and samples per window */
     int64_t max_steps;
+    int mask_failed;        /* 1: every value of a failed run is NaN (keep_failed=false) */
     size_t shared_stride;   /* BO_SHARED_STRIDE elements per run */
     int block_size;         /* 0 = from occupancy */
     int64_t max_chunk_runs; /* 0 = automatic from free device memory */

@@ -336,6 +336,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.sample_every = L->sample_every;
     a.n_windows = lay.bytes[A_SUMS] ? L->n_windows : 0;
     a.window_len = L->window_samples;
+    a.mask_failed = L->mask_failed;
 
     int rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
     if (rc == BO_OK && lay.in_end > 0)
