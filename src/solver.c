@@ -244,7 +244,7 @@ static double now_seconds(void)
 typedef struct {
     double t0, duration, settling, save_every, dt0;
     long max_steps, threads, block_size, chunk_runs;
-    int keep_failed; /* 0: the kernel sets every value of a failed run to NaN */
+    int keep_failed;             /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
     size_t n_windows, window_samples;
 } run_params;
@@ -447,7 +447,7 @@ typedef struct {
     par_pool *pool;
     int threads;
     fill_job results; /* the inputs' copy in the results */
-    size_t first, count;
+    size_t first, count, stride;
     unsigned char *init, *params;
     int elem, rc;
     double results_ms; /* time fill_results took */
@@ -457,19 +457,20 @@ static void staging_piece(void *user, size_t begin, size_t end)
 {
     staging_job *j = user;
     size_t e = (size_t)j->elem;
-    int rc = bt_fill_rows_as(j->batch, j->first + begin, end - begin, j->count,
+    int rc = bt_fill_rows_as(j->batch, j->first + begin, end - begin, j->stride,
                              j->init ? j->init + begin * e : NULL,
                              j->params ? j->params + begin * e : NULL, j->elem);
     if (rc != BO_OK)
         j->rc = rc;
 }
 
-static int fill_staging(void *user, size_t first, size_t count, void *init, void *params,
-                        int elem_bytes)
+static int fill_staging(void *user, size_t first, size_t count, size_t stride, void *init,
+                        void *params, int elem_bytes)
 {
     staging_job *j = user;
     j->first = first;
     j->count = count;
+    j->stride = stride;
     j->init = init;
     j->params = params;
     j->elem = elem_bytes;

@@ -53,10 +53,10 @@ static void check(const bo_results *r, int keep, double tol)
         double tf = bo_results_final_time(r, run);
         if (!fails(run)) {
             wrong += bo_results_status(r, run) != 0 || tf != T_END;
-            wrong += (size_t)!(fabs(bo_results_final(r, run, 0) - exact(run, T_END)) <= tol);
+            wrong += (size_t) !(fabs(bo_results_final(r, run, 0) - exact(run, T_END)) <= tol);
             for (size_t k = 0; k < nsaves; ++k)
-                wrong += (size_t)!(fabs(bo_results_value(r, k, 0, run) -
-                                exact(run, bo_results_save_time(r, k))) <= tol);
+                wrong += (size_t) !(fabs(bo_results_value(r, k, 0, run) -
+                                         exact(run, bo_results_save_time(r, k))) <= tol);
             for (size_t w = 0; w < nwin; ++w)
                 wrong += (size_t)!isfinite(bo_results_summary(r, w, 0, run));
             continue;
@@ -66,12 +66,12 @@ static void check(const bo_results *r, int keep, double tol)
         T_CHECKF(bo_results_status(r, run) != 0 && tf > 0.9 && tf < 1.001,
                  "run %zu: status %d, final time %.17g", run, (int)bo_results_status(r, run), tf);
         double xf = bo_results_final(r, run, 0);
-        T_CHECKF(keep ? isfinite(xf) && xf > 10.0 : isnan(xf), "run %zu: final x %g (keep %d)",
-                 run, xf, keep);
+        T_CHECKF(keep ? isfinite(xf) && xf > 10.0 : isnan(xf), "run %zu: final x %g (keep %d)", run,
+                 xf, keep);
         for (size_t k = 0; k < nsaves; ++k) {
             double t = bo_results_save_time(r, k), v = bo_results_value(r, k, 0, run);
             if (keep && t < 0.9)
-                wrong += (size_t)!(fabs(v - exact(run, t)) <= tol);
+                wrong += (size_t) !(fabs(v - exact(run, t)) <= tol);
             else if (!keep || t > 1.0)
                 wrong += (size_t)!isnan(v);
         }

@@ -82,7 +82,23 @@ static void check_convert(par_pool *pool, int threads)
     par_copy(pool, seg, 1, threads); /* f first: the float -> double segment reads it */
     par_segment rest[2] = {seg[1], seg[2]};
     par_copy(pool, rest, 2, threads);
+    /* Destinations off the 16-byte grid of the wide stores (heads and tails copied apart): the
+     * same values land one and three elements further on. */
+    float *f3 = malloc((n + 3) * sizeof *f3);
+    double *d4 = malloc((n + 1) * sizeof *d4);
+    T_CHECK(f3 && d4);
     size_t bad = 0;
+    if (f3 && d4) {
+        par_segment off[2] = {{f3 + 3, d, n, 4, 8}, {d4 + 1, f, n, 8, 4}};
+        par_copy(pool, off, 2, threads);
+        for (size_t i = 0; i < n; ++i) {
+            bad += memcmp(&f3[i + 3], &f[i], sizeof f[i]) != 0;
+            double back = (double)f[i];
+            bad += memcmp(&d4[i + 1], &back, sizeof back) != 0;
+        }
+    }
+    free(f3);
+    free(d4);
     for (size_t i = 0; i < n; ++i) {
         float want = (float)d[i];
         bad += memcmp(&f[i], &want, sizeof want) != 0;

@@ -34,12 +34,25 @@ typedef struct {
 
 enum { CACHE_NONE = 0, CACHE_DISK = 1, CACHE_MEMORY = 2 };
 
+/* The results of a chunk come back in at most this many pieces, each copied with its own
+ * call and event, so the host scatters one piece while the next are still in flight. */
+#define CU_PIECES 8
+
+/* A place in a chunk's output rows (every output array's rows, in layout order): before
+ * element `run` of row `row`; run may equal the row length (its end). */
+typedef struct {
+    size_t row, run;
+} cu_pos;
+
 typedef struct {
     CUdeviceptr dev;
     unsigned char *stage; /* pinned, same layout as dev */
     CUstream stream;
     CUevent start, stop;       /* around the kernel */
     CUevent copy_in, copy_out; /* before the copy in, after the copy out */
+    CUevent piece[CU_PIECES];  /* after each piece of the copy out (no timing) */
+    cu_pos piece_end[CU_PIECES];
+    int pieces;
     int busy;
     int64_t first, count; /* runs in flight in this slot */
 } slot;

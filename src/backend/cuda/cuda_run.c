@@ -130,8 +130,7 @@ enum {
 typedef struct {
     size_t off[A_COUNT];
     size_t bytes[A_COUNT];
-    size_t in_end; /* inputs occupy [0, in_end) */
-    size_t total;  /* outputs occupy [off[A_FINAL], total) */
+    size_t total; /* outputs occupy [off[A_FINAL], total) */
 } chunk_layout;
 
 static size_t align_up(size_t x)
@@ -158,13 +157,10 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
 static void layout_for(const size_t per_run[A_COUNT], size_t r, chunk_layout *lay)
 {
     size_t off = 0;
-    lay->in_end = 0;
     for (int i = 0; i < A_COUNT; ++i) {
         lay->off[i] = off;
         lay->bytes[i] = per_run[i] * r;
         off += align_up(lay->bytes[i]);
-        if (i == A_PARAMS)
-            lay->in_end = off;
     }
     lay->total = off;
 }
@@ -184,6 +180,9 @@ void cu_slot_free(slot *s)
         api->cuEventDestroy_v2(s->copy_in);
     if (s->copy_out)
         api->cuEventDestroy_v2(s->copy_out);
+    for (int i = 0; i < CU_PIECES; ++i)
+        if (s->piece[i])
+            api->cuEventDestroy_v2(s->piece[i]);
     if (s->stream)
         api->cuStreamDestroy_v2(s->stream);
     if (s->stage)
@@ -223,6 +222,8 @@ static int slot_alloc(bo_context *ctx, slot *s, size_t bytes, int *oom)
         rc = CU_CALL(ctx, cuEventCreate, &s->copy_in, CU_EVENT_DEFAULT);
     if (rc == BO_OK)
         rc = CU_CALL(ctx, cuEventCreate, &s->copy_out, CU_EVENT_DEFAULT);
+    for (int i = 0; rc == BO_OK && i < CU_PIECES; ++i)
+        rc = CU_CALL(ctx, cuEventCreate, &s->piece[i], CU_EVENT_DISABLE_TIMING);
     if (rc != BO_OK)
         cu_slot_free(s);
     return rc;
@@ -277,6 +278,103 @@ typedef struct {
     CUdeviceptr drivers; /* the driver block on the device, 0 when none */
 } run_state;
 
+/* ---- results in pieces ------------------------------------------------------------------ */
+
+/* The output arrays of a chunk in layout order: rows of r elements of src_size bytes in
+ * staging, going to host rows `runs` elements of dst_size bytes apart. */
+typedef struct {
+    int k; /* A_* */
+    size_t rows, src_size, dst_size;
+    void *dst;
+} out_array;
+
+static int out_arrays(const run_state *st, out_array oa[A_COUNT])
+{
+    const cu_launch *L = st->L;
+    size_t p = (size_t)L->precision_bytes;
+    const out_array all[] = {
+        {A_FINAL, L->n_states, p, 8, L->final_state},
+        {A_TIME, 1, 8, 8, L->final_time},
+        {A_STATUS, 1, 4, 4, L->status},
+        {A_STEPS, 1, 8, 8, L->steps},
+        {A_REJ, 1, 8, 8, L->rejections},
+        {A_NEWTON, L->newton_iters ? 1 : 0, 8, 8, L->newton_iters},
+        {A_SERIES, st->series_rows, p, 8, L->series},
+        {A_SUMS, L->summaries ? L->n_sum_rows : 0, p, 8, L->summaries},
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
+        if (all[i].rows > 0)
+            oa[n++] = all[i];
+    return n;
+}
+
+/* Staging offset of a place in the output rows; the end of the last row for pos.row past it. */
+static size_t pos_offset(const out_array *oa, int n, const chunk_layout *lay, size_t r, cu_pos pos)
+{
+    size_t row = pos.row;
+    for (int a = 0; a < n; ++a) {
+        if (row < oa[a].rows)
+            return lay->off[oa[a].k] + (row * r + pos.run) * oa[a].src_size;
+        row -= oa[a].rows;
+    }
+    return n > 0 ? lay->off[oa[n - 1].k] + oa[n - 1].rows * r * oa[n - 1].src_size : 0;
+}
+
+/* Cut the output rows into at most CU_PIECES pieces of about equal bytes (none under
+ * CU_PIECE_MIN bytes), at multiples of CU_PIECE_ALIGN runs inside a row. */
+#define CU_PIECE_MIN ((size_t)1 << 20)
+#define CU_PIECE_ALIGN ((size_t)256)
+static int plan_pieces(const out_array *oa, int n, size_t r, cu_pos end[CU_PIECES])
+{
+    size_t total = 0, rows = 0;
+    for (int a = 0; a < n; ++a) {
+        total += oa[a].rows * r * oa[a].src_size;
+        rows += oa[a].rows;
+    }
+    size_t target = total / CU_PIECES > CU_PIECE_MIN ? total / CU_PIECES : CU_PIECE_MIN;
+    int pieces = 0;
+    size_t acc = 0, row = 0;
+    for (int a = 0; a < n; ++a)
+        for (size_t i = 0; i < oa[a].rows; ++i, ++row) {
+            size_t e = oa[a].src_size;
+            for (size_t run = 0; run < r;) {
+                size_t take = (target - acc + e - 1) / e;
+                take = (take + CU_PIECE_ALIGN - 1) / CU_PIECE_ALIGN * CU_PIECE_ALIGN;
+                if (take > r - run)
+                    take = r - run;
+                run += take;
+                acc += take * e;
+                int last = row + 1 == rows && run == r;
+                if (acc >= target && !last && pieces < CU_PIECES - 1) {
+                    end[pieces++] = (cu_pos){row, run};
+                    acc = 0;
+                }
+            }
+        }
+    end[pieces++] = (cu_pos){rows > 0 ? rows - 1 : 0, r};
+    return pieces;
+}
+
+/* Queue the scatter of the output rows between two places into the host arrays. */
+static void scatter_piece(copy_list *cl, const out_array *oa, int n, const chunk_layout *lay,
+                          const unsigned char *stage, size_t runs, size_t first, size_t r,
+                          cu_pos from, cu_pos to)
+{
+    size_t row = 0;
+    for (int a = 0; a < n; ++a)
+        for (size_t i = 0; i < oa[a].rows; ++i, ++row) {
+            if (row < from.row || row > to.row)
+                continue;
+            size_t lo = row == from.row ? from.run : 0, hi = row == to.row ? to.run : r;
+            if (lo >= hi)
+                continue;
+            size_t es = oa[a].src_size, ed = oa[a].dst_size;
+            copy_rows(cl, oa[a].dst, (i * runs + first + lo) * ed, 0, ed, stage,
+                      lay->off[oa[a].k] + (i * r + lo) * es, 0, es, 1, hi - lo);
+        }
+}
+
 /* Gather a chunk's inputs into the slot's staging and queue copy-in, kernel and copy-out. */
 static int submit(run_state *st, slot *s, int64_t first, int64_t r)
 {
@@ -289,13 +387,14 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     layout_for(st->per_run, rr, &lay);
 
     /* The inputs go into staging in the device's precision: written there by fill_inputs,
-     * or converted from the host's double arrays. */
+     * or converted from the host's double arrays. (Filling and copying them in pieces, to
+     * overlap the two, was measured and was slower: the host passes then wake the workers
+     * once per piece.) */
     double t_gather = cu_now_ms();
+    int rc = BO_OK;
     if (L->fill_inputs) {
-        int frc = L->fill_inputs(L->user, f, rr, s->stage + lay.off[A_INIT],
-                                 s->stage + lay.off[A_PARAMS], (int)p);
-        if (frc != BO_OK)
-            return frc;
+        rc = L->fill_inputs(L->user, f, rr, rr, s->stage + lay.off[A_INIT],
+                            s->stage + lay.off[A_PARAMS], (int)p);
     } else {
         copy_list cl;
         cl.count = 0;
@@ -308,6 +407,8 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
         copies_flush(&cl);
     }
     L->host_ms[0] += cu_now_ms() - t_gather;
+    if (rc != BO_OK)
+        return rc;
 
     cu_args a;
     memset(&a, 0, sizeof a);
@@ -338,9 +439,10 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.window_len = L->window_samples;
     a.mask_failed = L->mask_failed;
 
-    int rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
-    if (rc == BO_OK && lay.in_end > 0)
-        rc = CU_CALL(ctx, cuMemcpyHtoDAsync_v2, s->dev, s->stage, lay.in_end, s->stream);
+    rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
+    size_t in_bytes = lay.off[A_PARAMS] + lay.bytes[A_PARAMS]; /* inputs: one contiguous range */
+    if (rc == BO_OK && in_bytes > 0)
+        rc = CU_CALL(ctx, cuMemcpyHtoDAsync_v2, s->dev, s->stage, in_bytes, s->stream);
     /* Saves a run never writes read back as NaN (all-ones bytes are a NaN in both
      * precisions), never as stale memory from an earlier chunk. */
     if (rc == BO_OK && lay.bytes[A_SERIES] > 0)
@@ -368,10 +470,22 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
         return rc;
     }
     rc = CU_CALL(ctx, cuEventRecord, s->stop, s->stream);
-    if (rc == BO_OK)
-        rc = CU_CALL(ctx, cuMemcpyDtoHAsync_v2, s->stage + lay.off[A_FINAL],
-                     s->dev + (CUdeviceptr)lay.off[A_FINAL], lay.total - lay.off[A_FINAL],
-                     s->stream);
+    /* The results come back in pieces, each followed by its event (finish scatters them as
+     * they land). */
+    out_array oa[A_COUNT];
+    int n_out = out_arrays(st, oa);
+    s->pieces = plan_pieces(oa, n_out, rr, s->piece_end);
+    cu_pos from = {0, 0};
+    for (int j = 0; rc == BO_OK && j < s->pieces; ++j) {
+        size_t lo = pos_offset(oa, n_out, &lay, rr, from);
+        size_t hi = pos_offset(oa, n_out, &lay, rr, s->piece_end[j]);
+        if (hi > lo)
+            rc = CU_CALL(ctx, cuMemcpyDtoHAsync_v2, s->stage + lo, s->dev + (CUdeviceptr)lo,
+                         hi - lo, s->stream);
+        if (rc == BO_OK)
+            rc = CU_CALL(ctx, cuEventRecord, s->piece[j], s->stream);
+        from = s->piece_end[j];
+    }
     if (rc == BO_OK)
         rc = CU_CALL(ctx, cuEventRecord, s->copy_out, s->stream);
     if (rc != BO_OK)
@@ -382,24 +496,50 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     return BO_OK;
 }
 
-/* Wait for a slot's chunk, then scatter its results into the caller's arrays. */
+/* The device failed while a slot's chunk was in flight: say which runs. */
+static int chunk_failed(bo_context *ctx, const slot *s, CUresult r, const char *call)
+{
+    cu_check(ctx, r, call);
+    char *why = bo_strdup(bo_errmsg(ctx));
+    int rc = bo_error(ctx, BO_ERR_DEVICE, "%s while integrating runs %lld..%lld",
+                      why ? why : "the device failed", (long long)s->first,
+                      (long long)(s->first + s->count - 1));
+    free(why);
+    return rc;
+}
+
+/* Scatter a slot's chunk into the caller's arrays piece by piece, each as soon as its copy
+ * has landed, while the later pieces are still being copied. */
 static int finish(run_state *st, slot *s)
 {
     bo_context *ctx = st->ctx;
     cu_launch *L = st->L;
     s->busy = 0;
-    double t_wait = cu_now_ms();
-    CUresult sr = cu_drv()->cuStreamSynchronize(s->stream);
-    L->host_ms[1] += cu_now_ms() - t_wait;
-    if (sr != CU_SUCCESS) {
-        cu_check(ctx, sr, "cuStreamSynchronize");
-        char *why = bo_strdup(bo_errmsg(ctx));
-        int rc = bo_error(ctx, BO_ERR_DEVICE, "%s while integrating runs %lld..%lld",
-                          why ? why : "cuStreamSynchronize failed", (long long)s->first,
-                          (long long)(s->first + s->count - 1));
-        free(why);
-        return rc;
+    size_t runs = (size_t)L->runs, rr = (size_t)s->count, f = (size_t)s->first;
+    chunk_layout lay;
+    layout_for(st->per_run, rr, &lay);
+    out_array oa[A_COUNT];
+    int n_out = out_arrays(st, oa);
+    copy_list cl;
+    cl.count = 0;
+    cl.threads = L->host_threads;
+    cl.pool = L->pool;
+    cu_pos from = {0, 0};
+    for (int j = 0; j < s->pieces; ++j) {
+        double t_wait = cu_now_ms();
+        CUresult sr = cu_drv()->cuEventSynchronize(s->piece[j]);
+        L->host_ms[1] += cu_now_ms() - t_wait;
+        if (sr != CU_SUCCESS)
+            return chunk_failed(ctx, s, sr, "cuEventSynchronize");
+        double t_scatter = cu_now_ms();
+        scatter_piece(&cl, oa, n_out, &lay, s->stage, runs, f, rr, from, s->piece_end[j]);
+        copies_flush(&cl);
+        L->host_ms[2] += cu_now_ms() - t_scatter;
+        from = s->piece_end[j];
     }
+    CUresult sr = cu_drv()->cuStreamSynchronize(s->stream);
+    if (sr != CU_SUCCESS)
+        return chunk_failed(ctx, s, sr, "cuStreamSynchronize");
     float ms = 0.0f;
     float in_ms = 0.0f, out_ms = 0.0f;
     int rc = CU_CALL(ctx, cuEventElapsedTime, &ms, s->start, s->stop);
@@ -411,32 +551,6 @@ static int finish(run_state *st, slot *s)
         return rc;
     L->kernel_ms += ms;
     L->transfer_ms += in_ms + out_ms;
-
-    size_t runs = (size_t)L->runs, rr = (size_t)s->count, f = (size_t)s->first;
-    size_t p = (size_t)L->precision_bytes;
-    chunk_layout lay;
-    layout_for(st->per_run, rr, &lay);
-    copy_list cl;
-    cl.count = 0;
-    cl.threads = L->host_threads;
-    cl.pool = L->pool;
-    copy_rows(&cl, L->final_state, f * 8, runs * 8, 8, s->stage, lay.off[A_FINAL], rr * p, p,
-              L->n_states, rr);
-    copy_rows(&cl, L->final_time, f * 8, 0, 8, s->stage, lay.off[A_TIME], 0, 8, 1, rr);
-    copy_rows(&cl, L->status, f * 4, 0, 4, s->stage, lay.off[A_STATUS], 0, 4, 1, rr);
-    copy_rows(&cl, L->steps, f * 8, 0, 8, s->stage, lay.off[A_STEPS], 0, 8, 1, rr);
-    copy_rows(&cl, L->rejections, f * 8, 0, 8, s->stage, lay.off[A_REJ], 0, 8, 1, rr);
-    if (L->newton_iters)
-        copy_rows(&cl, L->newton_iters, f * 8, 0, 8, s->stage, lay.off[A_NEWTON], 0, 8, 1, rr);
-    if (st->series_rows)
-        copy_rows(&cl, L->series, f * 8, runs * 8, 8, s->stage, lay.off[A_SERIES], rr * p, p,
-                  st->series_rows, rr);
-    if (lay.bytes[A_SUMS])
-        copy_rows(&cl, L->summaries, f * 8, runs * 8, 8, s->stage, lay.off[A_SUMS], rr * p, p,
-                  L->n_sum_rows, rr);
-    double t_scatter = cu_now_ms();
-    copies_flush(&cl);
-    L->host_ms[2] += cu_now_ms() - t_scatter;
     st->done += s->count;
     if (L->progress)
         L->progress(L->user, (size_t)st->done, runs);

@@ -55,6 +55,7 @@ enum {
 enum {
     CU_STREAM_NON_BLOCKING = 1,
     CU_EVENT_DEFAULT = 0,
+    CU_EVENT_DISABLE_TIMING = 2,
 };
 
 /* Every entry point used: X(name, parameter list). The table's fields carry the exported
