@@ -8,8 +8,11 @@
  * History (previous errors and step sizes) lives only in the buffer the registry gives as
  * BO_ALLOC_controller_timestep_buffer(var, shared, persistent); the registry decides whether
  * it sits in shared or persistent local memory and nothing here depends on which. It must be
- * persistent: a fresh local array would forget the previous error every step. An entry of 0
- * means "no history yet" (bo_controller_init writes it; stored values are always > 0). */
+ * persistent: a fresh local array would forget the previous error every step. PI and PID keep
+ * log2(E^2) of earlier steps, so each step takes one logarithm (of its own error); an entry of
+ * BO_CTRL_NO_LOG or more means "no history yet" (stored values lie within +-100). Gustafsson
+ * keeps dt and E^2, 0 meaning "no history yet" (stored values are always > 0).
+ * bo_controller_init writes the empty history. */
 #ifndef BO_CONTROLLERS_H
 #define BO_CONTROLLERS_H
 
@@ -72,6 +75,9 @@ _MAX_GAIN, _DEADBAND_MIN, _DEADBAND_MAX, _DT_MIN and _DT_MAX"
 #define BO_CTRL_GUS_NORM2_FLOOR BO_C(1e-4)
 /* k = 2(p+1): the gains act on E^2, so E2^(-1/k) = E^(-1/(p+1)). */
 #define BO_CTRL_K ((bo_real)(2 * ((BO_CTRL_ORDER) + 1)))
+/* "No history yet" for PI and PID: above any stored log2(E^2), which lies in [-100, 100]
+ * (E^2 is floored at 1e-30 and a step with E^2 >= 1e30 stores nothing). */
+#define BO_CTRL_NO_LOG BO_C(1e4)
 
 /* Mean-square error norm E^2 = (1/n) sum_i (err_i / tol_i)^2 with
  * tol_i = atol_i + rtol_i * max(|y_new,i|, |y_old,i|) (Hairer, Norsett & Wanner, Solving ODEs
@@ -102,7 +108,7 @@ BO_DEVICE void bo_controller_init(bo_real *shared_scratch, bo_real *persistent_l
     BO_ALLOC_controller_timestep_buffer(hist, shared_scratch, persistent_local);
     BO_UNROLL
     for (int i = 0; i < BO_CTRL_HISTORY; ++i)
-        hist[i] = BO_C(0);
+        hist[i] = BO_CONTROLLER == BO_CTRL_GUSTAFSSON ? BO_C(0) : BO_CTRL_NO_LOG;
 #endif
     /* The registry's allocator uses only the region the buffer was placed in. */
     (void)shared_scratch;
@@ -138,8 +144,9 @@ BO_DEVICE int bo_controller(bo_real *dt, const bo_real *state, const bo_real *st
     const bo_real e2_raw = bo_controller_error_norm2(state, state_prev, error);
     const int failed = !(e2_raw < BO_CTRL_NORM_HUGE);
     const int accept = e2_raw <= BO_C(1);
-    const bo_real e2 = bo_max(e2_raw, BO_CTRL_NORM_FLOOR);
+    const bo_real e2 = bo_max_num(e2_raw, BO_CTRL_NORM_FLOOR); /* the norm is never NaN */
     bo_real gain;
+    bo_real log2_e2 = BO_C(0); /* log2(E^2) of this step, once computed */
     int status = 0;
 #if BO_CTRL_HISTORY > 0
     BO_ALLOC_controller_timestep_buffer(hist, shared_scratch, persistent_local);
@@ -158,22 +165,25 @@ BO_DEVICE int bo_controller(bo_real *dt, const bo_real *state, const bo_real *st
     } else {
 #if BO_CONTROLLER == BO_CTRL_I
         /* Elementary controller, Hairer, Norsett & Wanner I, II.4 eq. (4.12)-(4.13). */
-        gain = BO_CTRL_SAFETY * BO_EXP2(BO_LOG2(e2) * (-BO_C(1) / BO_CTRL_K));
+        log2_e2 = BO_LOG2(e2);
+        gain = BO_CTRL_SAFETY * BO_EXP2(log2_e2 * (-BO_C(1) / BO_CTRL_K));
 #elif BO_CONTROLLER == BO_CTRL_PI
         /* PI controller (Gustafsson 1991; Hairer, Norsett & Wanner I, II.4, "stabilized step
          * size control"); a first step has no E_{n-1} and uses E_n in its place. */
-        const bo_real e2_prev = hist[0] > BO_C(0) ? hist[0] : e2;
-        gain = BO_CTRL_SAFETY * BO_EXP2(BO_LOG2(e2) * (-BO_CTRL_KP / BO_CTRL_K) +
-                                        BO_LOG2(e2_prev) * (-BO_CTRL_KI / BO_CTRL_K));
+        log2_e2 = BO_LOG2(e2);
+        const bo_real log2_prev = hist[0] < BO_CTRL_NO_LOG ? hist[0] : log2_e2;
+        gain = BO_CTRL_SAFETY *
+               BO_EXP2(log2_e2 * (-BO_CTRL_KP / BO_CTRL_K) + log2_prev * (-BO_CTRL_KI / BO_CTRL_K));
 #elif BO_CONTROLLER == BO_CTRL_PID
         /* PID controller (Soderlind, "Digital filters in adaptive time-stepping", ACM TOMS
          * 29(1), 2003), in cubie's parametrisation; missing history falls back to the newest
          * error available. */
-        const bo_real e2_prev = hist[0] > BO_C(0) ? hist[0] : e2;
-        const bo_real e2_prev2 = hist[1] > BO_C(0) ? hist[1] : e2_prev;
-        gain = BO_CTRL_SAFETY * BO_EXP2(BO_LOG2(e2) * (-BO_CTRL_KP / BO_CTRL_K) +
-                                        BO_LOG2(e2_prev) * (-BO_CTRL_KI / BO_CTRL_K) +
-                                        BO_LOG2(e2_prev2) * (-BO_CTRL_KD / BO_CTRL_K));
+        log2_e2 = BO_LOG2(e2);
+        const bo_real log2_prev = hist[0] < BO_CTRL_NO_LOG ? hist[0] : log2_e2;
+        const bo_real log2_prev2 = hist[1] < BO_CTRL_NO_LOG ? hist[1] : log2_prev;
+        gain = BO_CTRL_SAFETY *
+               BO_EXP2(log2_e2 * (-BO_CTRL_KP / BO_CTRL_K) + log2_prev * (-BO_CTRL_KI / BO_CTRL_K) +
+                       log2_prev2 * (-BO_CTRL_KD / BO_CTRL_K));
 #elif BO_CONTROLLER == BO_CTRL_GUSTAFSSON
         /* Hairer & Wanner, Solving ODEs II, IV.8 (step size selection): the basic gain is
          * damped when Newton needed many iterations, fac = gamma * min(1, (2 NIT + 1) /
@@ -183,7 +193,7 @@ BO_DEVICE int bo_controller(bo_real *dt, const bo_real *state, const bo_real *st
         const bo_real fac =
             BO_CTRL_GAMMA *
             bo_min(BO_C(1), (nit2 + BO_C(1)) / (nit2 + (bo_real)(niters > 0 ? niters : 0)));
-        const bo_real log2_e2 = BO_LOG2(e2);
+        log2_e2 = BO_LOG2(e2);
         const bo_real gain_basic = fac * BO_EXP2(log2_e2 * (-BO_C(1) / BO_CTRL_K));
         gain = gain_basic;
         if (accept && hist[0] > BO_C(0)) {
@@ -194,13 +204,14 @@ BO_DEVICE int bo_controller(bo_real *dt, const bo_real *state, const bo_real *st
             gain = bo_min(gain_pred, gain_basic);
         }
 #endif
-        gain = bo_min(bo_max(gain, BO_CTRL_MIN_GAIN), BO_CTRL_MAX_GAIN);
+        /* Gains are finite here: exp2 of a finite sum, times finite factors. */
+        gain = bo_min_num(bo_max_num(gain, BO_CTRL_MIN_GAIN), BO_CTRL_MAX_GAIN);
         /* Off when both bounds are 1: only gain == 1 matches, which changes nothing. */
         if (gain >= BO_CTRL_DEADBAND_MIN && gain <= BO_CTRL_DEADBAND_MAX)
             gain = BO_C(1);
     }
     if (!accept)
-        gain = bo_min(gain, BO_CTRL_SAFETY);
+        gain = bo_min_num(gain, BO_CTRL_SAFETY);
 
     *accept_out = accept;
     if (accept && truncated)
@@ -210,15 +221,15 @@ BO_DEVICE int bo_controller(bo_real *dt, const bo_real *state, const bo_real *st
      * be truncated to the same step and rejected again. */
     if (!accept && h <= BO_CTRL_DT_MIN)
         status = BO_RUN_STEP_TOO_SMALL;
-    *dt = bo_min(bo_max(h * gain, BO_CTRL_DT_MIN), BO_CTRL_DT_MAX);
+    *dt = bo_min_num(bo_max_num(h * gain, BO_CTRL_DT_MIN), BO_CTRL_DT_MAX);
 
 #if BO_CTRL_HISTORY > 0
     if (accept) {
 #if BO_CONTROLLER == BO_CTRL_PI
-        hist[0] = e2;
+        hist[0] = log2_e2;
 #elif BO_CONTROLLER == BO_CTRL_PID
         hist[1] = hist[0];
-        hist[0] = e2;
+        hist[0] = log2_e2;
 #elif BO_CONTROLLER == BO_CTRL_GUSTAFSSON
         hist[0] = h;
         hist[1] = bo_max(e2, BO_CTRL_GUS_NORM2_FLOOR);

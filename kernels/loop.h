@@ -90,6 +90,28 @@ BO_DEVICE int bo_loop_all_finite(const bo_real *v)
     return ok;
 }
 
+/* The next event after time t: the end of settling while t is before it, else the earliest
+ * of the next save, the next summary sample and the end. */
+BO_DEVICE bo_time bo_loop_next_event(const bo_args *a, bo_time t, bo_time t_start, bo_time t_end,
+                                     bo_i64 next_save, bo_i64 n_saves, bo_i64 next_sample,
+                                     bo_i64 n_samples)
+{
+    if (t < t_start)
+        return t_start;
+    bo_time target = t_end;
+    if (next_save < n_saves) {
+        bo_time ts = t_start + (bo_time)next_save * a->save_every;
+        if (ts < target)
+            target = ts;
+    }
+    if (next_sample < n_samples) {
+        bo_time tk = t_start + (bo_time)next_sample * a->sample_every;
+        if (tk < target)
+            target = tk;
+    }
+    return target;
+}
+
 /* Write save k (states then observables) for this run. */
 BO_DEVICE void bo_loop_save(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real *y,
                             const bo_real *p, bo_real *drv, bo_real *obs, bo_time t)
@@ -196,28 +218,19 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     int niters = 0;
     int saw_nonfinite = 0;
     bo_i32 step_failures = 0; /* why rejected steps failed, reported if the run dies */
+    /* The next event: the end of settling, the next save or summary sample, or the end. It
+     * only changes when a step lands on it, so it is worked out then, not on every step. */
+#if BO_SUM_ACTIVE
+#define BO_LOOP_NEXT_EVENT()                                                                       \
+    bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample, n_samples)
+#else
+#define BO_LOOP_NEXT_EVENT() bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, 0, 0)
+#endif
+    bo_time target = BO_LOOP_NEXT_EVENT();
     while (!status && t < t_end) {
         if (steps >= a->max_steps) {
             status |= BO_RUN_MAX_STEPS;
             break;
-        }
-        /* The next event: the end of settling, the next save or summary sample, or the end. */
-        bo_time target = t_end;
-        if (t < t_start)
-            target = t_start;
-        else {
-            if (next_save < n_saves) {
-                bo_time ts = t_start + (bo_time)next_save * a->save_every;
-                if (ts < target)
-                    target = ts;
-            }
-#if BO_SUM_ACTIVE
-            if (next_sample < n_samples) {
-                bo_time tk = t_start + (bo_time)next_sample * a->sample_every;
-                if (tk < target)
-                    target = tk;
-            }
-#endif
         }
 #if !BO_ADAPTIVE
         /* Fixed steps: the full steps before the next event run in a tight loop without the
@@ -346,7 +359,10 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             ++next_sample;
         }
 #endif
+        if (lands)
+            target = BO_LOOP_NEXT_EVENT();
     }
+#undef BO_LOOP_NEXT_EVENT
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
     if (!status && next_save < n_saves &&

@@ -129,6 +129,27 @@ BO_DEVICE bo_real bo_max(bo_real a, bo_real b)
     return (a != a || a > b) ? a : b;
 }
 
+/* min/max of values that are never NaN (the controller's gains and step sizes): one
+ * instruction on the GPU, a compare and select on the CPU (where fmin/fmax would be calls);
+ * the same results as bo_min/bo_max for such values. */
+BO_DEVICE bo_real bo_min_num(bo_real a, bo_real b)
+{
+#if BO_CUDA
+    return fmin(a, b);
+#else
+    return a < b ? a : b;
+#endif
+}
+
+BO_DEVICE bo_real bo_max_num(bo_real a, bo_real b)
+{
+#if BO_CUDA
+    return fmax(a, b);
+#else
+    return a > b ? a : b;
+#endif
+}
+
 BO_DEVICE bo_real bo_sign(bo_real a)
 {
     return a > BO_C(0) ? BO_C(1) : (a < BO_C(0) ? BO_C(-1) : a);
