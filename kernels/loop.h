@@ -165,6 +165,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     bo_i64 next_sample = 0; /* index of the next summary sample to take */
     const bo_i64 n_samples =
         (a->summaries && a->n_windows > 0) ? a->n_windows * a->window_len + 1 : 0;
+#else
+    const bo_i64 next_sample = 0, n_samples = 0; /* no summaries: no samples to take */
 #endif
 
     const bo_i64 S = a->run_stride;
@@ -220,13 +222,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     bo_i32 step_failures = 0; /* why rejected steps failed, reported if the run dies */
     /* The next event: the end of settling, the next save or summary sample, or the end. It
      * only changes when a step lands on it, so it is worked out then, not on every step. */
-#if BO_SUM_ACTIVE
-#define BO_LOOP_NEXT_EVENT()                                                                       \
-    bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample, n_samples)
-#else
-#define BO_LOOP_NEXT_EVENT() bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, 0, 0)
-#endif
-    bo_time target = BO_LOOP_NEXT_EVENT();
+    bo_time target =
+        bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample, n_samples);
     while (!status && t < t_end) {
         if (steps >= a->max_steps) {
             status |= BO_RUN_MAX_STEPS;
@@ -360,9 +357,9 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         }
 #endif
         if (lands)
-            target = BO_LOOP_NEXT_EVENT();
+            target = bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample,
+                                        n_samples);
     }
-#undef BO_LOOP_NEXT_EVENT
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
     if (!status && next_save < n_saves &&

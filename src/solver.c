@@ -447,7 +447,7 @@ typedef struct {
     par_pool *pool;
     int threads;
     fill_job results; /* the inputs' copy in the results */
-    size_t first, count, stride;
+    size_t first, count;
     unsigned char *init, *params;
     int elem, rc;
     double results_ms; /* time fill_results took */
@@ -457,20 +457,19 @@ static void staging_piece(void *user, size_t begin, size_t end)
 {
     staging_job *j = user;
     size_t e = (size_t)j->elem;
-    int rc = bt_fill_rows_as(j->batch, j->first + begin, end - begin, j->stride,
+    int rc = bt_fill_rows_as(j->batch, j->first + begin, end - begin, j->count,
                              j->init ? j->init + begin * e : NULL,
                              j->params ? j->params + begin * e : NULL, j->elem);
     if (rc != BO_OK)
         j->rc = rc;
 }
 
-static int fill_staging(void *user, size_t first, size_t count, size_t stride, void *init,
-                        void *params, int elem_bytes)
+static int fill_staging(void *user, size_t first, size_t count, void *init, void *params,
+                        int elem_bytes)
 {
     staging_job *j = user;
     j->first = first;
     j->count = count;
-    j->stride = stride;
     j->init = init;
     j->params = params;
     j->elem = elem_bytes;

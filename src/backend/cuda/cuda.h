@@ -40,9 +40,9 @@ typedef struct {
     int64_t runs;
     const double *init, *params; /* host, [var][runs]; not read when fill_inputs is set */
     /* Optional: write the inputs of runs [first, first + count) straight into staging, rows
-     * stride elements apart, in the device precision (elem_bytes 4 or 8). Returns BO_OK. */
-    int (*fill_inputs)(void *user, size_t first, size_t count, size_t stride, void *init,
-                       void *params, int elem_bytes);
+     * count elements apart, in the device precision (elem_bytes 4 or 8). Returns BO_OK. */
+    int (*fill_inputs)(void *user, size_t first, size_t count, void *init, void *params,
+                       int elem_bytes);
     /* Optional: called once, after the first chunk is on its way to the device and before
      * waiting for it: host work that overlaps the kernel. Returns BO_OK. */
     int (*while_running)(void *user);

@@ -240,6 +240,16 @@ typedef struct {
     par_pool *pool;
 } copy_list;
 
+/* An empty list whose copies run on the launch's host threads. */
+static copy_list copies_for(const cu_launch *L)
+{
+    copy_list cl;
+    cl.count = 0;
+    cl.threads = L->host_threads;
+    cl.pool = L->pool;
+    return cl;
+}
+
 static void copies_flush(copy_list *cl)
 {
     par_copy(cl->pool, cl->seg, cl->count, cl->threads);
@@ -309,16 +319,21 @@ static int out_arrays(const run_state *st, out_array oa[A_COUNT])
     return n;
 }
 
-/* Staging offset of a place in the output rows; the end of the last row for pos.row past it. */
+/* The array holding output row *row (counted over all arrays); *row becomes its index there. */
+static int row_array(const out_array *oa, int n, size_t *row)
+{
+    int a = 0;
+    while (a + 1 < n && *row >= oa[a].rows)
+        *row -= oa[a++].rows;
+    return a;
+}
+
+/* Staging offset of a place in the output rows. */
 static size_t pos_offset(const out_array *oa, int n, const chunk_layout *lay, size_t r, cu_pos pos)
 {
-    size_t row = pos.row;
-    for (int a = 0; a < n; ++a) {
-        if (row < oa[a].rows)
-            return lay->off[oa[a].k] + (row * r + pos.run) * oa[a].src_size;
-        row -= oa[a].rows;
-    }
-    return n > 0 ? lay->off[oa[n - 1].k] + oa[n - 1].rows * r * oa[n - 1].src_size : 0;
+    size_t i = pos.row;
+    int a = row_array(oa, n, &i);
+    return lay->off[oa[a].k] + (i * r + pos.run) * oa[a].src_size;
 }
 
 /* Cut the output rows into at most CU_PIECES pieces of about equal bytes (none under
@@ -361,18 +376,20 @@ static void scatter_piece(copy_list *cl, const out_array *oa, int n, const chunk
                           const unsigned char *stage, size_t runs, size_t first, size_t r,
                           cu_pos from, cu_pos to)
 {
-    size_t row = 0;
-    for (int a = 0; a < n; ++a)
-        for (size_t i = 0; i < oa[a].rows; ++i, ++row) {
-            if (row < from.row || row > to.row)
-                continue;
-            size_t lo = row == from.row ? from.run : 0, hi = row == to.row ? to.run : r;
-            if (lo >= hi)
-                continue;
-            size_t es = oa[a].src_size, ed = oa[a].dst_size;
-            copy_rows(cl, oa[a].dst, (i * runs + first + lo) * ed, 0, ed, stage,
-                      lay->off[oa[a].k] + (i * r + lo) * es, 0, es, 1, hi - lo);
+    size_t i = from.row;
+    int a = row_array(oa, n, &i);
+    for (size_t row = from.row; row <= to.row; ++row, ++i) {
+        if (i == oa[a].rows) {
+            ++a;
+            i = 0;
         }
+        size_t lo = row == from.row ? from.run : 0, hi = row == to.row ? to.run : r;
+        if (lo >= hi)
+            continue;
+        size_t es = oa[a].src_size, ed = oa[a].dst_size;
+        copy_rows(cl, oa[a].dst, (i * runs + first + lo) * ed, 0, ed, stage,
+                  lay->off[oa[a].k] + (i * r + lo) * es, 0, es, 1, hi - lo);
+    }
 }
 
 /* Gather a chunk's inputs into the slot's staging and queue copy-in, kernel and copy-out. */
@@ -393,13 +410,10 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     double t_gather = cu_now_ms();
     int rc = BO_OK;
     if (L->fill_inputs) {
-        rc = L->fill_inputs(L->user, f, rr, rr, s->stage + lay.off[A_INIT],
+        rc = L->fill_inputs(L->user, f, rr, s->stage + lay.off[A_INIT],
                             s->stage + lay.off[A_PARAMS], (int)p);
     } else {
-        copy_list cl;
-        cl.count = 0;
-        cl.threads = L->host_threads;
-        cl.pool = L->pool;
+        copy_list cl = copies_for(L);
         copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8,
                   L->n_states, rr);
         copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
@@ -520,10 +534,7 @@ static int finish(run_state *st, slot *s)
     layout_for(st->per_run, rr, &lay);
     out_array oa[A_COUNT];
     int n_out = out_arrays(st, oa);
-    copy_list cl;
-    cl.count = 0;
-    cl.threads = L->host_threads;
-    cl.pool = L->pool;
+    copy_list cl = copies_for(L);
     cu_pos from = {0, 0};
     for (int j = 0; j < s->pieces; ++j) {
         double t_wait = cu_now_ms();
