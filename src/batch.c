@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch_internal.h"
+#include "parallel.h"
 #include "csv.h"
 #include "internal.h"
 #include "strbuf.h"
@@ -722,20 +723,14 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
     return bt_fill_rows(b, first_run, count, count, init, params);
 }
 
-/* Store v as element i of a row of doubles (elem 8) or floats (elem 4). */
-static inline void put_value(void *row, size_t i, double v, int elem)
-{
-    if (elem == 4)
-        ((float *)row)[i] = (float)v;
-    else
-        ((double *)row)[i] = v;
-}
-
 /* One row of count values of variable (kind, index): the swept value when a group holds it,
- * else the default. */
+ * else the default. Written as bulk copies and fills (src/parallel.h), not value by value:
+ * the rows of a large batch are filled on the critical path of every GPU solve. */
 static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run, size_t count,
                      void *o, int elem)
 {
+    unsigned char *out = o;
+    size_t e = (size_t)elem;
     size_t stride = 1;
     for (size_t gi = b->n_groups; gi-- > 0;) {
         const bt_group *g = &b->group[gi];
@@ -743,26 +738,39 @@ static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run
         for (size_t c = 0; c < g->n_cols; ++c) {
             if (g->var[c].kind != kind || g->var[c].index != index)
                 continue;
-            /* The group's row advances by one every `stride` runs and wraps at its length;
-             * walking that odometer avoids a division per value. Verbatim grids are stride 1
-             * (a broadcast group has length 1 and so stays on row 0). */
+            /* The group's row advances by one every `stride` runs and wraps at its length.
+             * Verbatim grids are stride 1 (a broadcast group has length 1 and so stays on
+             * row 0). */
             size_t row = (first_run / stride) % len, left = stride - first_run % stride;
-            for (size_t i = 0; i < count; ++i) {
-                put_value(o, i, group_value(b, g, c, row), elem);
-                if (--left == 0) {
-                    left = stride;
-                    if (++row == len)
-                        row = 0;
+            size_t i = 0;
+            if (stride == 1 && len > 1) {
+                /* Consecutive runs take consecutive values: copy them, wrapping at len. */
+                const double *src =
+                    (b->grid == BO_GRID_COMBINATORIAL && g->uniq) ? g->uniq : g->col[c];
+                while (i < count) {
+                    size_t take = len - row < count - i ? len - row : count - i;
+                    par_segment seg = {out + i * e, src + row, take, (unsigned char)e, 8};
+                    par_copy_segment(&seg);
+                    i += take;
+                    row = 0;
                 }
+                return;
+            }
+            /* Each value repeats for `stride` runs (all of them when len is 1). */
+            while (i < count) {
+                size_t take = len == 1 ? count - i : (left < count - i ? left : count - i);
+                par_fill_value(out + i * e, take, group_value(b, g, c, row), elem);
+                i += take;
+                left = stride;
+                if (++row == len)
+                    row = 0;
             }
             return;
         }
         if (b->grid == BO_GRID_COMBINATORIAL)
             stride *= len;
     }
-    double d = b->defaults[kind == BO_STATE ? 0 : 1][index];
-    for (size_t i = 0; i < count; ++i)
-        put_value(o, i, d, elem);
+    par_fill_value(o, count, b->defaults[kind == BO_STATE ? 0 : 1][index], elem);
 }
 
 int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,

@@ -1,11 +1,14 @@
-/* Parallel loops over contiguous pieces (see parallel.h): on a solver's pool of sleeping
- * workers, or on threads made for one call when there is no pool. */
+/* Parallel loops over contiguous pieces (see parallel.h): on a solver's pool of workers (which
+ * poll briefly between loops, then sleep), or on threads made for one call when there is no
+ * pool. */
 #include "parallel.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -71,10 +74,62 @@ struct par_pool {
     pthread_cond_t wake; /* workers wait here for pieces or stop */
     pthread_cond_t done; /* the caller waits here for the last piece */
     pthread_t tid[PAR_MAX_THREADS];
-    int workers, max_workers, stop;
+    int workers, max_workers, sleepers, waiting;
+    atomic_int stop;
+    /* Written under mu; read without it while spinning. gen counts the loops posted. */
+    atomic_uint gen;
+    atomic_size_t finished;
     const piece *pieces; /* the current loop's pieces (the caller's array), NULL when idle */
-    size_t n_pieces, next, finished;
+    size_t n_pieces, next;
 };
+
+/* How long a worker, or a caller waiting for the last piece, polls before it sleeps: a loop
+ * that comes within this time starts without a wake-up through the kernel (tens of
+ * microseconds each, for every worker), and the passes of a solve come in quick succession
+ * (a GPU solve's results arrive in pieces about 0.1 ms apart). */
+#define PAR_SPIN_NS 200000L
+
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void cpu_relax(void)
+{
+#if defined(__SSE2__)
+    _mm_pause();
+#endif
+}
+
+/* Poll until *v differs from old (or the pool stops), for up to PAR_SPIN_NS; returns whether
+ * it did. */
+static int spin_until_changed(par_pool *p, const atomic_uint *v, unsigned old)
+{
+    long long end = mono_ns() + PAR_SPIN_NS;
+    for (unsigned i = 1;; ++i) {
+        if (atomic_load_explicit(v, memory_order_acquire) != old ||
+            atomic_load_explicit(&p->stop, memory_order_relaxed))
+            return 1;
+        cpu_relax();
+        if ((i & 63) == 0 && mono_ns() > end)
+            return 0;
+    }
+}
+
+/* Poll until every piece of the loop has finished, for up to PAR_SPIN_NS. */
+static int spin_until_finished(par_pool *p, size_t n)
+{
+    long long end = mono_ns() + PAR_SPIN_NS;
+    for (unsigned i = 1;; ++i) {
+        if (atomic_load_explicit(&p->finished, memory_order_acquire) >= n)
+            return 1;
+        cpu_relax();
+        if ((i & 63) == 0 && mono_ns() > end)
+            return 0;
+    }
+}
 
 par_pool *par_pool_create(int threads)
 {
@@ -82,6 +137,9 @@ par_pool *par_pool_create(int threads)
     if (!p)
         return NULL;
     p->max_workers = clamp_threads(threads) - 1;
+    atomic_init(&p->stop, 0);
+    atomic_init(&p->gen, 0u);
+    atomic_init(&p->finished, (size_t)0);
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return NULL;
@@ -105,7 +163,7 @@ void par_pool_destroy(par_pool *p)
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);
-    p->stop = 1;
+    atomic_store(&p->stop, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->workers; ++i)
@@ -125,7 +183,8 @@ static void take_pieces(par_pool *p)
         pthread_mutex_unlock(&p->mu);
         pc->fn(pc->user, pc->begin, pc->end);
         pthread_mutex_lock(&p->mu);
-        if (++p->finished == p->n_pieces)
+        size_t done = atomic_fetch_add_explicit(&p->finished, 1, memory_order_acq_rel) + 1;
+        if (done == p->n_pieces && p->waiting)
             pthread_cond_signal(&p->done);
     }
 }
@@ -134,10 +193,19 @@ static void *worker(void *arg)
 {
     par_pool *p = arg;
     pthread_mutex_lock(&p->mu);
-    while (!p->stop) {
+    while (!atomic_load(&p->stop)) {
         take_pieces(p);
-        if (!p->stop)
+        unsigned seen = atomic_load(&p->gen);
+        /* Poll for the next loop a while before sleeping; under mu again, sleep only if none
+         * came (pool_for posts under mu, so none is missed). */
+        pthread_mutex_unlock(&p->mu);
+        spin_until_changed(p, &p->gen, seen);
+        pthread_mutex_lock(&p->mu);
+        if (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) {
+            ++p->sleepers;
             pthread_cond_wait(&p->wake, &p->mu);
+            --p->sleepers;
+        }
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -154,13 +222,22 @@ static void pool_for(par_pool *p, const piece *pc, size_t pieces)
     p->pieces = pc;
     p->n_pieces = pieces;
     p->next = 0;
-    p->finished = 0;
-    pthread_cond_broadcast(&p->wake);
+    atomic_store(&p->finished, 0);
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+    if (p->sleepers > 0)
+        pthread_cond_broadcast(&p->wake);
     take_pieces(p);
-    while (p->finished < p->n_pieces)
-        pthread_cond_wait(&p->done, &p->mu);
+    if (atomic_load(&p->finished) < pieces) {
+        pthread_mutex_unlock(&p->mu);
+        spin_until_finished(p, pieces);
+        pthread_mutex_lock(&p->mu);
+        p->waiting = 1;
+        while (atomic_load(&p->finished) < pieces)
+            pthread_cond_wait(&p->done, &p->mu);
+        p->waiting = 0;
+    }
     p->pieces = NULL;
-    p->n_pieces = p->next = p->finished = 0;
+    p->n_pieces = p->next = 0;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -284,6 +361,46 @@ static void copy_part(const par_segment *g, size_t lo, size_t hi)
         const float *s = (const float *)g->src + lo;
         for (size_t i = 0; i < n; ++i)
             d[i] = (double)s[i];
+    }
+}
+
+void par_copy_segment(const par_segment *seg)
+{
+    if (seg->count > 0)
+        copy_part(seg, 0, seg->count);
+}
+
+void par_fill_value(void *dst, size_t count, double v, int elem_bytes)
+{
+    size_t i = 0;
+    if (elem_bytes == 4) {
+        float *d = dst, f = (float)v;
+#if PAR_STREAM
+        if (count * 4 >= PAR_STREAM_BYTES) {
+            for (; i < count && ((uintptr_t)(d + i) & 15) != 0; ++i)
+                d[i] = f;
+            __m128 x = _mm_set1_ps(f);
+            for (; i + 4 <= count; i += 4)
+                _mm_stream_ps(d + i, x);
+            _mm_sfence();
+        }
+#endif
+        for (; i < count; ++i)
+            d[i] = f;
+    } else {
+        double *d = dst;
+#if PAR_STREAM
+        if (count * 8 >= PAR_STREAM_BYTES) {
+            for (; i < count && ((uintptr_t)(d + i) & 15) != 0; ++i)
+                d[i] = v;
+            __m128d x = _mm_set1_pd(v);
+            for (; i + 2 <= count; i += 2)
+                _mm_stream_pd(d + i, x);
+            _mm_sfence();
+        }
+#endif
+        for (; i < count; ++i)
+            d[i] = v;
     }
 }
 

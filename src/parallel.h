@@ -3,9 +3,12 @@
  * a large batch these passes, and the first-touch page faults of fresh result arrays, cost
  * more than the kernel; spreading them over the cores divides that. Internal (prefix par_).
  *
- * The loops run on a pool of worker threads that a solver keeps between solves: a pass then
- * costs a wake-up of sleeping workers, where creating threads per pass cost 0.2-0.5 ms each
- * time (several passes per solve). Without a pool (NULL) the threads are made per call. */
+ * The loops run on a pool of worker threads that a solver keeps between solves, where
+ * creating threads per pass cost 0.2-0.5 ms each time (several passes per solve). A worker
+ * polls for the next loop for 0.2 ms after each one before it sleeps: a loop that comes
+ * within that time (the passes of one solve do) starts without waking threads through the
+ * kernel, which cost tens of microseconds per worker and loop. Without a pool (NULL) the
+ * threads are made per call. */
 #ifndef BO_PARALLEL_H
 #define BO_PARALLEL_H
 
@@ -40,6 +43,14 @@ typedef struct {
 /* Copy every segment, the total elements split evenly over the threads (segments may be
  * split between threads; they must not overlap each other). */
 void par_copy(par_pool *pool, const par_segment *seg, size_t count, int threads);
+
+/* Copy one segment on the calling thread, as par_copy copies its parts (streaming stores for
+ * large ones where the CPU has them). */
+void par_copy_segment(const par_segment *seg);
+
+/* Set `count` elements of dst (elem_bytes 4: float, 8: double) to v, converted as a cast
+ * does, on the calling thread (streaming stores for large runs where the CPU has them). */
+void par_fill_value(void *dst, size_t count, double v, int elem_bytes);
 
 /* Number of online cores (at least 1). */
 int par_cores(void);

@@ -1,13 +1,17 @@
 /* src/parallel.c: par_for visits every index of [0, n) exactly once whatever the grain and
  * thread count (including more threads than items, one thread, and n = 0), with threads made
- * per call and on a pool reused across loops (one smaller than the loop wants, too); par_copy
+ * per call and on a pool reused across loops (one smaller than the loop wants, too), and on a
+ * pool whose loops come while its workers still poll for the next one, just as they stop
+ * polling, and after they sleep (and a pool destroyed while they poll); par_copy
  * copies every byte of segments of mixed sizes, split across threads at arbitrary offsets, and
  * converts double <-> float segments exactly as a cast does; and
  * bt_fill_rows filling a batch piece by piece (as the solver does, from several threads)
- * gives exactly bt_fill's values. */
+ * gives exactly bt_fill's values, and bo_batch_get_run's (worked out run by run) in double and
+ * float rows long enough for its bulk copies and fills. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch_internal.h"
 #include "harness.h"
@@ -38,6 +42,21 @@ static void check_for(par_pool *pool, size_t n, size_t grain, int threads)
     T_CHECKF(bad == 0, "par_for n=%zu grain=%zu threads=%d pool %d: %zu indices not visited once",
              n, grain, threads, pool != NULL, bad);
     free((void *)hits);
+}
+
+/* Loops posted at gaps from none to well past the workers' polling time (0.2 ms). */
+static void check_gaps(void)
+{
+    const long gaps_ns[] = {0, 20000, 150000, 190000, 250000, 3000000};
+    par_pool *pool = par_pool_create(3);
+    T_CHECK(pool != NULL);
+    for (size_t g = 0; g < sizeof gaps_ns / sizeof gaps_ns[0]; ++g)
+        for (int k = 0; k < 5; ++k) {
+            struct timespec ts = {0, gaps_ns[g]};
+            nanosleep(&ts, NULL);
+            check_for(pool, 65537, 1000, 0);
+        }
+    par_pool_destroy(pool); /* right after a loop: its workers are still polling */
 }
 
 static void check_copy(par_pool *pool, int threads)
@@ -164,6 +183,72 @@ static void check_fill_rows(void)
     bo_context_destroy(ctx);
 }
 
+/* bt_fill_rows_as against bo_batch_get_run (which works out each run on its own, by its
+ * mixed-radix digits), for rows long enough for the bulk paths' streaming stores: a
+ * combinatorial grid whose first group repeats each value over 5000 runs and whose second
+ * changes every run, and a verbatim grid with a broadcast value; pieces of 4099 runs, so the
+ * pieces start off the 16-byte grid, in float64 and float32. */
+static void check_fill_bulk(int grid)
+{
+    bo_context *ctx = NULL;
+    bo_model *m = NULL;
+    bo_batch *b = NULL;
+    T_EQ_INT(bo_context_create(&ctx), BO_OK);
+    T_EQ_INT(bo_model_load_string(ctx,
+                                  "param a = 1, c = 2\nstate x = 0, y = 3\n"
+                                  "dx/dt = a\ndy/dt = c\n",
+                                  "m", &m),
+             BO_OK);
+    T_EQ_INT(bo_batch_create(ctx, m, &b), BO_OK);
+    T_EQ_INT(bo_batch_set_grid(b, grid), BO_OK);
+    if (grid == BO_GRID_COMBINATORIAL) {
+        T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "x", "1,2,3"), BO_OK);
+        T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "a", "0:1:5000"), BO_OK);
+    } else {
+        T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "a", "0:1:20000"), BO_OK);
+        T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "c", "-1:1:20000"), BO_OK);
+        T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "x", "7"), BO_OK);
+    }
+    size_t runs = bo_batch_run_count(b);
+    T_EQ_INT(runs, grid == BO_GRID_COMBINATORIAL ? 15000 : 20000);
+    double *wi = calloc(2 * runs, sizeof *wi), *wp = calloc(2 * runs, sizeof *wp);
+    double *di = calloc(2 * runs, sizeof *di), *dp = calloc(2 * runs, sizeof *dp);
+    float *fi = calloc(2 * runs, sizeof *fi), *fp = calloc(2 * runs, sizeof *fp);
+    T_CHECK(wi && wp && di && dp && fi && fp);
+    if (!(wi && wp && di && dp && fi && fp))
+        goto out;
+    for (size_t r = 0; r < runs; ++r) {
+        double init[2], params[2];
+        T_EQ_INT(bo_batch_get_run(b, r, init, params), BO_OK);
+        for (size_t v = 0; v < 2; ++v) {
+            wi[v * runs + r] = init[v];
+            wp[v * runs + r] = params[v];
+        }
+    }
+    for (size_t first = 0; first < runs; first += 4099) {
+        size_t count = first + 4099 <= runs ? 4099 : runs - first;
+        T_EQ_INT(bt_fill_rows_as(b, first, count, runs, di + first, dp + first, 8), BO_OK);
+        T_EQ_INT(bt_fill_rows_as(b, first, count, runs, fi + first, fp + first, 4), BO_OK);
+    }
+    size_t dbad = 0, fbad = 0;
+    for (size_t i = 0; i < 2 * runs; ++i) {
+        dbad += di[i] != wi[i] || dp[i] != wp[i];
+        fbad += fi[i] != (float)wi[i] || fp[i] != (float)wp[i];
+    }
+    T_CHECKF(dbad == 0 && fbad == 0, "grid %d: %zu double and %zu float values differ", grid, dbad,
+             fbad);
+out:
+    free(wi);
+    free(wp);
+    free(di);
+    free(dp);
+    free(fi);
+    free(fp);
+    bo_batch_destroy(b);
+    bo_model_destroy(m);
+    bo_context_destroy(ctx);
+}
+
 int main(void)
 {
     const size_t ns[] = {0, 1, 2, 7, 1000, 65537};
@@ -185,6 +270,9 @@ int main(void)
     par_pool_destroy(pools[0]);
     par_pool_destroy(pools[1]);
     par_pool_destroy(par_pool_create(2)); /* never used: no workers to stop */
+    check_gaps();
     check_fill_rows();
+    check_fill_bulk(BO_GRID_COMBINATORIAL);
+    check_fill_bulk(BO_GRID_VERBATIM);
     T_DONE();
 }

@@ -405,8 +405,9 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
 
     /* The inputs go into staging in the device's precision: written there by fill_inputs,
      * or converted from the host's double arrays. (Filling and copying them in pieces, to
-     * overlap the two, was measured and was slower: the host passes then wake the workers
-     * once per piece.) */
+     * overlap the two, was measured twice and was slower: first because each piece woke the
+     * workers, then, with workers that poll between passes, because the pieced copies and
+     * the host pass after them ran slower; docs/cuda.md.) */
     double t_gather = cu_now_ms();
     int rc = BO_OK;
     if (L->fill_inputs) {
