@@ -27,7 +27,9 @@
  * Usage: bench_hand [--log2n 10,12,...] [--reps R] [--cases c1,c2] [--precs float32,float64]
  * Cases: rk4_fixed, tsit5_fixed, tsit5_adaptive. Exit 1 when a check fails, 77 without a GPU.
  * bench_hand --host-check runs the same integrators (they are __host__ __device__) on the CPU
- * over 1024 runs against the reference: the kernels' logic checked where no GPU is. */
+ * over 1024 runs against the reference: the kernels' logic checked where no GPU is.
+ * bench_hand --host-steps prints the adaptive integrator's steps per run on the CPU in both
+ * precisions at tolerances 1e-5 ... 1e-8. */
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -564,6 +566,30 @@ template <typename T> static bool host_check(int c)
     return ok;
 }
 
+/* Steps per run of the adaptive integrator on the host over 256 runs, float32 and float64, at
+ * atol = rtol from 1e-5 to 1e-8: where float32 rounding starts to drive the step count
+ * (bench/RESULTS.md). The host compiler's FMA contraction changes the float32 counts at 1e-8. */
+static void host_steps()
+{
+    const long long n = 256;
+    for (double tol : {1e-5, 1e-6, 1e-7, 1e-8}) {
+        double s32 = 0.0, s64 = 0.0;
+        for (long long r = 0; r < n; ++r) {
+            float xf, yf, zf;
+            double xd, yd, zd;
+            int st32 = 0, st64 = 0;
+            tsit5_adaptive_run<float>((float)rho_of(r, n), (float)tol, (float)tol, (float)kDt,
+                                      (float)kDtMin, kMaxSteps, xf, yf, zf, st32);
+            tsit5_adaptive_run<double>(rho_of(r, n), tol, tol, kDt, kDtMin, kMaxSteps, xd, yd, zd,
+                                       st64);
+            s32 += st32;
+            s64 += st64;
+        }
+        std::printf("hoststeps tol %.0e float32 %.1f float64 %.1f\n", tol, s32 / (double)n,
+                    s64 / (double)n);
+    }
+}
+
 int main(int argc, char **argv)
 {
     Options o;
@@ -580,7 +606,10 @@ int main(int argc, char **argv)
             o.cases = argv[++a];
         else if (a + 1 < argc && std::strcmp(argv[a], "--precs") == 0)
             o.precs = argv[++a];
-        else if (std::strcmp(argv[a], "--host-check") == 0) {
+        else if (std::strcmp(argv[a], "--host-steps") == 0) {
+            host_steps();
+            return 0;
+        } else if (std::strcmp(argv[a], "--host-check") == 0) {
             bool ok = true;
             for (int c = 0; c < NCASES; ++c) {
                 ok &= host_check<float>(c);
@@ -590,7 +619,7 @@ int main(int argc, char **argv)
         } else {
             std::fprintf(stderr, "usage: bench_hand [--log2n 10,12,...] [--reps R] [--cases "
                                  "rk4_fixed,tsit5_fixed,tsit5_adaptive] [--precs float32,float64]\n"
-                                 "       bench_hand --host-check\n");
+                                 "       bench_hand --host-check | --host-steps\n");
             return 2;
         }
     }
