@@ -103,32 +103,29 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Poll until *v differs from old (or the pool stops), for up to PAR_SPIN_NS; returns whether
- * it did. */
-static int spin_until_changed(par_pool *p, const atomic_uint *v, unsigned old)
+/* Poll, for up to PAR_SPIN_NS, until ready(p, arg) holds. Callers re-check under mu
+ * afterwards, so a poll that times out only means sleeping. */
+static void poll_until(par_pool *p, int (*ready)(par_pool *, size_t), size_t arg)
 {
     long long end = mono_ns() + PAR_SPIN_NS;
-    for (unsigned i = 1;; ++i) {
-        if (atomic_load_explicit(v, memory_order_acquire) != old ||
-            atomic_load_explicit(&p->stop, memory_order_relaxed))
-            return 1;
+    for (unsigned i = 1; !ready(p, arg); ++i) {
         cpu_relax();
         if ((i & 63) == 0 && mono_ns() > end)
-            return 0;
+            return;
     }
 }
 
-/* Poll until every piece of the loop has finished, for up to PAR_SPIN_NS. */
-static int spin_until_finished(par_pool *p, size_t n)
+/* A loop other than number `seen` was posted, or the pool stops. */
+static int new_loop(par_pool *p, size_t seen)
 {
-    long long end = mono_ns() + PAR_SPIN_NS;
-    for (unsigned i = 1;; ++i) {
-        if (atomic_load_explicit(&p->finished, memory_order_acquire) >= n)
-            return 1;
-        cpu_relax();
-        if ((i & 63) == 0 && mono_ns() > end)
-            return 0;
-    }
+    return atomic_load_explicit(&p->gen, memory_order_acquire) != (unsigned)seen ||
+           atomic_load_explicit(&p->stop, memory_order_relaxed);
+}
+
+/* All `n` pieces of the current loop have finished. */
+static int loop_done(par_pool *p, size_t n)
+{
+    return atomic_load_explicit(&p->finished, memory_order_acquire) >= n;
 }
 
 par_pool *par_pool_create(int threads)
@@ -199,7 +196,7 @@ static void *worker(void *arg)
         /* Poll for the next loop a while before sleeping; under mu again, sleep only if none
          * came (pool_for posts under mu, so none is missed). */
         pthread_mutex_unlock(&p->mu);
-        spin_until_changed(p, &p->gen, seen);
+        poll_until(p, new_loop, seen);
         pthread_mutex_lock(&p->mu);
         if (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) {
             ++p->sleepers;
@@ -229,7 +226,7 @@ static void pool_for(par_pool *p, const piece *pc, size_t pieces)
     take_pieces(p);
     if (atomic_load(&p->finished) < pieces) {
         pthread_mutex_unlock(&p->mu);
-        spin_until_finished(p, pieces);
+        poll_until(p, loop_done, pieces);
         pthread_mutex_lock(&p->mu);
         p->waiting = 1;
         while (atomic_load(&p->finished) < pieces)

@@ -135,18 +135,32 @@ static void check_convert(par_pool *pool, int threads)
     free(f);
 }
 
+/* A batch of a model with two states (x = 0, y = 3) and two parameters (a = 1, c = 2). */
+static bo_batch *open_batch(bo_context **ctx, bo_model **m)
+{
+    bo_batch *b = NULL;
+    T_EQ_INT(bo_context_create(ctx), BO_OK);
+    T_EQ_INT(bo_model_load_string(*ctx,
+                                  "param a = 1, c = 2\nstate x = 0, y = 3\n"
+                                  "dx/dt = a\ndy/dt = c\n",
+                                  "m", m),
+             BO_OK);
+    T_EQ_INT(bo_batch_create(*ctx, *m, &b), BO_OK);
+    return b;
+}
+
+static void close_batch(bo_context *ctx, bo_model *m, bo_batch *b)
+{
+    bo_batch_destroy(b);
+    bo_model_destroy(m);
+    bo_context_destroy(ctx);
+}
+
 static void check_fill_rows(void)
 {
     bo_context *ctx = NULL;
     bo_model *m = NULL;
-    bo_batch *b = NULL;
-    T_EQ_INT(bo_context_create(&ctx), BO_OK);
-    T_EQ_INT(bo_model_load_string(ctx,
-                                  "param a = 1, c = 2\nstate x = 0, y = 3\n"
-                                  "dx/dt = a\ndy/dt = c\n",
-                                  "m", &m),
-             BO_OK);
-    T_EQ_INT(bo_batch_create(ctx, m, &b), BO_OK);
+    bo_batch *b = open_batch(&ctx, &m);
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "a", "0:1:7"), BO_OK);
     T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "x", "1,2,3"), BO_OK);
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "c", "5,6,7,8,9"), BO_OK);
@@ -178,9 +192,7 @@ static void check_fill_rows(void)
     free(p1);
     free(i2);
     free(p2);
-    bo_batch_destroy(b);
-    bo_model_destroy(m);
-    bo_context_destroy(ctx);
+    close_batch(ctx, m, b);
 }
 
 /* bt_fill_rows_as against bo_batch_get_run (which works out each run on its own, by its
@@ -192,14 +204,7 @@ static void check_fill_bulk(int grid)
 {
     bo_context *ctx = NULL;
     bo_model *m = NULL;
-    bo_batch *b = NULL;
-    T_EQ_INT(bo_context_create(&ctx), BO_OK);
-    T_EQ_INT(bo_model_load_string(ctx,
-                                  "param a = 1, c = 2\nstate x = 0, y = 3\n"
-                                  "dx/dt = a\ndy/dt = c\n",
-                                  "m", &m),
-             BO_OK);
-    T_EQ_INT(bo_batch_create(ctx, m, &b), BO_OK);
+    bo_batch *b = open_batch(&ctx, &m);
     T_EQ_INT(bo_batch_set_grid(b, grid), BO_OK);
     if (grid == BO_GRID_COMBINATORIAL) {
         T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "x", "1,2,3"), BO_OK);
@@ -244,9 +249,7 @@ out:
     free(dp);
     free(fi);
     free(fp);
-    bo_batch_destroy(b);
-    bo_model_destroy(m);
-    bo_context_destroy(ctx);
+    close_batch(ctx, m, b);
 }
 
 int main(void)
