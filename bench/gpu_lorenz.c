@@ -40,8 +40,8 @@
 #include <unistd.h>
 
 #include "batchode.h"
-#include "cache.h"
-#include "solver_internal.h"
+#include "backend/cache.h"
+#include "solve/solver_internal.h"
 
 #define MAX_SIZES 24
 #define SAMPLE 1024

@@ -91,7 +91,7 @@ template <typename T> HD void rk4_run(T p, T dt, int nsteps, T &x, T &y, T &z)
 
 /* Tsitouras 5(4), Ch. Tsitouras, "Runge-Kutta pairs of order 5(4) satisfying only the first
  * column simplifying assumption", Comput. Math. Appl. 62(2) (2011) 770-775, Table 1; the
- * error weights e = b - bhat as in src/tableau.c. FSAL: row 7 of A is b. */
+ * error weights e = b - bhat as in src/methods/tableau.c. FSAL: row 7 of A is b. */
 #define TS_C2 0.161
 #define TS_C3 0.327
 #define TS_C4 0.9

@@ -1,6 +1,6 @@
 /* One engine for every diagonally implicit Runge-Kutta method (SDIRK, ESDIRK, backward Euler,
  * implicit midpoint, Crank-Nicolson): the tableau arrives as compile-time constants
- * (src/codegen/alg_dirk.c: BO_DIRK_STAGES, BO_DIRK_GAMMA, BO_DIRK_EXPLICIT_FIRST,
+ * (src/methods/alg_dirk.c: BO_DIRK_STAGES, BO_DIRK_GAMMA, BO_DIRK_EXPLICIT_FIRST,
  * BO_DIRK_HAS_ERROR, BO_DIRK_TABLEAU), the stage loops unroll fully and every coefficient
  * becomes an immediate.
  *
@@ -23,7 +23,7 @@
  * the stiffly accurate methods is f at the current point; after a rejection or on the first
  * step, z = 0). It is what an explicit Euler step from B_i with the latest slope predicts.
  *
- * Storage (owner "algorithm", registered by src/codegen/alg_dirk.c):
+ * Storage (owner "algorithm", registered by src/methods/alg_dirk.c):
  *   stage_rhs          n, persistent: the latest stage derivative; after an accepted step it
  *                      holds k_s (= f(t + dt, y_new) for the stiffly accurate methods), the
  *                      first stage of an explicit-first-stage method (FSAL) and the first
@@ -114,7 +114,7 @@ BO_DEVICE int bo_dirk_fail(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_
     return status;
 }
 
-/* The family's entry point for the loop (src/codegen/algorithm.h). */
+/* The family's entry point for the loop (src/methods/algorithm.h). */
 #define BO_STEP_FSAL 1
 BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                       bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,

@@ -1,5 +1,5 @@
 /* Drivers on the device: time-varying model inputs evaluated from piecewise cubic tables that
- * the host built from sampled data (src/drivers.c). Every driver of the model lives in one
+ * the host built from sampled data (src/solve/drivers.c). Every driver of the model lives in one
  * flat, relocatable block (byte offsets, no pointers), so the host copies it to the GPU as is
  * and the CPU backend passes its own copy.
  *

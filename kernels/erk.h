@@ -193,7 +193,7 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     return 0;
 }
 
-/* The family's entry point for the loop (src/codegen/algorithm.h): explicit steps use no
+/* The family's entry point for the loop (src/methods/algorithm.h): explicit steps use no
  * Newton iterations and never fail. */
 #define BO_STEP_FSAL BO_ERK_FSAL
 BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,

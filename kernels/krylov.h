@@ -42,7 +42,7 @@
  *
  * Needs, defined earlier: BO_N, BO_LINSOLVE, BO_PRECOND, BO_KRYLOV_TOL, BO_KRYLOV_MAX_ITERS,
  * BO_KRYLOV_RESTART, the model functions (bo_model_jvp, bo_model_jacobian_diag) and the
- * allocators of owner "linear_solver" that src/codegen/algorithm.c registers. */
+ * allocators of owner "linear_solver" that src/methods/algorithm.c registers. */
 #ifndef BO_KRYLOV_H
 #define BO_KRYLOV_H
 

@@ -1,7 +1,7 @@
 /* The linear solver of the implicit methods: systems with the iteration matrix
  * M = c*I - J(t, y), J = df/dy, for a shift c the method chooses (1/(gamma*dt) for SDIRK and
  * Rosenbrock stages). One interface, two implementations chosen at compile time by
- * BO_LINSOLVE (src/codegen/algorithm.c, setting linear_solver):
+ * BO_LINSOLVE (src/methods/algorithm.c, setting linear_solver):
  *
  *   BO_LS_WORKSPACE(ws, ls_shared, ls_persistent)  declares the workspace `bo_ls_ws ws` over
  *       the registered buffers of owner "linear_solver" (the caller's scope must outlive every
@@ -30,7 +30,7 @@
  * see which one is active.
  *
  * Needs, defined earlier: BO_N, the model functions, BO_LINSOLVE, and the allocators of the
- * buffers src/codegen/algorithm.c registers under owner "linear_solver". */
+ * buffers src/methods/algorithm.c registers under owner "linear_solver". */
 #ifndef BO_LINSOLVE_H
 #define BO_LINSOLVE_H
 

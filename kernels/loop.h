@@ -21,7 +21,7 @@
  *   with no sliver step between them).
  *
  * Needs, defined earlier in the unit: the model functions and BO_MODEL_* sizes, BO_N,
- * bo_drivers_eval, the method's step (bo_step, src/codegen/algorithm.h), the controller
+ * bo_drivers_eval, the method's step (bo_step, src/methods/algorithm.h), the controller
  * (bo_controller, bo_controller_init, BO_CONTROLLER), the registry's allocators, the output
  * selection (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]) and the
  * summaries (BO_SUM_ACTIVE, bo_sum_take, bo_sum_fail). */

@@ -164,7 +164,7 @@ BO_DEVICE int bo_isfinite(bo_real a)
  * valid array); BO_MODEL_ND comes with the model functions, later in the unit. */
 #define BO_DRV_LEN (BO_MODEL_ND > 0 ? BO_MODEL_ND : 1)
 
-/* Flags the loop passes to the method's bo_step (src/codegen/algorithm.h): the previous step
+/* Flags the loop passes to the method's bo_step (src/methods/algorithm.h): the previous step
  * was accepted (an FSAL method's stage buffer holds f(t, y)); the previous attempt started
  * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused); this is
  * the run's first attempt (persistent buffers still hold whatever the previous run on this

@@ -39,7 +39,7 @@
  * Needs, defined earlier: BO_N, BO_MODEL_ND, the model functions (bo_model_dxdt,
  * bo_model_jacobian), bo_drivers_eval, the constants of tab_emit_radau (BO_RADAU_*),
  * kernels/linsolve.h with BO_LINSOLVE == 0, kernels/newton.h, kernels/controllers.h, and the
- * allocators of the buffers src/codegen/alg_radau.c registers under owner "algorithm":
+ * allocators of the buffers src/methods/alg_radau.c registers under owner "algorithm":
  *   radau_stages      3n      W, the transformed stage increments
  *   radau_rhs         3n      stage derivatives, then Newton right-hand sides and updates
  *   radau_state       n       a stage's state y + z_i; the estimate's f-term
@@ -190,7 +190,7 @@ BO_DEVICE void bo_radau_csolve(const bo_real *lc, bo_real *xr, bo_real *xi)
     }
 }
 
-/* The step entry point (src/codegen/algorithm.h). */
+/* The step entry point (src/methods/algorithm.h). */
 #define BO_STEP_FSAL 1
 BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                       bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,

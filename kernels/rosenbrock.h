@@ -1,6 +1,6 @@
 /* One engine for every Rosenbrock (linearly implicit) method, in Hairer & Wanner's transformed
- * formulation (Solving ODEs II, 2nd ed., VI.7, eqs. (7.25)-(7.28); src/tableau_rosenbrock.h):
- * with u_i the transformed stages, each step solves
+ * formulation (Solving ODEs II, 2nd ed., VI.7, eqs. (7.25)-(7.28);
+ * src/methods/tableau_rosenbrock.h): with u_i the transformed stages, each step solves
  *
  *   (1/(h gamma) I - J) u_i = f(t + alpha_i h, y + sum_{j<i} a_ij u_j)
  *                             + sum_{j<i} (c_ij/h) u_j + gamma_i h df/dt
@@ -19,7 +19,7 @@
  *
  * Needs, defined earlier in the unit: BO_N, BO_MODEL_ND, bo_model_dxdt, bo_model_dfdt,
  * bo_drivers_eval, bo_drivers_eval_dt, kernels/linsolve.h, and the allocators of the buffers
- * src/codegen/alg_rosenbrock.c registers under owner "algorithm":
+ * src/methods/alg_rosenbrock.c registers under owner "algorithm":
  *   rosenbrock_stages  s*n, local by default: u_1..u_s
  *   rosenbrock_dfdt    n, local by default: df/dt at (t, y)
  *   rosenbrock_fsal    n, persistent, FSAL methods only: f(t, y) for the next step
@@ -38,7 +38,7 @@ BO_DEVICE int bo_ros_all_finite(const bo_real *v)
 }
 
 /* One step from (t, y) with step dt; writes y_new and err (n values each). flags: see
- * src/codegen/algorithm.h. Returns 0, or BO_RUN_SINGULAR when (1/(dt gamma)) I - J cannot be
+ * src/methods/algorithm.h. Returns 0, or BO_RUN_SINGULAR when (1/(dt gamma)) I - J cannot be
  * factored, BO_RUN_NONFINITE when that is because f(t, y) is not finite, or the linear
  * solver's bits. */
 BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
@@ -159,7 +159,7 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     return 0;
 }
 
-/* The family's entry point for the loop (src/codegen/algorithm.h): no Newton iterations. */
+/* The family's entry point for the loop (src/methods/algorithm.h): no Newton iterations. */
 #define BO_STEP_FSAL BO_ROS_FSAL
 BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                       bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,

@@ -13,7 +13,7 @@
  * no peak there). docs/outputs.md states the definitions.
  *
  * A metric `name` is three functions, called per variable with acc pointing at the metric's
- * accumulator elements (its size is in the host table, src/summaries.c) and k its count:
+ * accumulator elements (its size is in the host table, src/codegen/summaries.c) and k its count:
  *   bo_sum_<name>_reset(acc, k)                    at the first sample of a window
  *   bo_sum_<name>_update(acc, k, smp)              for every sample of the window
  *   bo_sum_<name>_save(acc, k, smp, out, stride)   after the last: output c at out[c*stride]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/settings.md from the settings tables (src/settings_tables.c), through the
+# Regenerates docs/settings.md from the settings tables (src/settings/settings_tables.c), through the
 # settings unit test's --write-doc mode. The unit test fails while the file is out of date.
 #   bash scripts/gen-settings-doc.sh          # uses the default preset (build/)
 #   bash scripts/gen-settings-doc.sh ci       # or another preset: ci (build-ci/), asan

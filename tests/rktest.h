@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tableau.h"
+#include "methods/tableau.h"
 
 #define RK_MAX_ORDER 9
 #define RK_MAX_TREES 512

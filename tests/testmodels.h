@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 static inline bo_model *model_new(const char *name)

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sha256.h"
-#include "strbuf.h"
+#include "util/sha256.h"
+#include "util/strbuf.h"
 
 #define SUM_MAX 256 /* a valid sum file is well under this */
 

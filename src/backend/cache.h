@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 /* Cache key: hex SHA-256 over the library version, the source, the compiler identity (name,
  * version, target architecture) and the flags, each length-framed so no two different tuples

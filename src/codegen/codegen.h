@@ -5,7 +5,7 @@
 #define BO_CODEGEN_H
 
 #include "model/model_internal.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 /* Structural sparsity of the Jacobian df/dy: pattern[i*n + j] = 1 when df_i/dy_j is not
  * structurally zero, else 0 (n = number of states; pattern has n*n entries). Returns BO_OK,

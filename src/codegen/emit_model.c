@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "codegen.h"
-#include "embedded.h"
+#include "util/embedded.h"
 #include "model/deriv.h"
 
 /* ---- copying the model's expressions ------------------------------------------------- */

@@ -1,13 +1,13 @@
 /* Assembly of the generated program (see program.h). The device library's files are pasted
  * in dependency order with their local #include lines removed, so the unit is
  * self-contained: NVRTC has no include path to them. */
-#include "codegen/program.h"
+#include "program.h"
 
 #include <string.h>
 
-#include "codegen/algorithm.h"
-#include "codegen/codegen.h"
-#include "embedded.h"
+#include "methods/algorithm.h"
+#include "codegen.h"
+#include "util/embedded.h"
 #include "model/model_internal.h"
 
 size_t pg_controller_history(int controller)

@@ -9,9 +9,9 @@
 
 #include "batchode.h"
 #include "registry.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 #include "summaries.h"
-#include "tableau.h"
+#include "methods/tableau.h"
 
 /* Controller kinds, matching kernels/controllers.h. */
 enum { PG_CTRL_FIXED = 0, PG_CTRL_I = 1, PG_CTRL_PI = 2, PG_CTRL_PID = 3, PG_CTRL_GUSTAFSSON = 4 };

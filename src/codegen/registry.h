@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "internal.h"
-#include "strbuf.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 typedef enum { REG_LOCAL, REG_SHARED } reg_location;
 typedef enum { REG_F32, REG_F64, REG_I32 } reg_precision;

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "internal.h"
-#include "strbuf.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 /* Largest count of a metric written name[k]. */
 #define SM_MAX_COUNT 64

@@ -3,9 +3,9 @@
  * engine may assume it: A lower triangular, every implicit stage with the same diagonal gamma
  * (one factorisation of (1/(gamma dt)) I - J per step serves them all), and a zero diagonal
  * only in the first row (an explicit first stage, evaluated or taken from the previous step). */
-#include "codegen/algorithm.h"
+#include "algorithm.h"
 
-#include "internal.h"
+#include "util/internal.h"
 
 /* More stages than any method here has; bounds the emitted arrays. */
 #define DIRK_MAX_STAGES 12

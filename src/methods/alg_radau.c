@@ -2,9 +2,9 @@
  * generated program: its buffers under owner "algorithm" plus the linear solver's, and its
  * constants. Its complex system is factored by a dense LU in kernels/radau.h, so the family
  * works with linear_solver=dense only and refuses the Krylov solver when emitting. */
-#include "codegen/algorithm.h"
+#include "algorithm.h"
 
-#include "internal.h"
+#include "util/internal.h"
 #include "tableau_radau.h"
 
 int pg_radau_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec)

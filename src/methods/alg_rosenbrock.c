@@ -1,9 +1,9 @@
 /* The Rosenbrock family in the generated program (see algorithm.h): the buffers of
  * kernels/rosenbrock.h (the s stage vectors, df/dt, and the FSAL derivative of the methods
  * whose last stage is y_new), the linear solver's, and the method's constants. */
-#include "codegen/algorithm.h"
+#include "algorithm.h"
 
-#include "internal.h"
+#include "util/internal.h"
 #include "tableau_rosenbrock.h"
 
 int pg_rosenbrock_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec)

@@ -1,11 +1,11 @@
 /* The method families of the generated program (see algorithm.h): one row per family in
  * families[], with its buffers, its constants and its device-library files. Adding a family
  * means adding its engine in kernels/ and a row here. */
-#include "codegen/algorithm.h"
+#include "algorithm.h"
 
 #include <string.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 #define REG(owner, name, size, persistent)                                                         \
     do {                                                                                           \

@@ -52,10 +52,10 @@ void pg_emit_linsolve(const pg_config *cfg, size_t n, sb_buf *out);
 /* Diagonally implicit Runge-Kutta (alg_dirk.c, kernels/dirk.h). */
 int pg_dirk_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
 int pg_dirk_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
-/* Radau IIA (TAB_FIRK, kernels/radau.h): src/codegen/alg_radau.c. */
+/* Radau IIA (TAB_FIRK, kernels/radau.h): src/methods/alg_radau.c. */
 int pg_radau_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
 int pg_radau_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
-/* Rosenbrock methods (src/codegen/alg_rosenbrock.c, kernels/rosenbrock.h). */
+/* Rosenbrock methods (src/methods/alg_rosenbrock.c, kernels/rosenbrock.h). */
 int pg_rosenbrock_register(reg_registry *reg, const pg_config *cfg, size_t n, reg_precision prec);
 int pg_rosenbrock_emit(bo_context *ctx, const pg_config *cfg, size_t n, sb_buf *out);
 

@@ -7,10 +7,10 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 /* Method families. Each has its own step engine in the device library and its own buffers
- * (src/codegen/algorithm.c maps a family to both). */
+ * (src/methods/algorithm.c maps a family to both). */
 typedef enum {
     TAB_ERK = 0,        /* explicit Runge-Kutta (kernels/erk.h) */
     TAB_DIRK = 1,       /* diagonally implicit Runge-Kutta: SDIRK, ESDIRK, BE, CN */
@@ -68,8 +68,9 @@ extern const bo_tableau bo_tableau_sdirk3;
 extern const bo_tableau bo_tableau_sdirk4;
 extern const bo_tableau bo_tableau_kvaerno3;
 extern const bo_tableau bo_tableau_kvaerno5;
-extern const bo_tableau bo_tableau_radau5; /* TAB_FIRK, src/tableau_radau.c */
-/* Rosenbrock methods (src/tableau_rosenbrock.c; coefficients in src/tableau_rosenbrock.h). */
+extern const bo_tableau bo_tableau_radau5; /* TAB_FIRK, src/methods/tableau_radau.c */
+/* Rosenbrock methods (src/methods/tableau_rosenbrock.c; coefficients in
+ * src/methods/tableau_rosenbrock.h). */
 extern const bo_tableau bo_tableau_rosenbrock23;
 extern const bo_tableau bo_tableau_ros3p;
 extern const bo_tableau bo_tableau_rodas4;

@@ -1,5 +1,5 @@
 /* The Rosenbrock methods (family TAB_ROSENBROCK): coefficients in Hairer & Wanner's
- * transformed form (src/tableau_rosenbrock.h), cited beside each table, the structural
+ * transformed form (src/methods/tableau_rosenbrock.h), cited beside each table, the structural
  * properties the engine exploits (FSAL, stiff accuracy), and the emission of one method as
  * compile-time constants for kernels/rosenbrock.h.
  *

@@ -9,7 +9,7 @@
 
 #include <stdlib.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 /* 2/sqrt(pi), the constant in d erf(x)/dx = 2/sqrt(pi) exp(-x^2) (Abramowitz & Stegun
  * 7.1.19); glibc's M_2_SQRTPI. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util/internal.h"
 #include "model_internal.h"
 
 static const char *errno_text(int err, char *buf, size_t size)

@@ -6,10 +6,10 @@
 
 #include <stdint.h>
 
-#include "internal.h"
+#include "util/internal.h"
 #include "lexer.h"
 #include "model_internal.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #define PI_VALUE 3.14159265358979323846
 /* Nesting budget of the recursive-descent expression parser (parentheses, prefix operators,

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha256.h"
-#include "strbuf.h"
-#include "summaries.h"
+#include "util/sha256.h"
+#include "util/strbuf.h"
+#include "codegen/summaries.h"
 
 struct bo_settings {
     bo_context *ctx;

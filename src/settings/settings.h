@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "internal.h"
-#include "strbuf.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 typedef enum {
     ST_REAL,      /* one finite real */
@@ -28,7 +28,7 @@ typedef enum {
 /* Accepts "auto": the solver resolves it from the algorithm and the model. */
 #define ST_AUTO 8u
 /* ST_NAMES with choices: items may also be summary metrics ("mean", "peaks[3]",
- * src/summaries.h). */
+ * src/codegen/summaries.h). */
 #define ST_METRICS 16u
 
 /* Range bounds for ST_REAL / ST_INT / ST_REAL_LIST. */

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "settings.h"
-#include "strbuf.h"
-#include "summaries.h"
+#include "util/strbuf.h"
+#include "codegen/summaries.h"
 
 /* ---- documentation --------------------------------------------------------------------- */
 
@@ -97,28 +97,29 @@ static const char *effect_note(const st_entry *e)
 static void doc_markdown(sb_buf *b)
 {
     sb_append(
-        b, "# Settings reference\n\n"
-           "<!-- Generated from src/settings_tables.c by scripts/gen-settings-doc.sh; a test "
-           "checks that this file is current. Do not edit by hand. -->\n\n"
-           "Every setting is a key with a text value: `bo_settings_set(s, \"rtol\", \"1e-8\")` in "
-           "C, `rtol=1e-8` on the command line. A value is checked when it is set: an unknown key "
-           "fails with `BO_ERR_UNKNOWN_KEY` and the nearest known keys, a bad value with "
-           "`BO_ERR_SETTING` and the allowed range or values, and the settings stay unchanged. "
-           "`bo_settings_update` sets several keys all or nothing.\n\n"
-           "- **Numbers** are read whole and must be finite (`0.25`, `1e-8`); an integer may also "
-           "be written as an exact real (`1e6`). Values are stored normalised, so `1e-6` and "
-           "`0.000001` are the same setting.\n"
-           "- **Lists** are comma-separated. A tolerance is one value for every state, or one "
-           "value per state (`atol=1e-8,1e-6,1e-6`); the length is checked against the model "
-           "when the solver is built.\n"
-           "- **Choices** are case-insensitive; aliases are stored as the canonical name.\n"
-           "- **auto** leaves the value to the solver, which derives it from the algorithm and the "
-           "model.\n"
-           "- **Effect of a change.** Keys marked *(runtime)* are passed on every call and never "
-           "recompile. Keys marked *(build)* select the compiler, its flags, the backend or the "
-           "device: they are part of the compile-cache key but not of the generated source. All "
-           "other keys are compiled into the generated code, so changing one recompiles (the "
-           "result is cached on disk and in memory).\n");
+        b,
+        "# Settings reference\n\n"
+        "<!-- Generated from src/settings/settings_tables.c by scripts/gen-settings-doc.sh; a test "
+        "checks that this file is current. Do not edit by hand. -->\n\n"
+        "Every setting is a key with a text value: `bo_settings_set(s, \"rtol\", \"1e-8\")` in "
+        "C, `rtol=1e-8` on the command line. A value is checked when it is set: an unknown key "
+        "fails with `BO_ERR_UNKNOWN_KEY` and the nearest known keys, a bad value with "
+        "`BO_ERR_SETTING` and the allowed range or values, and the settings stay unchanged. "
+        "`bo_settings_update` sets several keys all or nothing.\n\n"
+        "- **Numbers** are read whole and must be finite (`0.25`, `1e-8`); an integer may also "
+        "be written as an exact real (`1e6`). Values are stored normalised, so `1e-6` and "
+        "`0.000001` are the same setting.\n"
+        "- **Lists** are comma-separated. A tolerance is one value for every state, or one "
+        "value per state (`atol=1e-8,1e-6,1e-6`); the length is checked against the model "
+        "when the solver is built.\n"
+        "- **Choices** are case-insensitive; aliases are stored as the canonical name.\n"
+        "- **auto** leaves the value to the solver, which derives it from the algorithm and the "
+        "model.\n"
+        "- **Effect of a change.** Keys marked *(runtime)* are passed on every call and never "
+        "recompile. Keys marked *(build)* select the compiler, its flags, the backend or the "
+        "device: they are part of the compile-cache key but not of the generated source. All "
+        "other keys are compiled into the generated code, so changing one recompiles (the "
+        "result is cached on disk and in memory).\n");
     for (size_t c = 0; c < st_components_len; ++c) {
         const st_component_info *info = &st_components[c];
         sb_printf(b, "\n## %s\n\n%s\n\n", info->title, info->intro);

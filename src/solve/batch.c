@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "batch_internal.h"
-#include "parallel.h"
-#include "csv.h"
-#include "internal.h"
-#include "strbuf.h"
+#include "util/parallel.h"
+#include "util/csv.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 typedef struct {
     int kind;     /* BO_STATE or BO_PARAMETER */
@@ -724,7 +724,7 @@ int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, dou
 }
 
 /* One row of count values of variable (kind, index): the swept value when a group holds it,
- * else the default. Written as bulk copies and fills (src/parallel.h), not value by value:
+ * else the default. Written as bulk copies and fills (src/util/parallel.h), not value by value:
  * the rows of a large batch are filled on the critical path of every GPU solve. */
 static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run, size_t count,
                      void *o, int elem)

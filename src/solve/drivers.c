@@ -19,12 +19,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "csv.h"
-#include "internal.h"
+#include "util/csv.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 #define BO_DRIVERS_LAYOUT_ONLY
-#include "../kernels/drivers.h"
+#include "../../kernels/drivers.h"
 
 /* A grid is uniform when every time is within this many ulps (of the largest |t|) of
  * t0 + i*dt: rounding of times computed as t0 + i*dt, or printed with 17 digits. Anything

@@ -14,18 +14,18 @@
 #include "backend/cpu/cpu.h"
 #include "backend/cuda/cuda.h"
 #include "batch_internal.h"
-#include "parallel.h"
+#include "util/parallel.h"
 #include "codegen/program.h"
 #include "drivers.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
-#include "registry.h"
+#include "codegen/registry.h"
 #include "results_internal.h"
-#include "settings.h"
+#include "settings/settings.h"
 #include "solver_config.h"
 #include "solver_internal.h"
-#include "strbuf.h"
-#include "tableau.h"
+#include "util/strbuf.h"
+#include "methods/tableau.h"
 
 typedef int32_t bo_args_i32;
 typedef int64_t bo_args_i64;
@@ -420,7 +420,7 @@ static void progress_thunk(void *user, size_t done, size_t total)
         sv->progress(sv->progress_user, done, total);
 }
 
-/* ---- the host passes of a solve, spread over the cores (src/parallel.h) ---------------- */
+/* ---- the host passes of a solve, spread over the cores (src/util/parallel.h) ---------------- */
 
 typedef struct {
     const bo_batch *batch;

@@ -8,15 +8,15 @@
 #include <string.h>
 
 #include "codegen/program.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
-#include "registry.h"
-#include "settings.h"
+#include "codegen/registry.h"
+#include "settings/settings.h"
 #include "solver_config.h"
 #include "solver_internal.h"
-#include "strbuf.h"
-#include "summaries.h"
-#include "tableau.h"
+#include "util/strbuf.h"
+#include "codegen/summaries.h"
+#include "methods/tableau.h"
 
 void sv_config_free(pg_config *c)
 {

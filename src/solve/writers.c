@@ -12,9 +12,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util/internal.h"
 #include "results_internal.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #define WR_MAX_FILES 16
 

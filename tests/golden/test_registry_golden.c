@@ -9,8 +9,8 @@
  * `test_registry_golden --regen DIR` rewrites DIR/registry_*.expected (review the diff). */
 #include "ccutil.h"
 #include "harness.h"
-#include "registry.h"
-#include "strbuf.h"
+#include "codegen/registry.h"
+#include "util/strbuf.h"
 
 static bo_context *ctx;
 

@@ -17,7 +17,7 @@
 #include "backend/cuda/cuda.h"
 #include "batchode.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 #define PI 3.14159265358979323846
 

@@ -15,7 +15,7 @@
 #include "backend/cuda/cuda.h"
 #include "batchode.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 #include "status.h"
 
 static bo_context *ctx;

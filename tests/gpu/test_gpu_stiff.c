@@ -24,9 +24,9 @@
 #include "backend/cuda/cuda.h"
 #include "batchode.h"
 #include "harness.h"
-#include "settings.h"
+#include "settings/settings.h"
 #include "status.h"
-#include "tableau.h"
+#include "methods/tableau.h"
 
 static bo_context *ctx;
 

@@ -15,7 +15,7 @@
 #include <math.h>
 
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 #define PI 3.14159265358979323846
 

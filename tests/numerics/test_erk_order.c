@@ -17,10 +17,10 @@
 #include <stdlib.h>
 
 #include "ccutil.h"
-#include "embedded.h"
+#include "util/embedded.h"
 #include "harness.h"
 #include "rktest.h"
-#include "tableau.h"
+#include "methods/tableau.h"
 
 #define NPTS 4
 

@@ -19,7 +19,7 @@
 
 #include "batchode.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 #include "solvetest.h"
 
 #define N 32

@@ -23,7 +23,7 @@
 #include "harness.h"
 #include "solvetest.h"
 #include "status.h"
-#include "tableau_radau.h"
+#include "methods/tableau_radau.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 

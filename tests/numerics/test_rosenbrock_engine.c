@@ -18,10 +18,10 @@
 #include <stdlib.h>
 
 #include "ccutil.h"
-#include "embedded.h"
+#include "util/embedded.h"
 #include "harness.h"
 #include "rktest.h"
-#include "tableau_rosenbrock.h"
+#include "methods/tableau_rosenbrock.h"
 
 #define NPTS 4
 

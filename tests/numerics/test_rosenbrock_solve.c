@@ -20,7 +20,7 @@
 #include "rktest.h"
 #include "solvetest.h"
 #include "status.h"
-#include "tableau_rosenbrock.h"
+#include "methods/tableau_rosenbrock.h"
 
 static const char *const methods[] = {"rosenbrock23", "ros3p", "rodas4", "rodas5p"};
 static const int orders[] = {2, 3, 4, 5};

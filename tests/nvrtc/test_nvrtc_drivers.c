@@ -7,7 +7,7 @@
 #include "backend/cuda/nvrtc.h"
 #include "batchode.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 static const char *const models[] = {
     "model one\nparam k = 4\ndriver F\nstate x = 0, v = 0\ndx/dt = v\ndv/dt = F - k*x\n",

@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "backend/cuda/nvrtc.h"
-#include "codegen/algorithm.h"
+#include "methods/algorithm.h"
 #include "codegen/codegen.h"
-#include "embedded.h"
+#include "util/embedded.h"
 #include "harness.h"
-#include "registry.h"
+#include "codegen/registry.h"
 
 static const char *const lorenz_text = "model lorenz\n"
                                        "const beta = 8/3\n"

@@ -24,7 +24,7 @@
 #include "backend/cuda/nvrtc.h"
 #include "batchode.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 static const char *const lorenz_text = "model lorenz\n"
                                        "const beta = 8/3\n"

@@ -9,7 +9,7 @@
 #include "batchode.h"
 #include "ccutil.h"
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 static const char *const vdp_text = "model vanderpol\n"
                                     "param mu = 2.385\n"

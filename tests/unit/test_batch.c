@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "batch_internal.h"
+#include "solve/batch_internal.h"
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 /* A hand-built model: states x, y, z and parameters k, alpha, beta with defaults. */

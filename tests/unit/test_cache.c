@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "sha256.h"
+#include "backend/cache.h"
+#include "util/sha256.h"
 
 static bo_context *ctx;
 static char root[64];

@@ -1,7 +1,7 @@
 /* Context, status names, allocation-failure hook and the string builder. */
 #include "harness.h"
-#include "internal.h"
-#include "strbuf.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 int main(void)
 {

@@ -8,7 +8,7 @@
 #include "harness.h"
 #include "ccutil.h"
 #include "status.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #define MAXN 3
 #define MAXSTEPS 24

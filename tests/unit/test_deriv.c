@@ -6,7 +6,7 @@
 #include <complex.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/deriv.h"
 
 #define CS_H 1e-30

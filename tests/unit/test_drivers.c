@@ -1,4 +1,4 @@
-/* Driver tables end to end on the host: samples -> spline coefficients (src/drivers.c) ->
+/* Driver tables end to end on the host: samples -> spline coefficients (src/solve/drivers.c) ->
  * packed block -> the device evaluation of kernels/drivers.h, compiled natively from the
  * embedded text exactly as the generated program pastes it, in float64 and float32.
  *
@@ -15,10 +15,10 @@
 #include "harness.h"
 
 #include "ccutil.h"
-#include "drivers.h"
-#include "embedded.h"
-#include "internal.h"
-#include "strbuf.h"
+#include "solve/drivers.h"
+#include "util/embedded.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 #define BO_TEST_PI 3.14159265358979323846
 

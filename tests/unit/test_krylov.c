@@ -13,11 +13,11 @@
  * Jacobi diagonal entry (falls back to 1), and NaN in b or in the point. */
 #include "harness.h"
 #include "ccutil.h"
-#include "codegen/algorithm.h"
+#include "methods/algorithm.h"
 #include "codegen/codegen.h"
-#include "registry.h"
+#include "codegen/registry.h"
 #include "status.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #include <math.h>
 

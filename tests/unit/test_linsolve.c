@@ -7,7 +7,7 @@
 #include "harness.h"
 #include "ccutil.h"
 #include "status.h"
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 #include <math.h>
 

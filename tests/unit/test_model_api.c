@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 static bo_context *ctx;

@@ -1,4 +1,4 @@
-/* src/parallel.c: par_for visits every index of [0, n) exactly once whatever the grain and
+/* src/util/parallel.c: par_for visits every index of [0, n) exactly once whatever the grain and
  * thread count (including more threads than items, one thread, and n = 0), with threads made
  * per call and on a pool reused across loops (one smaller than the loop wants, too), and on a
  * pool whose loops come while its workers still poll for the next one, just as they stop
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch_internal.h"
+#include "solve/batch_internal.h"
 #include "harness.h"
-#include "parallel.h"
+#include "util/parallel.h"
 
 typedef struct {
     _Atomic int *hits;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 static bo_context *ctx;

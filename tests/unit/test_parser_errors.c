@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
 
 static bo_context *ctx;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "tableau_radau.h"
+#include "methods/tableau_radau.h"
 
 static void check_tableau(const bo_tableau *t)
 {

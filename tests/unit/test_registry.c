@@ -3,8 +3,8 @@
  * location setting, the owner tree, the step-controller case of the design, the bank-padded
  * stride, and every error. */
 #include "harness.h"
-#include "registry.h"
-#include "strbuf.h"
+#include "codegen/registry.h"
+#include "util/strbuf.h"
 
 static bo_context *ctx;
 

@@ -4,9 +4,9 @@
 #include <stdint.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
-#include "results_internal.h"
+#include "solve/results_internal.h"
 #include "status.h"
 
 /* A hand-built model: states u, v and parameter g. */

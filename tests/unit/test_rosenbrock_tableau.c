@@ -1,4 +1,4 @@
-/* The Rosenbrock coefficients (src/tableau_rosenbrock.c) against the theory, computed here
+/* The Rosenbrock coefficients (src/methods/tableau_rosenbrock.c) against the theory, computed here
  * independently of the library:
  *   - each table is converted back from the transformed form to the classical one of Hairer &
  *     Wanner II, VI.7 (Gamma = (diag(1/gamma) - C)^-1, alpha = A Gamma, b = m Gamma), and the
@@ -7,15 +7,15 @@
  *     that is not claimed must fail, so the check can tell orders apart;
  *   - the nodes alpha_i are the row sums of alpha and the weights gamma_i those of Gamma;
  *   - Rosenbrock23's table equals the conversion of Shampine & Reichelt's own scheme (the
- *     classical form derived in src/tableau_rosenbrock.c from the ode23s formulas);
+ *     classical form derived in src/methods/tableau_rosenbrock.c from the ode23s formulas);
  *   - the structure flags (FSAL, stiffly accurate), lookups, buffer sizes, emission. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
-#include "tableau_rosenbrock.h"
+#include "util/internal.h"
+#include "methods/tableau_rosenbrock.h"
 
 #define S_MAX 8
 #define N_COND 8

@@ -5,7 +5,7 @@
  * `test_unit_test_settings --write-doc PATH` writes the Markdown reference instead of testing
  * (scripts/gen-settings-doc.sh uses it). */
 #include "harness.h"
-#include "settings.h"
+#include "settings/settings.h"
 
 static bo_context *ctx;
 

@@ -2,7 +2,7 @@
  * SHA256.pdf), streaming in odd chunk sizes across the padding boundaries, and against the
  * system's sha256sum as an independent implementation when it is present. */
 #include "harness.h"
-#include "sha256.h"
+#include "util/sha256.h"
 
 #include <stdint.h>
 #include <unistd.h>

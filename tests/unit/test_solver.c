@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
-#include "solver_internal.h"
+#include "solve/solver_internal.h"
 
 static const char *decay = "model decay\nparam k = 1.5\nstate y = 2.385\ndy/dt = -k*y\n"
                            "obs twice = 2*y\n";

@@ -7,7 +7,7 @@
 
 #include "harness.h"
 #include "rktest.h"
-#include "tableau.h"
+#include "methods/tableau.h"
 
 static void check_orders(const bo_tableau *tab)
 {

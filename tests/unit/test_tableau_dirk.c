@@ -1,5 +1,5 @@
-/* The diagonally implicit tableaus (src/tableau_dirk.c): every order condition of b and b_hat
- * (rooted trees up to order 6, Butcher's theory as in Hairer, Norsett & Wanner I, II.2 — the
+/* The diagonally implicit tableaus (src/methods/tableau_dirk.c): every order condition of b and
+ * b_hat (rooted trees up to order 6, Butcher's theory as in Hairer, Norsett & Wanner I, II.2 — the
  * conditions hold for any A, explicit or not), exactness of the orders, structure (lower
  * triangular, one diagonal gamma, row sums, explicit first stage, stiff accuracy), the stage
  * order that explains the order reduction on stiff problems, the stability function
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen/algorithm.h"
+#include "methods/algorithm.h"
 #include "harness.h"
 #include "rktest.h"
-#include "tableau.h"
+#include "methods/tableau.h"
 
 #define MAX_STAGES 8
 

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "util/csv.h"
 #include "harness.h"
-#include "internal.h"
+#include "util/internal.h"
 #include "model/model_internal.h"
-#include "results_internal.h"
+#include "solve/results_internal.h"
 #include "status.h"
 
 #define RUNS 3

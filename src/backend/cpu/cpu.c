@@ -2,7 +2,7 @@
  * and flags: the compile cache keys the shared object by their hash, so a second process or
  * a second solver with the same program loads it without compiling. Within a process the
  * dlopen handle is shared through the in-memory cache. */
-#include "backend/cpu/cpu.h"
+#include "cpu.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "internal.h"
-#include "strbuf.h"
+#include "backend/cache.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 /* Optimisation flags: fast, but never -ffinite-math-only, so NaN/Inf checks keep working. */
 #define CPU_BASE_FLAGS                                                                             \

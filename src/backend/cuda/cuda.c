@@ -3,19 +3,19 @@
  * shared within the process through the cache's handle map, keyed by the same hash and the
  * device ordinal (a module belongs to one device's primary context). Launching a batch is in
  * cuda_run.c. */
-#include "backend/cuda/cuda.h"
+#include "cuda.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "backend/cuda/cuda_internal.h"
-#include "backend/cuda/driver.h"
-#include "backend/cuda/nvrtc.h"
-#include "cache.h"
-#include "internal.h"
-#include "strbuf.h"
+#include "cuda_internal.h"
+#include "driver.h"
+#include "nvrtc.h"
+#include "backend/cache.h"
+#include "util/internal.h"
+#include "util/strbuf.h"
 
 double cu_now_ms(void)
 {

@@ -63,7 +63,7 @@ typedef struct {
     int block_size;         /* 0 = from occupancy */
     int64_t max_chunk_runs; /* 0 = automatic from free device memory */
     int host_threads;       /* threads for gathering and scattering host data (<= 0: all) */
-    struct par_pool *pool;  /* their worker pool (src/parallel.h), or NULL */
+    struct par_pool *pool;  /* their worker pool (src/util/parallel.h), or NULL */
     void (*progress)(void *user, size_t done, size_t total);
     void *user;
     float kernel_ms;   /* out: summed kernel time (CUDA events) */

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend/cuda/cuda.h"
-#include "backend/cuda/driver.h"
+#include "cuda.h"
+#include "driver.h"
 
 typedef struct {
     int ordinal;

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/cuda/cuda.h"
-#include "backend/cuda/cuda_internal.h"
-#include "backend/cuda/driver.h"
-#include "internal.h"
-#include "parallel.h"
+#include "cuda.h"
+#include "cuda_internal.h"
+#include "driver.h"
+#include "util/internal.h"
+#include "util/parallel.h"
 
 typedef int32_t bo_args_i32;
 typedef int64_t bo_args_i64;
@@ -230,7 +230,7 @@ static int slot_alloc(bo_context *ctx, slot *s, size_t bytes, int *oom)
 }
 
 /* Segments of at most CU_MAX_SEGMENTS rows, copied together over the host's cores
- * (src/parallel.h): gathering a large chunk into staging and scattering its results are
+ * (src/util/parallel.h): gathering a large chunk into staging and scattering its results are
  * memory-bound passes that one thread would spend most of a solve on. */
 #define CU_MAX_SEGMENTS 256
 typedef struct {

@@ -2,7 +2,7 @@
  * never closed: modules and contexts created through it may live until exit, and unloading a
  * driver under them is undefined. The outcome of the first load (and its message) is kept so
  * every later caller gets the same answer without retrying a load that cannot succeed. */
-#include "backend/cuda/driver.h"
+#include "driver.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

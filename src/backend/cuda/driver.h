@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 typedef int CUresult;
 typedef int CUdevice;

@@ -2,7 +2,7 @@
  * ABI of nvrtc.h (results are a C enum, programs an opaque pointer), so no CUDA headers are
  * needed at build time. The library handle is process-wide and loaded once under
  * pthread_once; it is never unloaded, because compiled artifacts outlive any one caller. */
-#include "backend/cuda/nvrtc.h"
+#include "nvrtc.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 typedef int nvrtc_result; /* nvrtcResult; NVRTC_SUCCESS = 0 */
 typedef struct nvrtc_program_s *nvrtc_program;

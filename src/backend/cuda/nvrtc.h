@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 /* Load libnvrtc once per process (thread-safe; later calls return the first outcome).
  * Tries libnvrtc.so.13, libnvrtc.so.12, libnvrtc.so on the loader path, then
