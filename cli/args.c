@@ -46,6 +46,18 @@ void cli_library_error(const bo_context *ctx, const char *prefix)
         cli_print_raw(log);
 }
 
+void cli_print_warnings(bo_context *ctx)
+{
+    const char *w = bo_warnings(ctx);
+    while (*w) {
+        const char *e = strchr(w, '\n');
+        int n = (int)(e ? (size_t)(e - w) : strlen(w));
+        fprintf(stderr, "batchode: warning: %.*s\n", n, w);
+        w += n + (e ? 1 : 0);
+    }
+    bo_clear_warnings(ctx);
+}
+
 void cli_usage_hint(const cli_command *cmd)
 {
     if (cmd)

@@ -76,6 +76,9 @@ void cli_error(const char *fmt, ...)
 void cli_print_raw(const char *msg);
 /* "batchode: <prefix>: <bo_errmsg>" plus the library's diagnostic log when it has one. */
 void cli_library_error(const bo_context *ctx, const char *prefix);
+/* Print the library's warnings held in ctx, one "batchode: warning: ..." line each, then clear
+ * them (so each is printed once). */
+void cli_print_warnings(bo_context *ctx);
 /* Usage hint "Try 'batchode NAME --help'." on stderr. */
 void cli_usage_hint(const cli_command *cmd);
 

@@ -546,6 +546,7 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
     }
     int quiet = cli_args_has(args, OPT_QUIET);
     int st = bo_solver_create(s.ctx, s.model, s.settings, &s.solver);
+    cli_print_warnings(s.ctx);
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);
@@ -585,6 +586,7 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
         bo_solver_set_progress(s.solver, draw_progress, &progress);
     st = bo_solver_solve(s.solver, s.batch, &s.results);
     end_progress(&progress);
+    cli_print_warnings(s.ctx);
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);

@@ -76,6 +76,13 @@ BO_API const char *bo_errmsg(const bo_context *ctx);
 BO_API const char *bo_errlog(const bo_context *ctx);
 /* Clear the error message and log. */
 BO_API void bo_clear_error(bo_context *ctx);
+/* Warnings: requests that were honoured but deserve a word (a tolerance below what the
+ * precision can deliver, a compile cache that was not trusted and so not used, ...). One
+ * warning per line, each ending in '\n'; "" when none. They accumulate (a warning already
+ * held is not repeated) until bo_clear_warnings. The library never prints them: a program
+ * shows them as it likes (the CLI prints each as "batchode: warning: ..."). */
+BO_API const char *bo_warnings(const bo_context *ctx);
+BO_API void bo_clear_warnings(bo_context *ctx);
 
 /* ---------------------------------------------------------------------------------------
  * Models: parsed from the .ode model language (docs/model-language.md).

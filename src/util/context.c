@@ -162,7 +162,8 @@ int bo_context_create(bo_context **out)
         return BO_ERR_NOMEM;
     ctx->msg = bo_strdup("");
     ctx->log = bo_strdup("");
-    if (!ctx->msg || !ctx->log) {
+    ctx->warn = bo_strdup("");
+    if (!ctx->msg || !ctx->log || !ctx->warn) {
         bo_context_destroy(ctx);
         return BO_ERR_NOMEM;
     }
@@ -176,6 +177,7 @@ void bo_context_destroy(bo_context *ctx)
         return;
     free(ctx->msg);
     free(ctx->log);
+    free(ctx->warn);
     free(ctx);
 }
 
@@ -197,6 +199,49 @@ void bo_clear_error(bo_context *ctx)
         ctx->msg[0] = '\0';
     if (ctx->log)
         ctx->log[0] = '\0';
+}
+
+const char *bo_warnings(const bo_context *ctx)
+{
+    return (ctx && ctx->warn) ? ctx->warn : "";
+}
+
+void bo_clear_warnings(bo_context *ctx)
+{
+    if (ctx && ctx->warn)
+        ctx->warn[0] = '\0';
+}
+
+void bo_warn(bo_context *ctx, const char *fmt, ...)
+{
+    if (!ctx || !ctx->warn)
+        return;
+    sb_buf b;
+    sb_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *line = sb_take(&b);
+    if (!line)
+        return;
+    /* Skip a repeat: a loop of solves should not pile up the same warning. */
+    size_t ll = strlen(line);
+    for (const char *p = ctx->warn; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == ll && memcmp(p, line, n) == 0) {
+            free(line);
+            return;
+        }
+        p += n + (e ? 1 : 0);
+    }
+    char *w = bo_asprintf("%s%s\n", ctx->warn, line);
+    free(line);
+    if (w) {
+        free(ctx->warn);
+        ctx->warn = w;
+    }
 }
 
 int bo_verror(bo_context *ctx, int code, const char *fmt, va_list ap)

@@ -9,8 +9,9 @@
 #include "batchode.h"
 
 struct bo_context {
-    char *msg; /* last error message, heap, never NULL after create */
-    char *log; /* last long diagnostic (compiler output), heap, never NULL after create */
+    char *msg;  /* last error message, heap, never NULL after create */
+    char *log;  /* last long diagnostic (compiler output), heap, never NULL after create */
+    char *warn; /* warnings since the last bo_clear_warnings, one per line, never NULL */
 };
 
 #if defined(__GNUC__)
@@ -25,6 +26,9 @@ int bo_error(bo_context *ctx, int code, const char *fmt, ...) BO_PRINTF(3, 4);
 int bo_verror(bo_context *ctx, int code, const char *fmt, va_list ap);
 /* Replace the context's diagnostic log with text (copied); ctx may be NULL. */
 void bo_set_log(bo_context *ctx, const char *text);
+/* Append one warning line to the context (ctx may be NULL: the warning is dropped). A warning
+ * identical to one already held is not repeated. Never fails the caller. */
+void bo_warn(bo_context *ctx, const char *fmt, ...) BO_PRINTF(2, 3);
 
 /* Allocation wrappers: same contract as the C library, overflow-checked where sizes
  * multiply. bo_test_fail_alloc_after(n) makes the n-th next allocation fail (tests only;

@@ -44,6 +44,22 @@ int main(void)
     T_EQ_STR(s, "x=0.1 y=3.0 z=1e+300");
     bo_free(s);
 
+    /* Warnings accumulate one per line, a repeat is not added, clearing empties them. */
+    bo_context *wc = NULL;
+    T_EQ_INT(bo_context_create(&wc), BO_OK);
+    T_EQ_STR(bo_warnings(wc), "");
+    bo_warn(wc, "rtol %g is below %g", 1e-9, 1e-6);
+    bo_warn(wc, "second");
+    bo_warn(wc, "rtol %g is below %g", 1e-9, 1e-6);
+    T_EQ_STR(bo_warnings(wc), "rtol 1e-09 is below 1e-06\nsecond\n");
+    bo_clear_error(wc);
+    T_EQ_STR(bo_warnings(wc), "rtol 1e-09 is below 1e-06\nsecond\n");
+    bo_clear_warnings(wc);
+    T_EQ_STR(bo_warnings(wc), "");
+    bo_warn(NULL, "dropped");
+    T_EQ_STR(bo_warnings(NULL), "");
+    bo_context_destroy(wc);
+
     T_EQ_INT(bo_edit_distance("sigmma", "sigma", 3), 1);
     T_EQ_INT(bo_edit_distance("kitten", "sitting", 5), 3);
     T_CHECK(bo_edit_distance("abcdef", "uvwxyz", 2) > 2);
