@@ -10,8 +10,10 @@
 
 #include "batchode.h"
 
-/* Exit codes (docs/cli.md): success, runtime or integration failure, usage error. */
-enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+/* Exit codes (docs/cli.md): success; nothing was computed or written (a runtime failure);
+ * usage error (a bad command line, setting or combination of settings); the solve ran and its
+ * results were written, but some runs failed (their status words say why). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_PARTIAL = 3 };
 
 typedef struct {
     const char *name;    /* long name without the dashes ("rtol") */

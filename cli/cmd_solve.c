@@ -590,7 +590,10 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);
-        return CLI_EXIT_FAILURE;
+        /* Runtime settings are checked against each other at the solve (save_every against
+         * duration, say): a bad combination is a usage error like a bad value. */
+        return (st == BO_ERR_SETTING || st == BO_ERR_UNKNOWN_KEY) ? CLI_EXIT_USAGE
+                                                                  : CLI_EXIT_FAILURE;
     }
     const char *dir = cli_args_get(args, OPT_OUTPUT);
     if (dir) {
@@ -607,7 +610,10 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
         print_summary(s.solver, s.results);
     if (bo_results_failed_count(s.results) > 0) {
         print_failures(s.results);
-        rc = CLI_EXIT_FAILURE;
+        /* Results that were written (or printed) are a partial success, told apart from
+         * "nothing was computed" so scripts can keep the good runs. */
+        if (rc == CLI_EXIT_OK)
+            rc = CLI_EXIT_PARTIAL;
     }
     solve_state_free(&s);
     return rc;

@@ -210,6 +210,8 @@ typedef struct bo_results bo_results;
 BO_API void bo_results_destroy(bo_results *r);
 BO_API size_t bo_results_run_count(const bo_results *r);
 BO_API size_t bo_results_failed_count(const bo_results *r);
+/* Status word of a run (0: success). -1 for a run out of range or NULL results: never 0, so an
+ * index bug never reads as a successful run. */
 BO_API int32_t bo_results_status(const bo_results *r, size_t run);
 /* Final time reached by a run (the end time when it succeeded). */
 BO_API double bo_results_final_time(const bo_results *r, size_t run);

@@ -204,6 +204,10 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #endif
     if (!inputs_ok)
         status |= BO_RUN_BAD_INPUT;
+    /* A span that rounds away (t0 + settling + duration == t0 + settling in double) has no
+     * time to integrate over: fail rather than report the initial state as the end. */
+    if (!(t_end > t_start) || (a->settling > 0.0 && !(t_start > a->t0)))
+        status |= BO_RUN_STAGNATION;
 
     if (!status && n_saves > 0 && a->settling <= 0.0) {
         bo_loop_save(a, run, 0, y, p, drv, obs, t);
@@ -373,6 +377,14 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
         ++next_sample;
     }
+#endif
+    /* A save or sample still pending at the end was never reached: its time rounds onto the
+     * end or onto another event (the solver rejects such spans at set-up; this keeps the kernel
+     * honest on its own). The run did not do what was asked, so it fails, and its unreached
+     * values become NaN below instead of staying unwritten. */
+    if (!status && (next_save < n_saves || next_sample < n_samples))
+        status |= BO_RUN_STAGNATION;
+#if BO_SUM_ACTIVE
     /* A failed run's windows: with mask_failed all of them are NaN, otherwise those it did
      * not complete. */
     if (status && n_samples > 0)

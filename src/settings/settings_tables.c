@@ -139,6 +139,17 @@ const st_entry st_table[] = {
      .flags = ST_RUNTIME,
      .doc = "Largest number of runs the GPU integrates in one chunk; 0 sizes chunks from the "
             "free device memory. Results do not depend on the chunking."},
+    {.key = "max_memory",
+     .component = "solver",
+     .type = ST_REAL,
+     .def = "auto",
+     .bounds = ST_LO,
+     .lo = 0,
+     .flags = ST_RUNTIME | ST_AUTO,
+     .doc = "Host memory in bytes (e.g. 16e9) a solve may use for its results and buffers; a "
+            "solve that needs more is refused before it starts, with the size it needs. auto: "
+            "the memory available to the process (MemAvailable, or the room left under its "
+            "cgroup's limit when that is smaller); 0: no limit."},
     {.key = "cc",
      .component = "solver",
      .type = ST_STRING,

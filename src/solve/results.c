@@ -335,7 +335,8 @@ size_t bo_results_failed_count(const bo_results *r)
 
 int32_t bo_results_status(const bo_results *r, size_t run)
 {
-    return r && run < r->runs ? r->status[run] : 0;
+    /* Out of range is not a run: -1 (every flag bit set), never 0, which reads as success. */
+    return r && run < r->runs ? r->status[run] : -1;
 }
 
 double bo_results_final_time(const bo_results *r, size_t run)

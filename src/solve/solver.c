@@ -25,6 +25,7 @@
 #include "solver_config.h"
 #include "solver_internal.h"
 #include "util/strbuf.h"
+#include "util/sysmem.h"
 #include "methods/tableau.h"
 
 typedef int32_t bo_args_i32;
@@ -244,7 +245,8 @@ static double now_seconds(void)
 typedef struct {
     double t0, duration, settling, save_every, dt0;
     long max_steps, threads, block_size, chunk_runs;
-    int keep_failed;             /* 0: the kernel sets every value of a failed run to NaN */
+    double max_memory; /* bytes; 0: no limit; -1: auto (what the system says is available) */
+    int keep_failed;   /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
     size_t n_windows, window_samples;
 } run_params;
@@ -296,6 +298,47 @@ static int summary_timing(bo_solver *sv, run_params *r)
     return BO_OK;
 }
 
+/* The smallest spacing of output times (saves, summary samples) the run can tell apart: a few
+ * units in the last place of the largest time of the run, in double (the loop keeps time in
+ * double whatever the precision). */
+static double min_spacing(const run_params *r)
+{
+    double big =
+        fmax(fmax(fabs(r->t0), fabs(r->t0 + r->settling)), fabs(r->t0 + r->settling + r->duration));
+    return 4.0 * (nextafter(big, INFINITY) - big);
+}
+
+/* The run's times must be representable: t0 + settling + duration must lie past t0 + settling
+ * (and settling past t0), and saves must be far enough apart to have distinct times, or the
+ * run would report its initial state as its end, or saves that were never reached. */
+static int time_resolution(bo_solver *sv, const run_params *r)
+{
+    double t_start = r->t0 + r->settling, t_end = t_start + r->duration;
+    if (r->settling > 0.0 && !(t_start > r->t0))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "settling (%.17g) is below the resolution of time at t0 = %.17g: "
+                        "t0 + settling rounds to t0 in double precision",
+                        r->settling, r->t0);
+    if (!(t_end > t_start))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "duration (%.17g) is below the resolution of time at t = %.17g: the "
+                        "end time rounds to the start time in double precision (shift the "
+                        "time origin, e.g. t0 = 0)",
+                        r->duration, t_start);
+    if (r->save_every > 0.0) {
+        if (r->save_every < min_spacing(r))
+            return bo_error(sv->ctx, BO_ERR_SETTING,
+                            "save_every (%.17g) is below the resolution of the save times near "
+                            "t = %.17g (%.3g): saves would fall on the same time",
+                            r->save_every, t_end, min_spacing(r));
+        if (r->duration / r->save_every > 1e15)
+            return bo_error(sv->ctx, BO_ERR_SETTING,
+                            "save_every (%g) gives more than 1e15 saves over duration (%g)",
+                            r->save_every, r->duration);
+    }
+    return BO_OK;
+}
+
 static int runtime(bo_solver *sv, run_params *r)
 {
     const bo_settings *s = sv->settings;
@@ -310,6 +353,18 @@ static int runtime(bo_solver *sv, run_params *r)
         (rc = st_get_int(s, "chunk_runs", &r->chunk_runs)) != BO_OK ||
         (rc = st_get_bool(s, "keep_failed", &r->keep_failed)) != BO_OK)
         return rc;
+    if (st_is_auto(s, "max_memory") == 1)
+        r->max_memory = -1.0;
+    else if ((rc = st_get_real(s, "max_memory", &r->max_memory)) != BO_OK)
+        return rc;
+    /* Threads beyond a few per core only cost (65,536 threads for 20,000 runs made 20,000
+     * threads, 35 times slower than 2): cap at twice the cores this process may use. */
+    long cap = 2L * par_cores();
+    if (r->threads > cap) {
+        bo_warn(sv->ctx, "threads=%ld is more than twice the %d cores available: using %ld",
+                r->threads, par_cores(), cap);
+        r->threads = cap;
+    }
     if (st_is_auto(s, "dt") == 1)
         r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
     else if ((rc = st_get_real(s, "dt", &r->dt0)) != BO_OK)
@@ -319,7 +374,16 @@ static int runtime(bo_solver *sv, run_params *r)
                         "save_every (%g) is longer than duration (%g): no save would fall "
                         "inside the run",
                         r->save_every, r->duration);
-    return summary_timing(sv, r);
+    if ((rc = time_resolution(sv, r)) != BO_OK)
+        return rc;
+    if ((rc = summary_timing(sv, r)) != BO_OK)
+        return rc;
+    if (r->sample_every > 0.0 && r->sample_every < min_spacing(r))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "sample_summaries_every (%.17g) is below the resolution of the sample "
+                        "times near t = %.17g (%.3g): samples would fall on the same time",
+                        r->sample_every, r->t0 + r->settling + r->duration, min_spacing(r));
+    return BO_OK;
 }
 
 /* Describe the summary columns (variable-major, metrics in request order) and allocate them. */
@@ -653,6 +717,57 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
 }
 #undef SV_COMMON_ARGS
 
+/* Host memory a solve needs: the results (per run: initial values, parameters, final state and
+ * time, status and three counters; the saves and summary windows), the float32 copies the CPU
+ * backend makes of them, and the CUDA backend's pinned staging (two slots at most). Refused
+ * up front when it exceeds max_memory (auto: what the system has available), so a batch that
+ * cannot fit fails at once with its size instead of being killed minutes later. */
+static int memory_check(bo_solver *sv, const run_params *rp, size_t runs, size_t n_saves, size_t nv,
+                        const rs_spares *spares)
+{
+    if (rp->max_memory == 0.0)
+        return BO_OK;
+    const pg_config *c = &sv->cfg;
+    double n = (double)sv->model->count[BO_STATE], np = (double)sv->model->count[BO_PARAMETER];
+    double per_run_vals = 2.0 * n + np + 1.0;
+    double series = (double)n_saves * (double)nv;
+    double n_sum_cols = 0.0;
+    for (size_t i = 0; i < c->n_sum_metrics; ++i)
+        n_sum_cols += (double)sm_out_count(&c->sum_metrics[i]);
+    n_sum_cols *= (double)(c->n_sum_states + c->n_sum_obs);
+    double sums = (double)rp->n_windows * n_sum_cols;
+    double results = (double)runs * (8.0 * (per_run_vals + series + sums) + 4.0 + 3.0 * 8.0);
+    double extra = 0.0;
+    if (sv->cu)
+        extra = 2.0 * 256e6 * 1.048576; /* two pinned slots of 256 MiB at most */
+    else if (c->precision == 32)
+        extra = (double)runs * 4.0 * (2.0 * n + np + series + sums);
+    double need = results + extra;
+    double limit = rp->max_memory;
+    const char *source = "the limit set by max_memory";
+    if (limit < 0.0) {
+        int known = 0;
+        limit = (double)sysmem_available(&known, &source);
+        if (!known)
+            return BO_OK;
+        /* Arrays of earlier results that this solve reuses are already counted as used. */
+        for (size_t i = 0; spares && i < spares->n; ++i)
+            limit += (double)spares->bytes[i];
+    }
+    if (need <= limit)
+        return BO_OK;
+    char need_s[32], limit_s[32], series_s[32];
+    sysmem_format(need, need_s, sizeof need_s);
+    sysmem_format(limit, limit_s, sizeof limit_s);
+    sysmem_format((double)runs * 8.0 * series, series_s, sizeof series_s);
+    return bo_error(sv->ctx, BO_ERR_NOMEM,
+                    "this solve needs %s of memory for %zu runs (%s of it the saved series), "
+                    "more than the %s available (%s); ask for fewer runs or saves, summaries "
+                    "instead of series (--outputs mean,max,... with no --save-every), or split "
+                    "the batch; the setting max_memory changes the limit (bytes, 0: none)",
+                    need_s, runs, series_s, limit_s, source);
+}
+
 /* One solve into a new results object; its per-run arrays come from spares when they fit. */
 static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_results **out)
 {
@@ -682,6 +797,8 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     size_t n_saves = 0;
     if (rp.save_every > 0 && nv > 0)
         n_saves = (size_t)floor(rp.duration / rp.save_every + 1e-9) + 1;
+    if ((rc = memory_check(sv, &rp, runs, n_saves, nv, spares)) != BO_OK)
+        return rc;
     const char **names = bo_calloc(nv ? nv : 1, sizeof *names);
     if (!names)
         return BO_ERR_NOMEM;

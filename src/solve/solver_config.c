@@ -58,6 +58,33 @@ static int controller_kind(const char *name)
     return -1;
 }
 
+/* The smallest rtol the precision can deliver: below it the error estimate is mostly round-off,
+ * so the controller keeps shrinking the step and the step count explodes for no accuracy
+ * (Tsit5 in float32: 131 steps at rtol 1e-8, 9,574 at 1e-10, the same error). A few hundred
+ * units of round-off for float32 (1.2e-7) and float64 (2.2e-16) per step, rounded to the
+ * decade users think in. docs/accuracy.md explains. */
+#define RTOL_FLOOR_F32 1e-6
+#define RTOL_FLOOR_F64 1e-14
+
+/* Warn (not refuse: it runs, only wastefully) when an adaptive solve asks for an rtol below
+ * that floor for some state. rtol = 0 (absolute control only) is a deliberate choice. */
+static void tolerance_floor(bo_context *ctx, size_t n, const pg_config *c)
+{
+    if (c->controller == PG_CTRL_FIXED)
+        return;
+    double floor_rtol = c->precision == 32 ? RTOL_FLOOR_F32 : RTOL_FLOOR_F64;
+    double lowest = INFINITY;
+    for (size_t i = 0; i < n; ++i)
+        if (c->rtol[i] > 0.0 && c->rtol[i] < lowest)
+            lowest = c->rtol[i];
+    if (lowest < floor_rtol)
+        bo_warn(ctx,
+                "rtol %g is below what %s arithmetic can deliver (about %g): steps multiply "
+                "for no gain in accuracy; use rtol >= %g%s",
+                lowest, c->precision == 32 ? "float32" : "float64", floor_rtol, floor_rtol,
+                c->precision == 32 ? " or precision=float64" : "");
+}
+
 /* Per-state tolerance list: one value broadcast, or exactly one per state. */
 static int tolerance(bo_context *ctx, const bo_settings *s, const char *key, size_t n, double **out)
 {
@@ -315,6 +342,7 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
     if ((rc = tolerance(ctx, s, "atol", n, &c->atol)) != BO_OK ||
         (rc = tolerance(ctx, s, "rtol", n, &c->rtol)) != BO_OK)
         return rc;
+    tolerance_floor(ctx, n, c);
     return select_outputs(ctx, m, s, c);
 }
 

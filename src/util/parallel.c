@@ -1,9 +1,13 @@
 /* Parallel loops over contiguous pieces (see parallel.h): on a solver's pool of workers (which
  * poll briefly between loops, then sleep), or on threads made for one call when there is no
  * pool. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity: the cores this process may run on */
+#endif
 #include "parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +28,13 @@
 
 int par_cores(void)
 {
+#if defined(__linux__) && defined(CPU_COUNT)
+    /* The cores this process may use (taskset, cgroup cpusets, batch schedulers), which can be
+     * far fewer than the machine has online. */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }

@@ -52,7 +52,8 @@ void par_copy_segment(const par_segment *seg);
  * does, on the calling thread (streaming stores for large runs where the CPU has them). */
 void par_fill_value(void *dst, size_t count, double v, int elem_bytes);
 
-/* Number of online cores (at least 1). */
+/* Number of cores this process may run on (its CPU affinity where the system reports it, else
+ * the online cores; at least 1). */
 int par_cores(void);
 
 #endif

@@ -1,8 +1,9 @@
 /* `batchode solve` end to end on exponential decay, y' = -k*y, whose exact solution is
  * y(t) = y0 exp(-k (t - t0)): the final.csv header and values, the stdout table, value
  * sweeps (a:b:n, lists, combinatorial order, verbatim pairing, run files), NPY output with a
- * valid header, the summary line, and a failing run (dt_min too large for a stiff k) that
- * must exit 1 and name the run. */
+ * valid header, the summary line, a failing run (dt_min too large for a stiff k) that must
+ * exit 3 (results written, some runs failed) and name the run, and time spans that round away
+ * or saves closer than time can resolve, refused as usage errors before anything is written. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,7 +221,7 @@ static void test_failures_and_extras(void)
     table t;
     /* k = 200 with steps of at least 0.05: k*dt = 10 lies far outside tsit5's stability
      * region, so every step at dt_min is rejected. k = 1.5 is fine at default tolerances. */
-    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 -o out4"), 1);
+    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 -o out4"), 3);
     T_CONTAINS(err_text, "batchode: 2 runs, 1 failed");
     T_CONTAINS(err_text, "run 1 failed");
     T_CHECK(strstr(err_text, "run 0 failed") == NULL);
@@ -235,7 +236,7 @@ static void test_failures_and_extras(void)
         T_REL(t.v[0][C_Y], exact(2.385, 1.5, 1.0), 1e-5);
     }
     /* --quiet keeps the failure report. */
-    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 --quiet"), 1);
+    T_EQ_INT(run("solve decay.ode --param k=1.5,200 --set dt_min=0.05 --quiet"), 3);
     T_CONTAINS(err_text, "run 1 failed");
     T_CHECK(strstr(err_text, "0 failed") == NULL);
 
@@ -255,6 +256,46 @@ static void test_failures_and_extras(void)
         check_decay_row(&t, 0, 1.5, 2.385, 0.5, 0.5, 1e-5);
 }
 
+/* t0 + duration == t0 in double (t0 = 1e16, ulp 2): the run used to "succeed" with the
+ * initial state as its end and saves of uninitialised memory. Now a usage error, no output. */
+static void test_time_resolution(void)
+{
+    T_EQ_INT(run("solve decay.ode --t0 1e16 --duration 1 --save-every 0.25 -o out6"), 2);
+    T_CONTAINS(err_text, "below the resolution of time");
+    T_CHECK(read_in_dir("out6/final.csv", NULL) == NULL);
+    T_CHECK(read_in_dir("out6/series.csv", NULL) == NULL);
+    T_EQ_INT(run("solve decay.ode --t0 1e9 --settling 1e-9 -q"), 2);
+    T_CONTAINS(err_text, "settling");
+    /* Saves a few ulps apart at t ~ 1e6 cannot be told apart. */
+    T_EQ_INT(run("solve decay.ode --t0 1e6 --duration 1e-6 --save-every 1e-15 -q"), 2);
+    T_CONTAINS(err_text, "save_every");
+    /* Settings that do not fit together are usage errors too. */
+    T_EQ_INT(run("solve decay.ode --save-every 2 --duration 1 -q"), 2);
+    T_EQ_INT(run("solve decay.ode --outputs mean --sample-every 0.3 -q"), 2);
+    /* A thread count far past the cores is capped, with a warning, and gives the same runs. */
+    T_EQ_INT(run("solve decay.ode --threads 65536 --param k=1:2:5 -q"), 0);
+    T_CONTAINS(err_text, "batchode: warning: threads=65536 is more than twice");
+    table many;
+    T_CHECK(parse_table(out_text, &many) == 0);
+    T_EQ_INT(run("solve decay.ode --threads 1 --param k=1:2:5 -q"), 0);
+    table one;
+    T_CHECK(parse_table(out_text, &one) == 0);
+    T_CHECK(many.rows == 5 && memcmp(&many, &one, sizeof many) == 0);
+    /* An rtol below what the precision can deliver runs, with a warning naming the floor. */
+    T_EQ_INT(run("solve decay.ode --precision float32 --rtol 1e-8 -q"), 0);
+    T_CONTAINS(err_text, "batchode: warning: rtol 1e-08 is below what float32");
+    T_EQ_INT(run("solve decay.ode --precision float32 --rtol 1e-6 -q"), 0);
+    T_CHECK(strstr(err_text, "warning") == NULL);
+    T_EQ_INT(run("solve decay.ode --rtol 1e-15 -q"), 0);
+    T_CONTAINS(err_text, "below what float64 arithmetic can deliver (about 1e-14)");
+    /* A large but resolvable origin still works and matches the closed form. */
+    table t;
+    T_EQ_INT(run("solve decay.ode --t0 1e9 --duration 1.25 -q"), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    if (t.rows == 1)
+        T_REL(t.v[0][C_Y], exact(2.385, 1.5, 1.25), 1e-5);
+}
+
 int main(void)
 {
     if (cli_setup("/tmp/bo_cli_solve_XXXXXX") != 0)
@@ -265,6 +306,7 @@ int main(void)
     test_sweeps();
     test_npy();
     test_failures_and_extras();
+    test_time_resolution();
 
     cli_cleanup();
     T_DONE();

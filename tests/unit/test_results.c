@@ -90,12 +90,14 @@ int main(void)
     T_CHECK(bo_results_final_array(r)[4 + 1] == -1.0);
     T_CHECK(bo_results_series_array(r)[(1 * 2 + 1) * 4 + 3] == 113.0);
 
-    /* Out of range: NaN for values, 0 for counts and flags, NULL for names and arrays. */
+    /* Out of range: NaN for values, 0 for counts, NULL for names and arrays, and -1 for a
+     * status (0 would read as a run that succeeded). */
     T_CHECK(isnan(bo_results_final(r, 4, 0)) && isnan(bo_results_final(r, 0, 2)));
     T_CHECK(isnan(bo_results_final_time(r, 4)) && isnan(bo_results_save_time(r, 3)));
     T_CHECK(isnan(bo_results_value(r, 3, 0, 0)) && isnan(bo_results_value(r, 0, 2, 0)) &&
             isnan(bo_results_value(r, 0, 0, 4)));
-    T_EQ_INT(bo_results_status(r, 4), 0);
+    T_EQ_INT(bo_results_status(r, 4), -1);
+    T_EQ_INT(bo_results_status(NULL, 0), -1);
     T_EQ_INT(bo_results_steps(r, 4), 0);
     T_EQ_INT(bo_results_rejections(r, SIZE_MAX), 0);
     T_EQ_INT(bo_results_run_count(NULL), 0);

@@ -147,6 +147,24 @@ int main(void)
     T_CONTAINS(bo_solver_source(sv), "#define BO_PRECISION 32");
     bo_results_destroy(r);
 
+    /* A solve that needs more memory than max_memory allows is refused before it runs, and
+     * says how much it needs; 0 lifts the limit. 5 runs of 1 state and 1 parameter, 10 saves
+     * (duration 2.385, save_every 0.25) of 2 variables: 5 * (8 * (2 + 1 + 1 + 20) + 28) =
+     * 1,100 bytes of results and the float32 copies 5 * 4 * (2 + 1 + 20) = 460 bytes. */
+    T_EQ_INT(bo_solver_set(sv, "max_memory", "1559"), BO_OK);
+    r = NULL;
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_ERR_NOMEM);
+    T_CHECK(r == NULL);
+    T_CONTAINS(bo_errmsg(ctx), "needs 1.56 kB of memory for 5 runs (800 bytes of it the saved");
+    T_CONTAINS(bo_errmsg(ctx), "more than the 1.56 kB available");
+    T_EQ_INT(bo_solver_set(sv, "max_memory", "1560"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    bo_results_destroy(r);
+    T_EQ_INT(bo_solver_set(sv, "max_memory", "0"), BO_OK);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    bo_results_destroy(r);
+    T_EQ_INT(bo_solver_set(sv, "max_memory", "-1"), BO_ERR_SETTING);
+
     bo_batch_destroy(b);
     bo_solver_destroy(sv);
     bo_settings_destroy(s);
