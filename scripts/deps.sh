@@ -2,9 +2,18 @@
 # Installs the Debian packages the build and tests need, only those that are missing.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
+#   bash scripts/deps.sh          # what the build and the test suite need
+#   bash scripts/deps.sh fuzz     # also clang and its libFuzzer runtime (scripts/fuzz.sh)
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in build-essential cmake libgsl-dev libsundials-dev python3-numpy; do
+pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy)
+for extra in "$@"; do
+    case "$extra" in
+    fuzz) pkgs+=(clang libclang-rt-dev) ;;
+    *) echo "scripts/deps.sh: unknown group '$extra'" >&2; exit 2 ;;
+    esac
+done
+for pkg in "${pkgs[@]}"; do
     have "$pkg" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -476,7 +476,7 @@ static const char *flag_name_upper(unsigned bit)
     switch (bit) {
 #define BO_X_FLAG(name, b, text)                                                                   \
     case b:                                                                                        \
-        return #name + (sizeof "BO_RUN_" - 1);
+        return &#name[sizeof "BO_RUN_" - 1];
         BO_RUN_STATUS_LIST(BO_X_FLAG)
 #undef BO_X_FLAG
     default:
