@@ -205,7 +205,8 @@ static int build_batch(bo_context *ctx, const bo_model *m, bo_batch *batch, cons
         const char *spec = NULL;
         char *name = split_assignment(it->value, &spec);
         if (!name) {
-            cli_error("solve: --%s '%s': expected NAME=SPEC (SPEC: a:b:n, v1,v2,... or v)",
+            cli_error("solve: --%s '%s': expected NAME=SPEC (SPEC: a:b:n, log:a:b:n, v1,v2,... "
+                      "or v)",
                       it->opt->name, it->value);
             cli_usage_hint(&cli_command_solve);
             return CLI_EXIT_USAGE;
@@ -661,8 +662,10 @@ static const cli_option solve_options[] = {
      "of the window).",
      OPT_SAMPLE_EVERY},
     {"param", 0, "NAME=SPEC",
-     "Values of parameter NAME. SPEC is a:b:n (n values from a to b inclusive), a comma list "
-     "v1,v2,... or one value v. Repeatable.",
+     "Values of parameter NAME. SPEC is a:b:n or lin:a:b:n (n values evenly spaced from a to "
+     "b, both included; not start:step:stop, so n = 1 needs a = b), log:a:b:n (n values evenly "
+     "spaced in log from a to b, both > 0), a comma list v1,v2,... or one value v. Numbers are "
+     "decimal, without blanks. Repeatable.",
      OPT_PARAM},
     {"init", 0, "NAME=SPEC", "Initial values of state NAME (SPEC as for --param). Repeatable.",
      OPT_INIT},

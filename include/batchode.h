@@ -180,7 +180,9 @@ BO_API int bo_batch_set_grid(bo_batch *b, bo_grid grid);
  * name. Replaces earlier values for the same variable. Non-finite values are rejected. */
 BO_API int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name,
                                const double *values, size_t count);
-/* The same from text: "a:b:n" (n values from a to b inclusive), "v1,v2,..." or "v". */
+/* The same from text: "a:b:n" or "lin:a:b:n" (n values from a to b inclusive; n = 1 needs
+ * a == b), "log:a:b:n" (log-spaced, a, b > 0), "v1,v2,..." or "v"; numbers are decimal with
+ * no blanks (docs/batches.md). A bad spec is BO_ERR_INVALID_ARG naming the fault. */
 BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec);
 /* Runs from a CSV file: a header row naming states and/or parameters, then one run per row.
  * The rows form one block of paired columns: combined with other values as one variable

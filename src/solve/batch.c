@@ -14,6 +14,7 @@
 #include "util/parallel.h"
 #include "util/csv.h"
 #include "util/internal.h"
+#include "util/number.h"
 #include "util/strbuf.h"
 
 typedef struct {
@@ -351,127 +352,6 @@ int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name, cons
 
 /* ---- specs ----------------------------------------------------------------------------- */
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Parse text[0..len) (blanks around it allowed) as a finite number. */
-static int parse_num(const char *text, size_t len, double *out)
-{
-    while (len && is_space(*text)) {
-        ++text;
-        --len;
-    }
-    while (len && is_space(text[len - 1]))
-        --len;
-    if (len == 0 || len > 63)
-        return -1;
-    char tmp[64];
-    memcpy(tmp, text, len);
-    tmp[len] = '\0';
-    char *end = NULL;
-    double v = strtod(tmp, &end);
-    if (end != tmp + len)
-        return -1;
-    if (!isfinite(v))
-        return -2;
-    *out = v;
-    return 0;
-}
-
-static int spec_error(bo_batch *b, const char *spec, const char *name, const char *what)
-{
-    return bo_error(b->ctx, BO_ERR_INVALID_ARG, "spec '%s' for '%s': %s", spec, name, what);
-}
-
-static int spec_number(bo_batch *b, const char *spec, const char *name, const char *text,
-                       size_t len, const char *role, double *out)
-{
-    int rc = parse_num(text, len, out);
-    if (rc == 0)
-        return BO_OK;
-    char *item = bo_strndup(text, len);
-    char *msg = item ? bo_asprintf(rc == -2 ? "%s '%s' is not finite" : "%s '%s' is not a number",
-                                   role, item)
-                     : NULL;
-    rc = msg ? spec_error(b, spec, name, msg) : bo_error(b->ctx, BO_ERR_NOMEM, "out of memory");
-    bo_free(item);
-    bo_free(msg);
-    return rc;
-}
-
-/* "a:b:n": n values from a to b inclusive, a + (b-a)*i/(n-1), with the last exactly b. */
-static int spec_linspace(bo_batch *b, const char *spec, const char *name, double **vals,
-                         size_t *count)
-{
-    const char *c1 = strchr(spec, ':');
-    const char *c2 = strchr(c1 + 1, ':');
-    if (!c2 || strchr(c2 + 1, ':'))
-        return spec_error(b, spec, name, "a range is written start:stop:count");
-    double a, z;
-    int rc;
-    if ((rc = spec_number(b, spec, name, spec, (size_t)(c1 - spec), "start", &a)) != BO_OK ||
-        (rc = spec_number(b, spec, name, c1 + 1, (size_t)(c2 - c1 - 1), "stop", &z)) != BO_OK)
-        return rc;
-    const char *p = c2 + 1;
-    while (is_space(*p))
-        ++p;
-    char *end = NULL;
-    unsigned long long n = 0;
-    int digits = *p >= '0' && *p <= '9';
-    if (digits)
-        n = strtoull(p, &end, 10);
-    while (end && is_space(*end))
-        ++end;
-    if (!digits || !end || *end != '\0' || n < 1)
-        return spec_error(b, spec, name, "count must be a whole number >= 1");
-    if (n > SIZE_MAX / sizeof(double))
-        return spec_error(b, spec, name, "count is too large");
-    double span = z - a;
-    if (!isfinite(span))
-        return spec_error(b, spec, name, "stop - start is not finite");
-    size_t cnt = (size_t)n;
-    double *v = bo_array_realloc(NULL, cnt, sizeof *v);
-    if (!v)
-        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", cnt, name);
-    v[0] = a;
-    for (size_t i = 1; i < cnt; ++i)
-        v[i] = a + span * (double)i / (double)(cnt - 1);
-    if (cnt > 1)
-        v[cnt - 1] = z;
-    *vals = v;
-    *count = cnt;
-    return BO_OK;
-}
-
-/* "v1,v2,...": the values as listed; "v": one value. */
-static int spec_list(bo_batch *b, const char *spec, const char *name, double **vals, size_t *count)
-{
-    size_t n = 1;
-    for (const char *p = spec; *p; ++p)
-        n += *p == ',';
-    double *v = bo_array_realloc(NULL, n, sizeof *v);
-    if (!v)
-        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", n, name);
-    const char *p = spec;
-    for (size_t i = 0; i < n; ++i) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char role[48];
-        snprintf(role, sizeof role, "value %zu", i + 1);
-        int rc = spec_number(b, spec, name, p, len, role, &v[i]);
-        if (rc != BO_OK) {
-            bo_free(v);
-            return rc;
-        }
-        p = e ? e + 1 : p + len;
-    }
-    *vals = v;
-    *count = n;
-    return BO_OK;
-}
-
 int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec)
 {
     if (!b)
@@ -486,10 +366,16 @@ int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const 
         return rc;
     double *vals = NULL;
     size_t count = 0;
-    rc = strchr(spec, ':') ? spec_linspace(b, spec, name, &vals, &count)
-                           : spec_list(b, spec, name, &vals, &count);
-    if (rc != BO_OK)
+    sb_buf why;
+    sb_init(&why);
+    rc = num_spec(spec, &vals, &count, &why);
+    if (rc != BO_OK) {
+        rc = bo_error(b->ctx, why.failed ? BO_ERR_NOMEM : rc, "spec '%s' for '%s': %s", spec, name,
+                      why.failed ? "out of memory" : sb_cstr(&why));
+        sb_free(&why);
         return rc;
+    }
+    sb_free(&why);
     return put_single(b, v, vals, count);
 }
 
@@ -533,12 +419,15 @@ static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
                             row->line, col, h->n, row->n);
         }
         for (size_t c = 0; c < h->n; ++c) {
-            int rc = csv_number(row->field[c], &g->col[c][r - 1]);
-            if (rc != 0)
-                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' for column '%s'", src,
-                                row->line, row->col[c],
-                                rc == -2 ? "non-finite value" : "not a number:", row->field[c],
-                                h->field[c]);
+            const char *f = row->field[c];
+            int rc = num_parse_str(f, &g->col[c][r - 1]);
+            if (rc != NUM_OK) {
+                const char *hint = num_syntax_hint(f, strlen(f));
+                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' for column '%s'%s%s%s",
+                                src, row->line, row->col[c],
+                                rc == NUM_NONFINITE ? "non-finite value" : "not a number:", f,
+                                h->field[c], *hint ? " (" : "", hint, *hint ? ")" : "");
+            }
         }
     }
     return BO_OK;

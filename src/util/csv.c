@@ -2,7 +2,6 @@
  * Each row keeps its fields in one allocation, so a table of a million runs costs three
  * allocations per row rather than one per field. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,18 +200,4 @@ int csv_read_file(bo_context *ctx, const char *path, csv_table **out)
     int rc = csv_read_string(ctx, buf, len, path, out);
     bo_free(buf);
     return rc;
-}
-
-int csv_number(const char *field, double *out)
-{
-    if (!field || !*field)
-        return -1;
-    char *end = NULL;
-    double v = strtod(field, &end);
-    if (end == field || *end != '\0')
-        return -1;
-    if (!isfinite(v))
-        return -2;
-    *out = v;
-    return 0;
 }

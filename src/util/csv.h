@@ -32,8 +32,5 @@ int csv_read_file(bo_context *ctx, const char *path, csv_table **out);
 int csv_read_string(bo_context *ctx, const char *text, size_t len, const char *source,
                     csv_table **out);
 void csv_destroy(csv_table *t);
-/* Parse a whole field as a number: 0 on success, -1 when it is not a number (or empty), -2
- * when it is NaN or infinite. */
-int csv_number(const char *field, double *out);
 
 #endif

@@ -164,6 +164,11 @@ static void test_sweeps(void)
     }
     T_EQ_INT(run("solve decay.ode --runs no-such-runs.csv -q"), 1);
     T_CONTAINS(err_text, "batchode: ");
+
+    write_file("hex.csv", "k,y\n0x10,3\n");
+    T_EQ_INT(run("solve decay.ode --runs hex.csv -q"), 1);
+    T_CONTAINS(err_text, "hex.csv:2:1: not a number: '0x10' for column 'k' (hexadecimal numbers "
+                         "are not accepted)");
 }
 
 /* Little-endian readers for the NPY header length and float64 data. */
