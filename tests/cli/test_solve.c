@@ -165,6 +165,33 @@ static void test_sweeps(void)
     T_EQ_INT(run("solve decay.ode --runs no-such-runs.csv -q"), 1);
     T_CONTAINS(err_text, "batchode: ");
 
+    /* A quote inside an unquoted header field used to hide the later commas from the field
+     * count and overflow the reader's arrays (a crash from a 4 KB file): now an error at the
+     * quote. */
+    write_file("q.csv", "k\"a,y\n1,2\n");
+    T_EQ_INT(run("solve decay.ode --runs q.csv -q"), 1);
+    T_CONTAINS(err_text, "q.csv:1:2: quote inside an unquoted field");
+    char path[600];
+    snprintf(path, sizeof path, "%s/q4k.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("k\"a", f);
+        for (int i = 0; i < 2000; ++i)
+            fputs(",y", f);
+        fputs("\n1,2\n", f);
+        fclose(f);
+    }
+    T_EQ_INT(run("solve decay.ode --runs q4k.csv -q"), 1);
+    T_CONTAINS(err_text, "q4k.csv:1:2: quote inside an unquoted field");
+    /* A NUL byte is an error at its position, not the end of the field (1<NUL>2 read as 1). */
+    snprintf(path, sizeof path, "%s/nul.csv", dir);
+    f = fopen(path, "wb");
+    if (f) {
+        fwrite("k,y\n1\0002,3\n", 1, 11, f);
+        fclose(f);
+    }
+    T_EQ_INT(run("solve decay.ode --runs nul.csv -q"), 1);
+    T_CONTAINS(err_text, "nul.csv:2:2: NUL byte");
     write_file("hex.csv", "k,y\n0x10,3\n");
     T_EQ_INT(run("solve decay.ode --runs hex.csv -q"), 1);
     T_CONTAINS(err_text, "hex.csv:2:1: not a number: '0x10' for column 'k' (hexadecimal numbers "

@@ -341,7 +341,8 @@ int main(void)
     T_EQ_INT(load_text(b, "\"x\",k\n1,nan\n", path, sizeof path), BO_ERR_PARSE);
     T_CONTAINS(bo_errmsg(ctx), ":2:3: non-finite value 'nan'");
     T_EQ_INT(load_text(b, "x, \"k\n1,2\n", path, sizeof path), BO_ERR_PARSE);
-    snprintf(want, sizeof want, "%s:1:4: unterminated quote", path);
+    snprintf(want, sizeof want,
+             "%s:1:4: unterminated quote (a quoted field ends with '\"' on the same line)", path);
     T_EQ_STR(bo_errmsg(ctx), want);
     T_EQ_INT(load_text(b, "\xEF\xBB\xBFk\n2.5\n", path, sizeof path), BO_OK); /* UTF-8 BOM */
     bo_batch_get_run(b, 0, in, pa);
