@@ -269,6 +269,21 @@ static int check_drivers(const bo_model *m, const cli_args *args)
             cli_usage_hint(&cli_command_solve);
             return CLI_EXIT_USAGE;
         }
+        /* One file per driver: a second --driver for the same name is a mistake (which file
+         * was meant?), not a replacement. */
+        size_t len = strlen(name);
+        for (size_t j = 0; j < i; ++j) {
+            const cli_item *prev = &args->items[j];
+            if (prev->opt->id != OPT_DRIVER || strncmp(prev->value, name, len) != 0 ||
+                prev->value[len] != '=')
+                continue;
+            cli_error("solve: --driver %s is given twice (%s, then %s): give each driver one "
+                      "file",
+                      name, prev->value, it->value);
+            free(name);
+            cli_usage_hint(&cli_command_solve);
+            return CLI_EXIT_USAGE;
+        }
         free(name);
     }
     for (size_t k = 0; k < nd; ++k) {
@@ -291,8 +306,8 @@ static int check_drivers(const bo_model *m, const cli_args *args)
     return CLI_EXIT_OK;
 }
 
-/* Load the --driver files into the solver, in command-line order (a later file for the same
- * driver replaces an earlier one). */
+/* Load the --driver files into the solver, in command-line order (check_drivers made sure
+ * each driver has exactly one). */
 static int load_drivers(bo_context *ctx, bo_solver *solver, const cli_args *args)
 {
     for (size_t i = 0; i < args->n_items; ++i) {
@@ -674,11 +689,12 @@ static const cli_option solve_options[] = {
      "rows form one group of paired values.",
      OPT_RUNS},
     {"driver", 0, "NAME=FILE.csv",
-     "Samples of driver NAME: rows of time,value (a header row is optional; a file with more "
-     "columns needs a header, and NAME's column is used). Every driver of the model needs "
-     "one. Interpolation and behaviour outside the sampled times come from --set "
+     "Samples of driver NAME: rows of time,value (a header row is optional; a header names "
+     "NAME's column, and a file with more columns needs one). Every driver of the model needs "
+     "exactly one. Interpolation and behaviour outside the sampled times come from --set "
      "driver_interpolation=linear|natural|clamped|not_a_knot|periodic (default not_a_knot) "
-     "and --set driver_ends=hold|wrap (default hold); see docs/drivers.md. Repeatable.",
+     "and --set driver_ends=hold|wrap (default hold); see docs/drivers.md. Repeatable, once "
+     "per driver.",
      OPT_DRIVER},
     {"grid", 0, "MODE",
      "How value lists combine (setting 'grid'): combinatorial (every combination, the "

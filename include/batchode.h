@@ -350,10 +350,11 @@ BO_API void bo_driver_options_init(bo_driver_options *opt);
  * Every driver of the model needs data before bo_solver_solve. */
 BO_API int bo_solver_set_driver(bo_solver *s, const char *name, const double *t, const double *v,
                                 size_t n, const bo_driver_options *opt);
-/* The same from a CSV file: rows of time,value; an optional header row. A file with more
- * than two columns needs a header, and the driver's values are the column named `name`
- * (the first column is always time). Errors name file:line:col (BO_ERR_IO: cannot read;
- * BO_ERR_PARSE: not a number, wrong column count; BO_ERR_INVALID_ARG as above). */
+/* The same from a CSV file: rows of time,value; an optional header row (in a two-column file
+ * its second column must be `name`). A file with more than two columns needs a header, and the
+ * driver's values are the column named `name` (the first column is always time). Errors name
+ * file:line:col (BO_ERR_IO: cannot read; BO_ERR_PARSE: not a number, wrong column count or
+ * header; BO_ERR_INVALID_ARG as above). */
 BO_API int bo_solver_load_driver_csv(bo_solver *s, const char *name, const char *path,
                                      const bo_driver_options *opt);
 

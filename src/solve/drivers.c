@@ -534,6 +534,13 @@ static int csv_layout(bo_context *ctx, const csv_table *tb, const char *name, si
                         "%s:%zu: driver '%s': expected two columns, time,value (found %zu)",
                         tb->source, r0->line, name, r0->n);
     if (r0->n == 2) {
+        /* A header must name this driver: a file written for another driver (t,G given to
+         * --driver F=...) is a mistake, not data for F. */
+        if (header && strcmp(r0->field[1], name) != 0)
+            return bo_error(ctx, BO_ERR_PARSE,
+                            "%s:%zu:%zu: driver '%s': the header names the value column '%s', "
+                            "not '%s' (name the column '%s', or leave the header out)",
+                            tb->source, r0->line, r0->col[1], name, r0->field[1], name, name);
         *col = 1;
         return BO_OK;
     }
