@@ -682,7 +682,9 @@ static const cli_option solve_options[] = {
      "spaced in log from a to b, both > 0), a comma list v1,v2,... or one value v. Numbers are "
      "decimal, without blanks. Repeatable.",
      OPT_PARAM},
-    {"init", 0, "NAME=SPEC", "Initial values of state NAME (SPEC as for --param). Repeatable.",
+    {"init", 0, "NAME=SPEC",
+     "Initial values of state NAME (SPEC as for --param); they win over an initial value the "
+     "model writes with parameters, which otherwise follows each run's parameters. Repeatable.",
      OPT_INIT},
     {"runs", 0, "FILE.csv",
      "Runs from a CSV file: a header naming states and/or parameters, one run per row. The "

@@ -163,7 +163,8 @@ BO_API int bo_settings_doc(int markdown, char **out);
 
 /* ---------------------------------------------------------------------------------------
  * Batches: which runs to integrate. Each run has one value per state (initial value) and
- * one per parameter; whatever is not given takes the model's default.
+ * one per parameter; whatever is not given takes the model's default, which a model may
+ * write with parameters: such defaults follow each run's parameters.
  * ------------------------------------------------------------------------------------- */
 typedef struct bo_batch bo_batch;
 
@@ -193,7 +194,9 @@ BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
 BO_API size_t bo_batch_run_count(const bo_batch *b);
 /* Check the batch (e.g. verbatim lengths agree); BO_OK or an error naming the problem. */
 BO_API int bo_batch_validate(const bo_batch *b);
-/* Values of one run: init[n_states], params[n_params] (either may be NULL). */
+/* Values of one run: init[n_states], params[n_params] (either may be NULL). A state or
+ * parameter the batch does not give and whose model value is written with parameters is
+ * evaluated from this run's parameters (docs/batches.md). */
 BO_API int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params);
 
 /* ---------------------------------------------------------------------------------------

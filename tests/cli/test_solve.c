@@ -1,8 +1,9 @@
 /* `batchode solve` end to end on exponential decay, y' = -k*y, whose exact solution is
  * y(t) = y0 exp(-k (t - t0)): the final.csv header and values, the stdout table, value
  * sweeps (a:b:n, lists, combinatorial order, verbatim pairing, run files), NPY output with a
- * valid header, the summary line, and a failing run (dt_min too large for a stiff k) that
- * must exit 1 and name the run. */
+ * valid header, the summary line, a failing run (dt_min too large for a stiff k) that must
+ * exit 1 and name the run, run files the reader must reject, and initial values written with
+ * parameters, which must start each run from its own parameters. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -287,6 +288,57 @@ static void test_failures_and_extras(void)
         check_decay_row(&t, 0, 1.5, 2.385, 0.5, 0.5, 1e-5);
 }
 
+/* An initial value written with a parameter starts each run from the run's value (the
+ * issue: --param I0=0.001,0.1 gave two runs that both started from 0.001), in final.csv's
+ * I_0 column and in the final state, from --param, from a run file, and not when --init gives
+ * the state explicitly. Columns: run,status,t,k,I0,I_0,I. */
+static void test_initial_values_from_parameters(void)
+{
+    write_file("seed.ode", "model seed\nparam k = 0.5, I0 = 0.001\nstate I = I0\ndI/dt = -k*I\n");
+    const char *tight = "-q --rtol 1e-10 --atol 1e-14";
+    char cmd[256];
+    table t;
+    snprintf(cmd, sizeof cmd, "solve seed.ode --param I0=0.001,0.1 -o outI %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    char *csv = read_in_dir("outI/final.csv", NULL);
+    T_CHECK(parse_table(csv, &t) == 0);
+    T_EQ_STR(t.header, "run,status,t,k,I0,I_0,I");
+    T_EQ_INT(t.rows, 2);
+    const double i0[] = {0.001, 0.1};
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][4] == i0[r] && t.v[r][5] == i0[r]);
+        T_REL(t.v[r][6], exact(i0[r], 0.5, 1.0), 1e-8);
+    }
+    free(csv);
+    /* Explicit --init wins over the model's expression, for every run. */
+    snprintf(cmd, sizeof cmd, "solve seed.ode --param I0=0.001,0.1 --init I=2.385 %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][5] == 2.385);
+        T_REL(t.v[r][6], exact(2.385, 0.5, 1.0), 1e-8);
+    }
+    /* A run file: I0 per row (and k), and a file that also gives I. */
+    write_file("seed_runs.csv", "I0,k\n0.004,0.25\n0.4,2\n");
+    snprintf(cmd, sizeof cmd, "solve seed.ode --runs seed_runs.csv %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 2);
+    const double fi0[] = {0.004, 0.4}, fk[] = {0.25, 2};
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][5] == fi0[r]);
+        T_REL(t.v[r][6], exact(fi0[r], fk[r], 1.0), 1e-8);
+    }
+    write_file("seed_runs2.csv", "I0,I\n0.004,3\n0.4,5\n");
+    snprintf(cmd, sizeof cmd, "solve seed.ode --runs seed_runs2.csv %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][4] == fi0[r] && t.v[r][5] == (r ? 5.0 : 3.0));
+        T_REL(t.v[r][6], exact(r ? 5.0 : 3.0, 0.5, 1.0), 1e-8);
+    }
+}
+
 int main(void)
 {
     if (cli_setup("/tmp/bo_cli_solve_XXXXXX") != 0)
@@ -297,6 +349,7 @@ int main(void)
     test_sweeps();
     test_npy();
     test_failures_and_extras();
+    test_initial_values_from_parameters();
 
     cli_cleanup();
     T_DONE();
