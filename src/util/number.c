@@ -174,14 +174,14 @@ static int out_of_memory(sb_buf *why, size_t n)
     return BO_ERR_NOMEM;
 }
 
-/* "n": digits only, >= 1, small enough to allocate. */
-static int spec_count(const char *s, size_t len, size_t *n, sb_buf *why)
+/* "n": digits only, >= 1 (else -1), small enough to allocate (else -2). */
+static int spec_count(const char *s, size_t len, size_t *n)
 {
     size_t v = 0;
     int big = 0;
     for (size_t i = 0; i < len; ++i) {
         if (!is_digit(s[i]))
-            return fail(why, "count must be a whole number >= 1, written in digits");
+            return -1;
         size_t d = (size_t)(s[i] - '0');
         if (v > (SIZE_MAX - d) / 10)
             big = 1;
@@ -189,32 +189,43 @@ static int spec_count(const char *s, size_t len, size_t *n, sb_buf *why)
             v = v * 10 + d;
     }
     if (len == 0 || (!big && v == 0))
-        return fail(why, "count must be a whole number >= 1, written in digits");
+        return -1;
     if (big || v > SIZE_MAX / sizeof(double))
-        return fail(why, "count is too large");
+        return -2;
     *n = v;
-    return BO_OK;
+    return 0;
 }
 
-/* a:b:1 with a != b: explain the form and, when the text reads as MATLAB's start:step:stop
- * with a whole number of steps, say how to write that. sa, sb: the texts of a and b. */
-static int count_one(const char *sa, size_t la, const char *sb, size_t lb, double a, double b,
-                     sb_buf *why)
+/* A range whose count is not a count, or is 1 with start != stop: explain the form and, when
+ * the text reads as MATLAB's or Julia's start:step:stop with a whole number of steps, say
+ * how to write that. t[0..2]/l[0..2]: the three texts; count_one: the count was 1. */
+static int bad_count(const char *const t[3], const size_t l[3], double a, double step,
+                     int count_one, sb_buf *why)
 {
     if (!why)
         return BO_ERR_INVALID_ARG;
-    sb_append(why, "a range is start:stop:count (count values from start to stop, both "
-                   "included), so count 1 needs start == stop");
-    double k = (1.0 - a) / b + 1.0; /* the count if it meant start:step:stop with stop = 1 */
+    sb_append(why, count_one ? "a range is start:stop:count (count values from start to stop, "
+                               "both included), so count 1 needs start == stop"
+                             : "count must be a whole number >= 1, written in digits (a range "
+                               "is start:stop:count: count values from start to stop, both "
+                               "included)");
+    double stop;
+    if (num_parse(t[2], l[2], &stop) != NUM_OK)
+        return BO_ERR_INVALID_ARG;
+    double k = (stop - a) / step + 1.0; /* the count if it meant start:step:stop */
     double r = nearbyint(k);
-    if (b != 0 && isfinite(k) && r >= 2 && r <= 1e9 && fabs(k - r) <= 1e-9 * r) {
+    if (step != 0 && isfinite(k) && r >= 2 && r <= 1e9 && fabs(k - r) <= 1e-9 * r) {
         sb_append(why, "; for values from ");
-        sb_append_n(why, sa, la);
-        sb_append(why, " to 1 in steps of ");
-        sb_append_n(why, sb, lb);
+        sb_append_n(why, t[0], l[0]);
+        sb_append(why, " to ");
+        sb_append_n(why, t[2], l[2]);
+        sb_append(why, " in steps of ");
+        sb_append_n(why, t[1], l[1]);
         sb_append(why, ", write ");
-        sb_append_n(why, sa, la);
-        sb_printf(why, ":1:%.0f", r);
+        sb_append_n(why, t[0], l[0]);
+        sb_putc(why, ':');
+        sb_append_n(why, t[2], l[2]);
+        sb_printf(why, ":%.0f", r);
     }
     return BO_ERR_INVALID_ARG;
 }
@@ -230,13 +241,19 @@ static int spec_range(const char *body, int log, double **values, size_t *count,
                                "log:start:stop:count)");
     const char *tb = c1 + 1;
     size_t la = (size_t)(c1 - body), lb = (size_t)(c2 - tb);
+    const char *const text[3] = {body, tb, c2 + 1};
+    const size_t len[3] = {la, lb, strlen(c2 + 1)};
     double a, z;
-    size_t n;
+    size_t n = 0;
     int rc;
     if ((rc = spec_number(body, la, "start", &a, why)) != BO_OK ||
-        (rc = spec_number(tb, lb, "stop", &z, why)) != BO_OK ||
-        (rc = spec_count(c2 + 1, strlen(c2 + 1), &n, why)) != BO_OK)
+        (rc = spec_number(tb, lb, "stop", &z, why)) != BO_OK)
         return rc;
+    int cn = spec_count(text[2], len[2], &n);
+    if (cn == -2)
+        return fail(why, "count is too large");
+    if (cn == -1)
+        return bad_count(text, len, a, z, 0, why);
     if (log && !(a > 0 && z > 0)) {
         if (why) {
             sb_printf(why, "a log range needs start and stop > 0, got %s ",
@@ -249,7 +266,7 @@ static int spec_range(const char *body, int log, double **values, size_t *count,
         return BO_ERR_INVALID_ARG;
     }
     if (n == 1 && a != z)
-        return count_one(body, la, tb, lb, a, z, why);
+        return bad_count(text, len, a, z, 1, why);
     double l0 = log ? log10(a) : a;
     double span = log ? log10(z) - l0 : z - a;
     if (!isfinite(span))

@@ -219,6 +219,11 @@ int main(void)
     T_EQ_STR(bo_errmsg(ctx), "spec '0:0.1:1' for 'k': a range is start:stop:count (count values "
                              "from start to stop, both included), so count 1 needs start == "
                              "stop; for values from 0 to 1 in steps of 0.1, write 0:1:11");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0:0.5:2.5"), BO_ERR_INVALID_ARG);
+    T_EQ_STR(bo_errmsg(ctx), "spec '0:0.5:2.5' for 'k': count must be a whole number >= 1, "
+                             "written in digits (a range is start:stop:count: count values from "
+                             "start to stop, both included); for values from 0 to 2.5 in steps "
+                             "of 0.5, write 0:2.5:6");
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "2.5:9:1"), BO_ERR_INVALID_ARG);
     T_CONTAINS(bo_errmsg(ctx), "count 1 needs start == stop");
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:1:10:1"), BO_ERR_INVALID_ARG);
