@@ -36,8 +36,9 @@ typedef struct {
 
 static void ref_free(ref_result *r)
 {
+    /* Row n_rows is the one an error stopped in (or an empty one). */
     for (size_t i = 0; i <= r->n_rows; ++i) {
-        for (size_t f = 0; i < r->n_rows && f < r->row[i].n; ++f)
+        for (size_t f = 0; f < r->row[i].n; ++f)
             free(r->row[i].field[f]);
         free(r->row[i].field);
         free(r->row[i].col);
