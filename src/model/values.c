@@ -241,6 +241,10 @@ void md_values_eval(const md_values *v, size_t n, const double *in, double *out,
             for (size_t i = 0; i < n; ++i)
                 d[i] = -a[i];
             break;
+        case EX_CALL:
+            for (size_t i = 0; i < n; ++i)
+                d[i] = ex_func_eval((ex_func)e->fn, a[i], b ? b[i] : 0.0);
+            break;
         default:
             for (size_t i = 0; i < n; ++i)
                 d[i] = ex_eval_op((ex_op)e->op, (ex_func)e->fn, a ? a[i] : 0.0, b ? b[i] : 0.0,
