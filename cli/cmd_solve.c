@@ -205,7 +205,8 @@ static int build_batch(bo_context *ctx, const bo_model *m, bo_batch *batch, cons
         const char *spec = NULL;
         char *name = split_assignment(it->value, &spec);
         if (!name) {
-            cli_error("solve: --%s '%s': expected NAME=SPEC (SPEC: a:b:n, v1,v2,... or v)",
+            cli_error("solve: --%s '%s': expected NAME=SPEC (SPEC: a:b:n, log:a:b:n, v1,v2,... "
+                      "or v)",
                       it->opt->name, it->value);
             cli_usage_hint(&cli_command_solve);
             return CLI_EXIT_USAGE;
@@ -268,6 +269,21 @@ static int check_drivers(const bo_model *m, const cli_args *args)
             cli_usage_hint(&cli_command_solve);
             return CLI_EXIT_USAGE;
         }
+        /* One file per driver: a second --driver for the same name is a mistake (which file
+         * was meant?), not a replacement. */
+        size_t len = strlen(name);
+        for (size_t j = 0; j < i; ++j) {
+            const cli_item *prev = &args->items[j];
+            if (prev->opt->id != OPT_DRIVER || strncmp(prev->value, name, len) != 0 ||
+                prev->value[len] != '=')
+                continue;
+            cli_error("solve: --driver %s is given twice (%s, then %s): give each driver one "
+                      "file",
+                      name, prev->value, it->value);
+            free(name);
+            cli_usage_hint(&cli_command_solve);
+            return CLI_EXIT_USAGE;
+        }
         free(name);
     }
     for (size_t k = 0; k < nd; ++k) {
@@ -290,8 +306,8 @@ static int check_drivers(const bo_model *m, const cli_args *args)
     return CLI_EXIT_OK;
 }
 
-/* Load the --driver files into the solver, in command-line order (a later file for the same
- * driver replaces an earlier one). */
+/* Load the --driver files into the solver, in command-line order (check_drivers made sure
+ * each driver has exactly one). */
 static int load_drivers(bo_context *ctx, bo_solver *solver, const cli_args *args)
 {
     for (size_t i = 0; i < args->n_items; ++i) {
@@ -667,21 +683,26 @@ static const cli_option solve_options[] = {
      "of the window).",
      OPT_SAMPLE_EVERY},
     {"param", 0, "NAME=SPEC",
-     "Values of parameter NAME. SPEC is a:b:n (n values from a to b inclusive), a comma list "
-     "v1,v2,... or one value v. Repeatable.",
+     "Values of parameter NAME. SPEC is a:b:n or lin:a:b:n (n values evenly spaced from a to "
+     "b, both included; not start:step:stop, so n = 1 needs a = b), log:a:b:n (n values evenly "
+     "spaced in log from a to b, both > 0), a comma list v1,v2,... or one value v. Numbers are "
+     "decimal, without blanks. Repeatable.",
      OPT_PARAM},
-    {"init", 0, "NAME=SPEC", "Initial values of state NAME (SPEC as for --param). Repeatable.",
+    {"init", 0, "NAME=SPEC",
+     "Initial values of state NAME (SPEC as for --param); they win over an initial value the "
+     "model writes with parameters, which otherwise follows each run's parameters. Repeatable.",
      OPT_INIT},
     {"runs", 0, "FILE.csv",
      "Runs from a CSV file: a header naming states and/or parameters, one run per row. The "
      "rows form one group of paired values.",
      OPT_RUNS},
     {"driver", 0, "NAME=FILE.csv",
-     "Samples of driver NAME: rows of time,value (a header row is optional; a file with more "
-     "columns needs a header, and NAME's column is used). Every driver of the model needs "
-     "one. Interpolation and behaviour outside the sampled times come from --set "
+     "Samples of driver NAME: rows of time,value (a header row is optional; a header names "
+     "NAME's column, and a file with more columns needs one). Every driver of the model needs "
+     "exactly one. Interpolation and behaviour outside the sampled times come from --set "
      "driver_interpolation=linear|natural|clamped|not_a_knot|periodic (default not_a_knot) "
-     "and --set driver_ends=hold|wrap (default hold); see docs/drivers.md. Repeatable.",
+     "and --set driver_ends=hold|wrap (default hold); see docs/drivers.md. Repeatable, once "
+     "per driver.",
      OPT_DRIVER},
     {"grid", 0, "MODE",
      "How value lists combine (setting 'grid'): combinatorial (every combination, the "

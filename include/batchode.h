@@ -163,7 +163,8 @@ BO_API int bo_settings_doc(int markdown, char **out);
 
 /* ---------------------------------------------------------------------------------------
  * Batches: which runs to integrate. Each run has one value per state (initial value) and
- * one per parameter; whatever is not given takes the model's default.
+ * one per parameter; whatever is not given takes the model's default, which a model may
+ * write with parameters: such defaults follow each run's parameters.
  * ------------------------------------------------------------------------------------- */
 typedef struct bo_batch bo_batch;
 
@@ -180,7 +181,9 @@ BO_API int bo_batch_set_grid(bo_batch *b, bo_grid grid);
  * name. Replaces earlier values for the same variable. Non-finite values are rejected. */
 BO_API int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name,
                                const double *values, size_t count);
-/* The same from text: "a:b:n" (n values from a to b inclusive), "v1,v2,..." or "v". */
+/* The same from text: "a:b:n" or "lin:a:b:n" (n values from a to b inclusive; n = 1 needs
+ * a == b), "log:a:b:n" (log-spaced, a, b > 0), "v1,v2,..." or "v"; numbers are decimal with
+ * no blanks (docs/batches.md). A bad spec is BO_ERR_INVALID_ARG naming the fault. */
 BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec);
 /* Runs from a CSV file: a header row naming states and/or parameters, then one run per row.
  * The rows form one block of paired columns: combined with other values as one variable
@@ -191,7 +194,9 @@ BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
 BO_API size_t bo_batch_run_count(const bo_batch *b);
 /* Check the batch (e.g. verbatim lengths agree); BO_OK or an error naming the problem. */
 BO_API int bo_batch_validate(const bo_batch *b);
-/* Values of one run: init[n_states], params[n_params] (either may be NULL). */
+/* Values of one run: init[n_states], params[n_params] (either may be NULL). A state or
+ * parameter the batch does not give and whose model value is written with parameters is
+ * evaluated from this run's parameters (docs/batches.md). */
 BO_API int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params);
 
 /* ---------------------------------------------------------------------------------------
@@ -350,10 +355,11 @@ BO_API void bo_driver_options_init(bo_driver_options *opt);
  * Every driver of the model needs data before bo_solver_solve. */
 BO_API int bo_solver_set_driver(bo_solver *s, const char *name, const double *t, const double *v,
                                 size_t n, const bo_driver_options *opt);
-/* The same from a CSV file: rows of time,value; an optional header row. A file with more
- * than two columns needs a header, and the driver's values are the column named `name`
- * (the first column is always time). Errors name file:line:col (BO_ERR_IO: cannot read;
- * BO_ERR_PARSE: not a number, wrong column count; BO_ERR_INVALID_ARG as above). */
+/* The same from a CSV file: rows of time,value; an optional header row (in a two-column file
+ * its second column must be `name`). A file with more than two columns needs a header, and the
+ * driver's values are the column named `name` (the first column is always time). Errors name
+ * file:line:col (BO_ERR_IO: cannot read; BO_ERR_PARSE: not a number, wrong column count or
+ * header; BO_ERR_INVALID_ARG as above). */
 BO_API int bo_solver_load_driver_csv(bo_solver *s, const char *name, const char *path,
                                      const bo_driver_options *opt);
 

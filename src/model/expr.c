@@ -340,6 +340,11 @@ static double eval_op(ex_op op, ex_func fn, double a, double b, double c)
     }
 }
 
+double ex_eval_op(ex_op op, ex_func fn, double a, double b, double c)
+{
+    return eval_op(op, fn, a, b, c);
+}
+
 ex_id ex_unary(ex_graph *g, ex_op op, ex_id a)
 {
     if (a == EX_NONE)

@@ -134,6 +134,9 @@ int ex_func_arity(ex_func fn);
 int ex_func_lookup(const char *name, ex_func *fn);
 /* Evaluate a function on doubles (the same definitions the device code uses). */
 double ex_func_eval(ex_func fn, double a, double b);
+/* The value of operator op (not EX_CONST or EX_VAR; fn for EX_CALL) on operand values a, b,
+ * c (unused ones ignored): the arithmetic constant folding and ex_eval_upto use. */
+double ex_eval_op(ex_op op, ex_func fn, double a, double b, double c);
 
 /* Close a set of nodes under "depends on": mark[id] != 0 marks the start set (the caller sets
  * it, e.g. the roots of some functions); every node a marked node with id <= top reads is

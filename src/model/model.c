@@ -86,6 +86,7 @@ void bo_model_destroy(bo_model *model)
         free(model->sym[k]);
     }
     ex_graph_destroy(model->g);
+    ex_graph_destroy(model->vg);
     free(model->name);
     free(model->source_name);
     free(model);

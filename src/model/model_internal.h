@@ -8,17 +8,23 @@
 
 typedef struct {
     char *name;
-    char *unit;    /* NULL when not declared */
-    double value;  /* initial value / default / constant value; NaN for other kinds */
-    ex_id expr;    /* states: derivative dx/dt; observables, auxiliaries: definition;
-                      other kinds: EX_NONE */
-    int line, col; /* where declared (1-based) */
+    char *unit;       /* NULL when not declared */
+    double value;     /* initial value / default / constant value; NaN for other kinds */
+    ex_id expr;       /* states: derivative dx/dt; observables, auxiliaries: definition;
+                         other kinds: EX_NONE */
+    ex_id value_expr; /* states, parameters: the value written in the model as a node of vg,
+                         with parameters as variables (EXV_PARAM), when it depends on a
+                         parameter; else EX_NONE (value is then all there is). Read only
+                         when vg is not NULL */
+    int line, col;    /* where declared (1-based) */
 } md_symbol;
 
 struct bo_model {
     char *name;
     char *source_name; /* file path or the name given for a string */
     ex_graph *g;
+    ex_graph *vg; /* value expressions of states and parameters (see md_symbol.value_expr);
+                     NULL in a model built without them */
     md_symbol *sym[BO_SYMBOL_KIND_COUNT];
     size_t count[BO_SYMBOL_KIND_COUNT];
     int uses_time; /* any equation depends on t */

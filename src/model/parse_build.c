@@ -184,7 +184,22 @@ static int check_equation(parser *p, int32_t e)
     return 0;
 }
 
-static int pass_names(parser *p)
+/* The value of a state or parameter as an expression of parameters, built into the model's
+ * value graph so that batches can evaluate it for each run's parameters (src/model/values.h).
+ * It is built after every parameter it reads, so a reference to a parameter comes later in
+ * the graph than that parameter's own value expression. */
+static int value_expression(parser *p, bo_model *m, int32_t s)
+{
+    pr_sym *y = &p->syms[s];
+    ex_id r = build(p, m->vg, y->first, y->root, 0);
+    const ex_node *n = ex_get(m->vg, r);
+    if (ex_failed(m->vg) || !n)
+        return pr_nomem(p);
+    y->vex = n->op == EX_CONST ? EX_NONE : r;
+    return 0;
+}
+
+static int pass_names(parser *p, bo_model *m)
 {
     ex_graph *vg = ex_graph_create();
     if (!vg)
@@ -205,6 +220,8 @@ static int pass_names(parser *p)
         rc = resolve(p, y->first, y->root, value ? it->index : -1);
         if (rc == 0 && value)
             rc = evaluate(p, vg, it->index);
+        if (rc == 0 && (y->kind == BO_STATE || y->kind == BO_PARAMETER))
+            rc = value_expression(p, m, it->index);
     }
     ex_graph_destroy(vg);
     return rc;
@@ -388,6 +405,7 @@ static int fill_model(parser *p, bo_model *m, const char *source_name)
                        ? y->value
                        : NAN;
         d->expr = y->kind == BO_STATE || is_definition(y) ? y->ex : EX_NONE;
+        d->value_expr = y->kind == BO_STATE || y->kind == BO_PARAMETER ? y->vex : EX_NONE;
         d->line = y->line;
         d->col = y->col;
     }
@@ -416,7 +434,7 @@ static int parse_all(parser *p, bo_model *m, const char *source_name)
     p->exmap = bo_array_realloc(NULL, p->nnodes + 1, sizeof *p->exmap);
     if (!p->exmap)
         return pr_nomem(p);
-    int rc = pass_names(p);
+    int rc = pass_names(p, m);
     if (rc)
         return rc;
     rc = pass_graph(p, m);
@@ -444,9 +462,10 @@ int md_parse(bo_context *ctx, const char *text, size_t len, const char *source_n
     int rc = BO_ERR_NOMEM;
     if (m) {
         m->g = ex_graph_create();
+        m->vg = ex_graph_create();
         m->source_name = bo_strdup(p.source);
     }
-    if (!m || !m->g || !m->source_name) {
+    if (!m || !m->g || !m->vg || !m->source_name) {
         pr_nomem(&p);
     } else {
         /* Every failure was reported through pr_fail_at or pr_nomem, which kept its code. */

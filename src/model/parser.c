@@ -366,6 +366,7 @@ int32_t pr_declare(parser *p, bo_symbol_kind kind, const lx_token *name)
     y->first = y->root = -1;
     y->eq = -1;
     y->ex = EX_NONE;
+    y->vex = EX_NONE;
     y->value = NAN;
     int32_t idx = (int32_t)p->nsyms++;
     if (!table_insert(p, idx) || push_item(p, 0, (size_t)idx) < 0) {

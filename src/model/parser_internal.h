@@ -46,6 +46,7 @@ typedef struct {
     int mark;     /* dependency search: 0 new, 1 on the stack, 2 built */
     ex_id ex;     /* auxiliaries, observables: the built node */
     double value; /* states, parameters, constants */
+    ex_id vex;    /* states, parameters: the value expression in the model's value graph */
 } pr_sym;
 
 typedef struct {

@@ -5,11 +5,11 @@
 #include "settings.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/number.h"
 #include "util/sha256.h"
 #include "util/strbuf.h"
 #include "codegen/summaries.h"
@@ -106,32 +106,15 @@ static int ieq(const char *a, const char *b)
     return *a == *b;
 }
 
-/* Whole string is one finite real: no leading or trailing text, no inf or nan. */
+/* Whole string is one finite real (src/util/number.h: decimal, no blanks, no hex). */
 static int parse_real(const char *s, double *out)
 {
-    if (!*s || isspace((unsigned char)*s))
-        return 0;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end != '\0' || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
+    return num_parse_str(s, out) == NUM_OK;
 }
 
 /* Whole string is an integer, written as one or as an exact real ("1e6"). */
 static int parse_int(const char *s, long *out)
 {
-    if (!*s || isspace((unsigned char)*s))
-        return 0;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end == '\0' && errno == 0) {
-        *out = v;
-        return 1;
-    }
     double d;
     if (!parse_real(s, &d) || d != floor(d) || fabs(d) > 9.0e15)
         return 0;
@@ -201,6 +184,9 @@ static int number_item(bo_context *ctx, const st_entry *e, const char *key, cons
         if (e->flags & ST_AUTO)
             sb_append(&m, " or auto");
         sb_printf(&m, ", got '%s'", item);
+        const char *hint = num_syntax_hint(item, strlen(item));
+        if (*hint)
+            sb_printf(&m, " (%s)", hint);
     } else if (!in_range(e, v)) {
         sb_append(&m, "must be ");
         st_range_text(&m, e);
@@ -259,9 +245,10 @@ static int bad_choice(bo_context *ctx, const st_entry *e, const char *key, const
     return bad_value(ctx, key, &m);
 }
 
-/* Split a comma list into trimmed items. Returns the item count, or 0 when an item is empty;
- * items point into buf (a modified copy of the text). */
-static size_t split_list(char *buf, char ***items_out)
+/* Split a comma list into items, trimmed of blanks when trim is set (names; numbers are
+ * read strictly, blanks included). Returns the item count, or 0 when an item is empty; items
+ * point into buf (a modified copy of the text). */
+static size_t split_list(char *buf, int trim, char ***items_out)
 {
     size_t n = 1;
     for (const char *p = buf; *p; ++p)
@@ -275,10 +262,10 @@ static size_t split_list(char *buf, char ***items_out)
         char *comma = strchr(p, ',');
         if (comma)
             *comma = '\0';
-        while (isspace((unsigned char)*p))
+        while (trim && isspace((unsigned char)*p))
             ++p;
         char *end = p + strlen(p);
-        while (end > p && isspace((unsigned char)end[-1]))
+        while (trim && end > p && isspace((unsigned char)end[-1]))
             *--end = '\0';
         if (!*p)
             return 0;
@@ -295,7 +282,7 @@ static int normalise_list(bo_context *ctx, const st_entry *e, const char *key, c
     if (!buf)
         return bo_error(ctx, BO_ERR_NOMEM, "out of memory");
     char **items = NULL;
-    size_t n = split_list(buf, &items);
+    size_t n = split_list(buf, e->type != ST_REAL_LIST, &items);
     int r = BO_OK;
     if (!items) {
         r = bo_error(ctx, BO_ERR_NOMEM, "out of memory");
@@ -362,6 +349,7 @@ static int normalise(bo_context *ctx, const st_entry *e, const char *key, const 
                      char **out)
 {
     *out = NULL;
+    const char *raw = value;
     while (isspace((unsigned char)*value))
         ++value;
     size_t len = strlen(value);
@@ -381,7 +369,8 @@ static int normalise(bo_context *ctx, const st_entry *e, const char *key, const 
         switch (e->type) {
         case ST_REAL:
         case ST_INT:
-            r = number_item(ctx, e, key, v, v, &b);
+            /* The value as given: a number with blanks around it is not a number. */
+            r = number_item(ctx, e, key, raw, raw, &b);
             break;
         case ST_BOOL:
             if (ieq(v, "true") || ieq(v, "1") || ieq(v, "yes") || ieq(v, "on"))
@@ -403,6 +392,8 @@ static int normalise(bo_context *ctx, const st_entry *e, const char *key, const 
             break;
         }
         case ST_REAL_LIST:
+            r = normalise_list(ctx, e, key, raw, &b);
+            break;
         case ST_NAMES:
             r = normalise_list(ctx, e, key, v, &b);
             break;

@@ -3,7 +3,13 @@
  * runs. Combinatorial grids are a Cartesian product over the groups in the order first
  * given (the last varies fastest); verbatim grids pair the groups row by row, a group of one
  * row broadcasting. The grid is never materialised: run r's row in each group is computed
- * from r, so batches of 2^24+ runs cost only their value lists. */
+ * from r, so batches of 2^24+ runs cost only their value lists.
+ *
+ * A state or parameter the batch does not give takes the model's value; when the model
+ * writes that value with parameters (`state I = I0`), it is evaluated for each run from the
+ * run's parameters (src/model/values.h), in blocks of runs after the bulk fill. The plan of
+ * that evaluation depends only on which variables the batch gives, so it is made again
+ * whenever a variable is given for the first time, before the batch changes. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,9 +17,11 @@
 #include <string.h>
 
 #include "batch_internal.h"
+#include "model/values.h"
 #include "util/parallel.h"
 #include "util/csv.h"
 #include "util/internal.h"
+#include "util/number.h"
 #include "util/strbuf.h"
 
 typedef struct {
@@ -42,6 +50,7 @@ struct bo_batch {
     bo_grid grid;
     bt_group *group;
     size_t n_groups;
+    md_values *values; /* per-run evaluation of the values left to the model (NULL: none) */
 };
 
 static const char *kind_word(int kind)
@@ -70,7 +79,28 @@ void bo_batch_destroy(bo_batch *b)
     bo_free(b->group);
     bo_free(b->defaults[0]);
     bo_free(b->defaults[1]);
+    md_values_destroy(b->values);
     bo_free(b);
+}
+
+/* The evaluation plan for the variables the batch gives now plus extra[0..n_extra). */
+static int plan_values(const bo_batch *b, const bt_var *extra, size_t n_extra, md_values **out)
+{
+    unsigned char *given[2];
+    given[0] = bo_calloc(b->n_var[0] ? b->n_var[0] : 1, 1);
+    given[1] = bo_calloc(b->n_var[1] ? b->n_var[1] : 1, 1);
+    int rc = BO_ERR_NOMEM;
+    if (given[0] && given[1]) {
+        for (size_t g = 0; g < b->n_groups; ++g)
+            for (size_t c = 0; c < b->group[g].n_cols; ++c)
+                given[b->group[g].var[c].kind][b->group[g].var[c].index] = 1;
+        for (size_t i = 0; i < n_extra; ++i)
+            given[extra[i].kind][extra[i].index] = 1;
+        rc = md_values_plan(b->model, given[0], given[1], out);
+    }
+    bo_free(given[0]);
+    bo_free(given[1]);
+    return rc;
 }
 
 int bo_batch_create(bo_context *ctx, const bo_model *model, bo_batch **out)
@@ -96,6 +126,10 @@ int bo_batch_create(bo_context *ctx, const bo_model *model, bo_batch **out)
         }
         for (size_t i = 0; i < b->n_var[k]; ++i)
             b->defaults[k][i] = bo_model_symbol_default(model, kind, i);
+    }
+    if (plan_values(b, NULL, 0, &b->values) != BO_OK) {
+        bo_batch_destroy(b);
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory creating a batch");
     }
     *out = b;
     return BO_OK;
@@ -294,7 +328,8 @@ static int put_single(bo_batch *b, bt_var v, double *vals, size_t count)
     }
     g.var[0] = v;
     g.col[0] = vals;
-    if (make_unique(&g) != BO_OK) {
+    md_values *plan = NULL;
+    if (make_unique(&g) != BO_OK || plan_values(b, &v, 1, &plan) != BO_OK) {
         group_free(&g);
         return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing batch values");
     }
@@ -303,12 +338,13 @@ static int put_single(bo_batch *b, bt_var v, double *vals, size_t count)
     if (slot != (size_t)-1) {
         group_free(&b->group[slot]);
         b->group[slot] = g;
-        return BO_OK;
-    }
-    if (append_group(b, &g) != BO_OK) {
+    } else if (append_group(b, &g) != BO_OK) {
         group_free(&g);
+        md_values_destroy(plan);
         return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing batch values");
     }
+    md_values_destroy(b->values);
+    b->values = plan;
     return BO_OK;
 }
 
@@ -351,127 +387,6 @@ int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name, cons
 
 /* ---- specs ----------------------------------------------------------------------------- */
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Parse text[0..len) (blanks around it allowed) as a finite number. */
-static int parse_num(const char *text, size_t len, double *out)
-{
-    while (len && is_space(*text)) {
-        ++text;
-        --len;
-    }
-    while (len && is_space(text[len - 1]))
-        --len;
-    if (len == 0 || len > 63)
-        return -1;
-    char tmp[64];
-    memcpy(tmp, text, len);
-    tmp[len] = '\0';
-    char *end = NULL;
-    double v = strtod(tmp, &end);
-    if (end != tmp + len)
-        return -1;
-    if (!isfinite(v))
-        return -2;
-    *out = v;
-    return 0;
-}
-
-static int spec_error(bo_batch *b, const char *spec, const char *name, const char *what)
-{
-    return bo_error(b->ctx, BO_ERR_INVALID_ARG, "spec '%s' for '%s': %s", spec, name, what);
-}
-
-static int spec_number(bo_batch *b, const char *spec, const char *name, const char *text,
-                       size_t len, const char *role, double *out)
-{
-    int rc = parse_num(text, len, out);
-    if (rc == 0)
-        return BO_OK;
-    char *item = bo_strndup(text, len);
-    char *msg = item ? bo_asprintf(rc == -2 ? "%s '%s' is not finite" : "%s '%s' is not a number",
-                                   role, item)
-                     : NULL;
-    rc = msg ? spec_error(b, spec, name, msg) : bo_error(b->ctx, BO_ERR_NOMEM, "out of memory");
-    bo_free(item);
-    bo_free(msg);
-    return rc;
-}
-
-/* "a:b:n": n values from a to b inclusive, a + (b-a)*i/(n-1), with the last exactly b. */
-static int spec_linspace(bo_batch *b, const char *spec, const char *name, double **vals,
-                         size_t *count)
-{
-    const char *c1 = strchr(spec, ':');
-    const char *c2 = strchr(c1 + 1, ':');
-    if (!c2 || strchr(c2 + 1, ':'))
-        return spec_error(b, spec, name, "a range is written start:stop:count");
-    double a, z;
-    int rc;
-    if ((rc = spec_number(b, spec, name, spec, (size_t)(c1 - spec), "start", &a)) != BO_OK ||
-        (rc = spec_number(b, spec, name, c1 + 1, (size_t)(c2 - c1 - 1), "stop", &z)) != BO_OK)
-        return rc;
-    const char *p = c2 + 1;
-    while (is_space(*p))
-        ++p;
-    char *end = NULL;
-    unsigned long long n = 0;
-    int digits = *p >= '0' && *p <= '9';
-    if (digits)
-        n = strtoull(p, &end, 10);
-    while (end && is_space(*end))
-        ++end;
-    if (!digits || !end || *end != '\0' || n < 1)
-        return spec_error(b, spec, name, "count must be a whole number >= 1");
-    if (n > SIZE_MAX / sizeof(double))
-        return spec_error(b, spec, name, "count is too large");
-    double span = z - a;
-    if (!isfinite(span))
-        return spec_error(b, spec, name, "stop - start is not finite");
-    size_t cnt = (size_t)n;
-    double *v = bo_array_realloc(NULL, cnt, sizeof *v);
-    if (!v)
-        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", cnt, name);
-    v[0] = a;
-    for (size_t i = 1; i < cnt; ++i)
-        v[i] = a + span * (double)i / (double)(cnt - 1);
-    if (cnt > 1)
-        v[cnt - 1] = z;
-    *vals = v;
-    *count = cnt;
-    return BO_OK;
-}
-
-/* "v1,v2,...": the values as listed; "v": one value. */
-static int spec_list(bo_batch *b, const char *spec, const char *name, double **vals, size_t *count)
-{
-    size_t n = 1;
-    for (const char *p = spec; *p; ++p)
-        n += *p == ',';
-    double *v = bo_array_realloc(NULL, n, sizeof *v);
-    if (!v)
-        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory for %zu values of '%s'", n, name);
-    const char *p = spec;
-    for (size_t i = 0; i < n; ++i) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char role[48];
-        snprintf(role, sizeof role, "value %zu", i + 1);
-        int rc = spec_number(b, spec, name, p, len, role, &v[i]);
-        if (rc != BO_OK) {
-            bo_free(v);
-            return rc;
-        }
-        p = e ? e + 1 : p + len;
-    }
-    *vals = v;
-    *count = n;
-    return BO_OK;
-}
-
 int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec)
 {
     if (!b)
@@ -486,10 +401,16 @@ int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const 
         return rc;
     double *vals = NULL;
     size_t count = 0;
-    rc = strchr(spec, ':') ? spec_linspace(b, spec, name, &vals, &count)
-                           : spec_list(b, spec, name, &vals, &count);
-    if (rc != BO_OK)
+    sb_buf why;
+    sb_init(&why);
+    rc = num_spec(spec, &vals, &count, &why);
+    if (rc != BO_OK) {
+        rc = bo_error(b->ctx, why.failed ? BO_ERR_NOMEM : rc, "spec '%s' for '%s': %s", spec, name,
+                      why.failed ? "out of memory" : sb_cstr(&why));
+        sb_free(&why);
         return rc;
+    }
+    sb_free(&why);
     return put_single(b, v, vals, count);
 }
 
@@ -533,12 +454,15 @@ static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
                             row->line, col, h->n, row->n);
         }
         for (size_t c = 0; c < h->n; ++c) {
-            int rc = csv_number(row->field[c], &g->col[c][r - 1]);
-            if (rc != 0)
-                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' for column '%s'", src,
-                                row->line, row->col[c],
-                                rc == -2 ? "non-finite value" : "not a number:", row->field[c],
-                                h->field[c]);
+            const char *f = row->field[c];
+            int rc = num_parse_str(f, &g->col[c][r - 1]);
+            if (rc != NUM_OK) {
+                const char *hint = num_syntax_hint(f, strlen(f));
+                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' for column '%s'%s%s%s",
+                                src, row->line, row->col[c],
+                                rc == NUM_NONFINITE ? "non-finite value" : "not a number:", f,
+                                h->field[c], *hint ? " (" : "", hint, *hint ? ")" : "");
+            }
         }
     }
     return BO_OK;
@@ -560,13 +484,18 @@ int bo_batch_load_csv(bo_batch *b, const char *path)
         group_free(&g);
         return rc;
     }
-    /* Reserve the slot first so that detaching columns cannot be followed by a failure. */
+    /* Reserve the slot and make the plan first so that detaching columns cannot be followed
+     * by a failure. */
+    md_values *plan = NULL;
     bt_group *ng = bo_array_realloc(b->group, b->n_groups + 1, sizeof *ng);
-    if (!ng) {
+    if (ng)
+        b->group = ng;
+    if (!ng || plan_values(b, g.var, g.n_cols, &plan) != BO_OK) {
         group_free(&g);
         return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory loading %s", path);
     }
-    b->group = ng;
+    md_values_destroy(b->values);
+    b->values = plan;
     for (size_t c = 0; c < g.n_cols; ++c) {
         size_t slot;
         detach_var(b, g.var[c], &slot);
@@ -682,6 +611,30 @@ static double *kind_out(int kind, double *init, double *params)
     return kind == 0 ? init : params;
 }
 
+/* One run's values left to the model, from its parameters params[] (complete): written into
+ * init[] (when not NULL) and params[]. */
+static int eval_run(const bo_batch *b, double *init, double *params)
+{
+    const md_values *pv = b->values;
+    size_t ni = md_values_n_inputs(pv), no = md_values_n_outputs(pv);
+    double *buf = bo_array_realloc(NULL, ni + no + md_values_scratch(pv), sizeof *buf);
+    if (!buf)
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < ni; ++k)
+        buf[k] = params[md_values_input(pv, k)];
+    md_values_eval(pv, 1, buf, buf + ni, buf + ni + no);
+    for (size_t j = 0; j < no; ++j) {
+        bo_symbol_kind kind;
+        size_t index;
+        md_values_output(pv, j, &kind, &index);
+        double *dst = kind == BO_STATE ? init : params;
+        if (dst)
+            dst[index] = buf[ni + j];
+    }
+    bo_free(buf);
+    return BO_OK;
+}
+
 int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params)
 {
     if (!b)
@@ -694,6 +647,13 @@ int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params
     if (run >= runs)
         return bo_error(b->ctx, BO_ERR_RANGE, "run %zu is out of range (the batch has %zu runs)",
                         run, runs);
+    /* The values left to the model may read parameters the caller did not ask for. */
+    double *tmp = NULL;
+    if (!params && b->values) {
+        params = tmp = bo_array_realloc(NULL, b->n_var[1] ? b->n_var[1] : 1, sizeof *tmp);
+        if (!tmp)
+            return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory");
+    }
     if (init)
         memcpy(init, b->defaults[0], b->n_var[0] * sizeof *init);
     if (params)
@@ -715,7 +675,9 @@ int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params
                 dst[g->var[c].index] = group_value(b, g, c, row);
         }
     }
-    return BO_OK;
+    rc = b->values ? eval_run(b, init, params) : BO_OK;
+    bo_free(tmp);
+    return rc;
 }
 
 int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params)
@@ -773,6 +735,53 @@ static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run
     par_fill_value(o, count, b->defaults[kind == BO_STATE ? 0 : 1][index], elem);
 }
 
+/* Scratch of the per-run evaluation kept on the stack when it fits (32 KiB). */
+enum { FILL_STACK_DOUBLES = 4096, FILL_MAX_BLOCK = 256 };
+
+/* The rows of the values left to the model, for runs [first_run, first_run + count), in
+ * blocks of runs: the inputs (the runs' parameters) filled as rows, then evaluated
+ * operation by operation over the block. Runs on worker threads, so it reports a failure
+ * only by its code (the caller names it). */
+static int fill_values(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
+                       unsigned char *init, unsigned char *params, int elem)
+{
+    const md_values *pv = b->values;
+    size_t ni = md_values_n_inputs(pv), no = md_values_n_outputs(pv);
+    size_t per_run = ni + no + md_values_scratch(pv);
+    size_t block = FILL_STACK_DOUBLES / per_run;
+    double stack[FILL_STACK_DOUBLES], *buf = stack;
+    if (block == 0) {
+        block = 16;
+        buf = bo_array_realloc(NULL, per_run * block, sizeof *buf);
+        if (!buf)
+            return BO_ERR_NOMEM;
+    }
+    if (block > FILL_MAX_BLOCK)
+        block = FILL_MAX_BLOCK;
+    size_t e = (size_t)elem;
+    for (size_t off = 0; off < count; off += block) {
+        size_t nb = count - off < block ? count - off : block;
+        double *in = buf, *out = buf + ni * nb, *scratch = out + no * nb;
+        for (size_t k = 0; k < ni; ++k)
+            fill_row(b, BO_PARAMETER, md_values_input(pv, k), first_run + off, nb, in + k * nb, 8);
+        md_values_eval(pv, nb, in, out, scratch);
+        for (size_t j = 0; j < no; ++j) {
+            bo_symbol_kind kind;
+            size_t index;
+            md_values_output(pv, j, &kind, &index);
+            unsigned char *dst = kind == BO_STATE ? init : params;
+            if (!dst)
+                continue;
+            par_segment seg = {dst + (index * row_stride + off) * e, out + j * nb, nb,
+                               (unsigned char)e, 8};
+            par_copy_segment(&seg);
+        }
+    }
+    if (buf != stack)
+        bo_free(buf);
+    return BO_OK;
+}
+
 int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
                     void *init, void *params, int elem_bytes)
 {
@@ -788,14 +797,17 @@ int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t ro
                         "runs %zu..%zu are out of range (the batch has %zu runs)", first_run,
                         first_run + count, runs);
     for (int k = 0; k < 2; ++k) {
+        bo_symbol_kind kind = k == 0 ? BO_STATE : BO_PARAMETER;
         unsigned char *dst = k == 0 ? init : params;
         if (!dst)
             continue;
         for (size_t v = 0; v < b->n_var[k]; ++v)
-            fill_row(b, k == 0 ? BO_STATE : BO_PARAMETER, v, first_run, count,
-                     dst + v * row_stride * (size_t)elem_bytes, elem_bytes);
+            if (!md_values_produces(b->values, kind, v))
+                fill_row(b, kind, v, first_run, count, dst + v * row_stride * (size_t)elem_bytes,
+                         elem_bytes);
     }
-    return BO_OK;
+    return b->values ? fill_values(b, first_run, count, row_stride, init, params, elem_bytes)
+                     : BO_OK;
 }
 
 int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t row_stride, double *init,

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "util/csv.h"
+#include "util/number.h"
 #include "util/internal.h"
 #include "model/model_internal.h"
 
@@ -526,13 +527,20 @@ static int csv_layout(bo_context *ctx, const csv_table *tb, const char *name, si
 {
     const csv_row *r0 = &tb->row[0];
     double x;
-    int header = csv_number(r0->field[0], &x) == -1;
+    int header = num_parse_str(r0->field[0], &x) == NUM_SYNTAX;
     *first = header ? 1 : 0;
     if (r0->n < 2)
         return bo_error(ctx, BO_ERR_PARSE,
                         "%s:%zu: driver '%s': expected two columns, time,value (found %zu)",
                         tb->source, r0->line, name, r0->n);
     if (r0->n == 2) {
+        /* A header must name this driver: a file written for another driver (t,G given to
+         * --driver F=...) is a mistake, not data for F. */
+        if (header && strcmp(r0->field[1], name) != 0)
+            return bo_error(ctx, BO_ERR_PARSE,
+                            "%s:%zu:%zu: driver '%s': the header names the value column '%s', "
+                            "not '%s' (name the column '%s', or leave the header out)",
+                            tb->source, r0->line, r0->col[1], name, r0->field[1], name, name);
         *col = 1;
         return BO_OK;
     }
@@ -592,12 +600,14 @@ int dr_set_load_csv(dr_set *set, const char *name, const char *path, const bo_dr
         const size_t cols[2] = {0, col};
         double *dst[2] = {&t[i], &v[i]};
         for (int j = 0; j < 2; ++j) {
-            int nr = csv_number(r->field[cols[j]], dst[j]);
-            if (nr != 0) {
-                rc = bo_error(set->ctx, nr == -2 ? BO_ERR_INVALID_ARG : BO_ERR_PARSE,
-                              "%s:%zu:%zu: driver '%s': %s '%s' is %s", path, r->line,
-                              r->col[cols[j]], name, j == 0 ? "time" : "value", r->field[cols[j]],
-                              nr == -2 ? "not finite" : "not a number");
+            int nr = num_parse_str(r->field[cols[j]], dst[j]);
+            if (nr != NUM_OK) {
+                const char *f = r->field[cols[j]], *hint = num_syntax_hint(f, strlen(f));
+                rc = bo_error(set->ctx, nr == NUM_NONFINITE ? BO_ERR_INVALID_ARG : BO_ERR_PARSE,
+                              "%s:%zu:%zu: driver '%s': %s '%s' is %s%s%s%s", path, r->line,
+                              r->col[cols[j]], name, j == 0 ? "time" : "value", f,
+                              nr == NUM_NONFINITE ? "not finite" : "not a number",
+                              *hint ? " (" : "", hint, *hint ? ")" : "");
                 goto done;
             }
         }

@@ -499,7 +499,7 @@ static void fill_piece(void *user, size_t begin, size_t end)
     int rc = bt_fill_rows(j->batch, begin, end - begin, j->runs, j->init ? j->init + begin : NULL,
                           j->params ? j->params + begin : NULL);
     if (rc != BO_OK)
-        j->rc = rc; /* cannot happen for a validated batch and an in-range piece */
+        j->rc = rc; /* for a validated batch only BO_ERR_NOMEM, without a message */
 }
 
 /* Filling a chunk's staging straight from the batch (cu_launch.fill_inputs), and the result
@@ -539,6 +539,8 @@ static int fill_staging(void *user, size_t first, size_t count, void *init, void
     j->elem = elem_bytes;
     j->rc = BO_OK;
     par_for(j->pool, count, (size_t)1 << 16, j->threads, staging_piece, j);
+    if (j->rc == BO_ERR_NOMEM)
+        return bo_error(j->sv->ctx, BO_ERR_NOMEM, "out of memory filling the runs' values");
     return j->rc;
 }
 
@@ -549,6 +551,8 @@ static int fill_results(void *user)
     if (j->results.runs > 0)
         par_for(j->pool, j->results.runs, (size_t)1 << 16, j->threads, fill_piece, &j->results);
     j->results_ms = 1e3 * (now_seconds() - t);
+    if (j->results.rc == BO_ERR_NOMEM)
+        return bo_error(j->sv->ctx, BO_ERR_NOMEM, "out of memory filling the runs' values");
     return j->results.rc;
 }
 

@@ -2,7 +2,6 @@
  * Each row keeps its fields in one allocation, so a table of a million runs costs three
  * allocations per row rather than one per field. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,57 +31,44 @@ void csv_destroy(csv_table *t)
     bo_free(t);
 }
 
-/* Count the fields of one line, honouring quotes, so the row can be sized exactly. */
-static size_t count_fields(const char *s, size_t len)
+/* The one tokenizer of a line (without its line end). With r == NULL it only counts the
+ * fields into *nf and checks the quoting; with r it also writes them (the caller sized r from
+ * the counting pass). Both passes run this same code, so they cannot disagree about where a
+ * field ends. */
+static int tokenize(bo_context *ctx, const char *source, size_t line_no, const char *s, size_t len,
+                    csv_row *r, size_t *nf)
 {
-    size_t n = 1;
-    int quoted = 0;
-    for (size_t i = 0; i < len; ++i) {
-        if (s[i] == '"')
-            quoted = !quoted;
-        else if (s[i] == ',' && !quoted)
-            ++n;
-    }
-    return n;
-}
-
-/* Split one line (without its line end) into r. */
-static int split_line(bo_context *ctx, const char *source, size_t line_no, const char *s,
-                      size_t len, csv_row *r)
-{
-    size_t nf = count_fields(s, len);
-    r->field = bo_calloc(nf, sizeof *r->field);
-    r->col = bo_calloc(nf, sizeof *r->col);
-    r->text = bo_malloc(len + nf);
-    r->line = line_no;
-    r->end_col = len + 1;
-    r->n = 0;
-    if (!r->field || !r->col || !r->text)
-        return bo_error(ctx, BO_ERR_NOMEM, "out of memory reading %s", source);
-    char *w = r->text;
-    size_t i = 0;
+    char *w = r ? r->text : NULL;
+    size_t n = 0, i = 0;
     for (;;) {
         while (i < len && is_blank(s[i]))
             ++i;
-        r->field[r->n] = w;
-        r->col[r->n] = i + 1;
-        ++r->n;
+        if (r) {
+            r->field[n] = w;
+            r->col[n] = i + 1;
+        }
+        ++n;
         if (i < len && s[i] == '"') {
             size_t open = i++;
             for (;;) {
                 if (i >= len)
-                    return bo_error(ctx, BO_ERR_PARSE, "%s:%zu:%zu: unterminated quote", source,
-                                    line_no, open + 1);
+                    return bo_error(ctx, BO_ERR_PARSE,
+                                    "%s:%zu:%zu: unterminated quote (a quoted field ends with "
+                                    "'\"' on the same line)",
+                                    source, line_no, open + 1);
                 if (s[i] == '"') {
                     if (i + 1 < len && s[i + 1] == '"') {
-                        *w++ = '"';
+                        if (w)
+                            *w++ = '"';
                         i += 2;
                         continue;
                     }
                     ++i;
                     break;
                 }
-                *w++ = s[i++];
+                if (w)
+                    *w++ = s[i];
+                ++i;
             }
             while (i < len && is_blank(s[i]))
                 ++i;
@@ -92,20 +78,47 @@ static int split_line(bo_context *ctx, const char *source, size_t line_no, const
                                 line_no, i + 1);
         } else {
             size_t start = i;
-            while (i < len && s[i] != ',')
-                ++i;
+            for (; i < len && s[i] != ','; ++i)
+                if (s[i] == '"')
+                    return bo_error(ctx, BO_ERR_PARSE,
+                                    "%s:%zu:%zu: quote inside an unquoted field (quote the whole "
+                                    "field and double each quote inside it: \"a\"\"b\")",
+                                    source, line_no, i + 1);
             size_t end = i;
             while (end > start && is_blank(s[end - 1]))
                 --end;
-            memcpy(w, s + start, end - start);
-            w += end - start;
+            if (w) {
+                memcpy(w, s + start, end - start);
+                w += end - start;
+            }
         }
-        *w++ = '\0';
+        if (w)
+            *w++ = '\0';
         if (i >= len)
             break;
         ++i; /* the comma */
     }
+    *nf = n;
     return BO_OK;
+}
+
+/* Split one line (without its line end) into r. */
+static int split_line(bo_context *ctx, const char *source, size_t line_no, const char *s,
+                      size_t len, csv_row *r)
+{
+    size_t nf = 0;
+    int rc = tokenize(ctx, source, line_no, s, len, NULL, &nf);
+    if (rc != BO_OK)
+        return rc;
+    r->field = bo_calloc(nf, sizeof *r->field);
+    r->col = bo_calloc(nf, sizeof *r->col);
+    r->text = bo_malloc(len + nf);
+    r->line = line_no;
+    r->end_col = len + 1;
+    r->n = nf;
+    if (!r->field || !r->col || !r->text)
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory reading %s", source);
+    return tokenize(ctx, source, line_no, s, len, r, &nf);
 }
 
 int csv_read_string(bo_context *ctx, const char *text, size_t len, const char *source,
@@ -135,6 +148,12 @@ int csv_read_string(bo_context *ctx, const char *text, size_t len, const char *s
             --end;
         const char *s = text + pos;
         size_t n = end - pos;
+        const char *nul = memchr(s, '\0', n);
+        if (nul) {
+            csv_destroy(t);
+            return bo_error(ctx, BO_ERR_PARSE, "%s:%zu:%zu: NUL byte (not a text file?)", source,
+                            line_no, (size_t)(nul - s) + 1);
+        }
         size_t k = 0;
         while (k < n && is_blank(s[k]))
             ++k;
@@ -201,18 +220,4 @@ int csv_read_file(bo_context *ctx, const char *path, csv_table **out)
     int rc = csv_read_string(ctx, buf, len, path, out);
     bo_free(buf);
     return rc;
-}
-
-int csv_number(const char *field, double *out)
-{
-    if (!field || !*field)
-        return -1;
-    char *end = NULL;
-    double v = strtod(field, &end);
-    if (end == field || *end != '\0')
-        return -1;
-    if (!isfinite(v))
-        return -2;
-    *out = v;
-    return 0;
 }

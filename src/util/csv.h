@@ -1,8 +1,16 @@
 /* A small CSV reader for run tables (bo_batch_load_csv) and sampled driver tables. It keeps
  * the line and column of every field so that callers can report errors as file:line:col.
- * Accepted: comma separators, optional double quotes ("" inside quotes is one quote), spaces
- * around fields, CRLF line ends, a UTF-8 byte order mark; blank lines and lines whose first
- * non-blank character is '#' are skipped. Quoted fields do not span lines. */
+ * The dialect (docs/batches.md, docs/drivers.md), close to RFC 4180:
+ * - fields are separated by commas; spaces and tabs around a field are dropped;
+ * - a field is quoted when its first non-blank character is '"': it runs to the next single
+ *   '"', and "" inside it is one quote; after the closing quote only blanks may come before
+ *   the comma or the line end. Quoted fields do not span lines (unterminated quote);
+ * - a '"' anywhere else (inside an unquoted field: k"a) is an error, since it means either a
+ *   field that should have been quoted or a file that is not CSV;
+ * - lines end in LF or CRLF; a UTF-8 byte order mark at the start is skipped; blank lines and
+ *   lines whose first non-blank character is '#' are skipped;
+ * - a NUL byte anywhere is an error (file:line:col), never the end of a field.
+ * Numbers in fields are read with num_parse (src/util/number.h). */
 #ifndef BO_CSV_H
 #define BO_CSV_H
 
@@ -32,8 +40,5 @@ int csv_read_file(bo_context *ctx, const char *path, csv_table **out);
 int csv_read_string(bo_context *ctx, const char *text, size_t len, const char *source,
                     csv_table **out);
 void csv_destroy(csv_table *t);
-/* Parse a whole field as a number: 0 on success, -1 when it is not a number (or empty), -2
- * when it is NaN or infinite. */
-int csv_number(const char *field, double *out);
 
 #endif

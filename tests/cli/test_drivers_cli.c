@@ -2,8 +2,9 @@
  * Every interpolation reproduces a line, so the answers are exact integrals: with hold ends
  * x(2) = a*(2 + 3) (u stays 3 after t = 1), with wrap ends x(2) = a*2*2 (two periods of
  * mean 2); tight tolerances make the steps across u's kinks the only error. Also the usage
- * errors (unknown driver, a driver without --driver, a malformed value: exit 2), the file
- * errors (missing file, bad row: exit 1), and --help. */
+ * errors (unknown driver, a driver without --driver or with two, a malformed value: exit 2),
+ * the file errors (missing file, bad row, a header naming another column, a stray quote:
+ * exit 1), and --help. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static double final_x(size_t run)
 
 static void test_solves(void)
 {
-    write_file("u.csv", "time,value\n0,1\n0.5,2\n1,3\n");
+    write_file("u.csv", "time,u\n0,1\n0.5,2\n1,3\n");
     write_file("u_noheader.csv", "0,1\n0.5,2\n1,3\n");
     write_file("many.csv", "time,v,u\n0,9,1\n0.5,9,2\n1,9,3\n");
     T_EQ_INT(run("solve ramp.ode --backend cpu -q --rtol 1e-10 --atol 1e-10 --duration 2 --param "
@@ -46,14 +47,9 @@ static void test_solves(void)
                  "--set driver_ends=wrap --set driver_interpolation=linear"),
              0);
     T_REL(final_x(0), 4.0, 1e-6);
-    /* A later --driver for the same driver wins; a many-column file gives the named column. */
+    /* A many-column file gives the named column. */
     T_EQ_INT(run("solve ramp.ode --backend cpu -q --rtol 1e-10 --atol 1e-10 --duration 2 --driver "
-                 "u=nope.csv "
-                 "--driver u=many.csv"),
-             1); /* files load in order: the missing one fails first */
-    T_EQ_INT(run("solve ramp.ode --backend cpu -q --rtol 1e-10 --atol 1e-10 --duration 2 --driver "
-                 "u=u.csv "
-                 "--driver u=many.csv --set driver_interpolation=natural"),
+                 "u=many.csv --set driver_interpolation=natural"),
              0);
     T_REL(final_x(0), 5.0, 1e-6);
 }
@@ -71,6 +67,19 @@ static void test_errors(void)
     write_file("bad.csv", "0,1\n0.5,two\n");
     T_EQ_INT(run("solve ramp.ode --backend cpu --driver u=bad.csv"), 1);
     T_CONTAINS(err_text, "bad.csv:2:5: driver 'u': value 'two' is not a number");
+    /* Two files for one driver: which was meant? A usage error, before anything loads. */
+    T_EQ_INT(run("solve ramp.ode --backend cpu -q --driver u=u.csv --driver u=many.csv"), 2);
+    T_CONTAINS(err_text, "solve: --driver u is given twice (u=u.csv, then u=many.csv): give each "
+                         "driver one file");
+    /* A two-column file whose header names another column is not taken as u. */
+    write_file("g.csv", "t,G\n0,1\n0.5,2\n1,3\n");
+    T_EQ_INT(run("solve ramp.ode --backend cpu -q --driver u=g.csv"), 1);
+    T_CONTAINS(err_text, "g.csv:1:3: driver 'u': the header names the value column 'G', not 'u' "
+                         "(name the column 'u', or leave the header out)");
+    /* The quoting rules of CSV files: a stray quote is an error at its position. */
+    write_file("q.csv", "t,u\"x\n0,1\n1,2\n");
+    T_EQ_INT(run("solve ramp.ode --backend cpu -q --driver u=q.csv"), 1);
+    T_CONTAINS(err_text, "q.csv:1:4: quote inside an unquoted field");
     T_EQ_INT(run("solve ramp.ode --backend cpu --driver u=u.csv --set driver_interpolation=cubicc"),
              2);
     T_CONTAINS(err_text, "driver_interpolation");

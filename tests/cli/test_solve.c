@@ -2,8 +2,10 @@
  * y(t) = y0 exp(-k (t - t0)): the final.csv header and values, the stdout table, value
  * sweeps (a:b:n, lists, combinatorial order, verbatim pairing, run files), NPY output with a
  * valid header, the summary line, a failing run (dt_min too large for a stiff k) that must
- * exit 3 (results written, some runs failed) and name the run, and time spans that round away
- * or saves closer than time can resolve, refused as usage errors before anything is written. */
+ * exit 3 (results written, some runs failed) and name the run, time spans that round away or
+ * saves closer than time can resolve (refused as usage errors before anything is written), run
+ * files the reader must reject, and initial values written with parameters, which must start
+ * each run from its own parameters. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -165,6 +167,38 @@ static void test_sweeps(void)
     }
     T_EQ_INT(run("solve decay.ode --runs no-such-runs.csv -q"), 1);
     T_CONTAINS(err_text, "batchode: ");
+
+    /* A quote inside an unquoted header field used to hide the later commas from the field
+     * count and overflow the reader's arrays (a crash from a 4 KB file): now an error at the
+     * quote. */
+    write_file("q.csv", "k\"a,y\n1,2\n");
+    T_EQ_INT(run("solve decay.ode --runs q.csv -q"), 1);
+    T_CONTAINS(err_text, "q.csv:1:2: quote inside an unquoted field");
+    char path[600];
+    snprintf(path, sizeof path, "%s/q4k.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("k\"a", f);
+        for (int i = 0; i < 2000; ++i)
+            fputs(",y", f);
+        fputs("\n1,2\n", f);
+        fclose(f);
+    }
+    T_EQ_INT(run("solve decay.ode --runs q4k.csv -q"), 1);
+    T_CONTAINS(err_text, "q4k.csv:1:2: quote inside an unquoted field");
+    /* A NUL byte is an error at its position, not the end of the field (1<NUL>2 read as 1). */
+    snprintf(path, sizeof path, "%s/nul.csv", dir);
+    f = fopen(path, "wb");
+    if (f) {
+        fwrite("k,y\n1\0002,3\n", 1, 11, f);
+        fclose(f);
+    }
+    T_EQ_INT(run("solve decay.ode --runs nul.csv -q"), 1);
+    T_CONTAINS(err_text, "nul.csv:2:2: NUL byte");
+    write_file("hex.csv", "k,y\n0x10,3\n");
+    T_EQ_INT(run("solve decay.ode --runs hex.csv -q"), 1);
+    T_CONTAINS(err_text, "hex.csv:2:1: not a number: '0x10' for column 'k' (hexadecimal numbers "
+                         "are not accepted)");
 }
 
 /* Little-endian readers for the NPY header length and float64 data. */
@@ -296,6 +330,57 @@ static void test_time_resolution(void)
         T_REL(t.v[0][C_Y], exact(2.385, 1.5, 1.25), 1e-5);
 }
 
+/* An initial value written with a parameter starts each run from the run's value (the
+ * issue: --param I0=0.001,0.1 gave two runs that both started from 0.001), in final.csv's
+ * I_0 column and in the final state, from --param, from a run file, and not when --init gives
+ * the state explicitly. Columns: run,status,t,k,I0,I_0,I. */
+static void test_initial_values_from_parameters(void)
+{
+    write_file("seed.ode", "model seed\nparam k = 0.5, I0 = 0.001\nstate I = I0\ndI/dt = -k*I\n");
+    const char *tight = "-q --rtol 1e-10 --atol 1e-14";
+    char cmd[256];
+    table t;
+    snprintf(cmd, sizeof cmd, "solve seed.ode --param I0=0.001,0.1 -o outI %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    char *csv = read_in_dir("outI/final.csv", NULL);
+    T_CHECK(parse_table(csv, &t) == 0);
+    T_EQ_STR(t.header, "run,status,t,k,I0,I_0,I");
+    T_EQ_INT(t.rows, 2);
+    const double i0[] = {0.001, 0.1};
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][4] == i0[r] && t.v[r][5] == i0[r]);
+        T_REL(t.v[r][6], exact(i0[r], 0.5, 1.0), 1e-8);
+    }
+    free(csv);
+    /* Explicit --init wins over the model's expression, for every run. */
+    snprintf(cmd, sizeof cmd, "solve seed.ode --param I0=0.001,0.1 --init I=2.385 %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][5] == 2.385);
+        T_REL(t.v[r][6], exact(2.385, 0.5, 1.0), 1e-8);
+    }
+    /* A run file: I0 per row (and k), and a file that also gives I. */
+    write_file("seed_runs.csv", "I0,k\n0.004,0.25\n0.4,2\n");
+    snprintf(cmd, sizeof cmd, "solve seed.ode --runs seed_runs.csv %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    T_EQ_INT(t.rows, 2);
+    const double fi0[] = {0.004, 0.4}, fk[] = {0.25, 2};
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][5] == fi0[r]);
+        T_REL(t.v[r][6], exact(fi0[r], fk[r], 1.0), 1e-8);
+    }
+    write_file("seed_runs2.csv", "I0,I\n0.004,3\n0.4,5\n");
+    snprintf(cmd, sizeof cmd, "solve seed.ode --runs seed_runs2.csv %s", tight);
+    T_EQ_INT(run(cmd), 0);
+    T_CHECK(parse_table(out_text, &t) == 0);
+    for (size_t r = 0; r < 2 && r < t.rows; ++r) {
+        T_CHECK(t.v[r][4] == fi0[r] && t.v[r][5] == (r ? 5.0 : 3.0));
+        T_REL(t.v[r][6], exact(r ? 5.0 : 3.0, 0.5, 1.0), 1e-8);
+    }
+}
+
 int main(void)
 {
     if (cli_setup("/tmp/bo_cli_solve_XXXXXX") != 0)
@@ -307,6 +392,7 @@ int main(void)
     test_npy();
     test_failures_and_extras();
     test_time_resolution();
+    test_initial_values_from_parameters();
 
     cli_cleanup();
     T_DONE();

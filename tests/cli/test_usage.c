@@ -143,6 +143,52 @@ static void test_library_errors(void)
     T_EQ_STR(out_text, "");
 }
 
+/* Numbers are read by one strict grammar (the model language's decimal numbers): hex and
+ * blanks are usage errors, in settings and specs alike. */
+static void test_numbers(void)
+{
+    T_EQ_INT(run("solve decay.ode --rtol 0x10"), 2);
+    T_CONTAINS(err_text, "batchode: --rtol 0x10: setting 'rtol' must be a real number >= 0, got "
+                         "'0x10' (hexadecimal numbers are not accepted)");
+    T_EQ_INT(run("solve decay.ode --rtol '1e-6 '"), 2);
+    T_CONTAINS(err_text, "(numbers are written without blanks)");
+    T_EQ_INT(run("solve decay.ode --set max_steps=0x10"), 2);
+    T_EQ_INT(run("solve decay.ode --param k=0x10"), 2);
+    T_CONTAINS(err_text, "spec '0x10' for 'k': value 1 '0x10' is not a number (hexadecimal "
+                         "numbers are not accepted)");
+    T_EQ_INT(run("solve decay.ode --init y=1e999"), 2);
+    T_CONTAINS(err_text, "value 1 '1e999' is not finite");
+    T_EQ_STR(out_text, "");
+}
+
+/* Value specs: a:b:n, lin:a:b:n and log:a:b:n; start:step:stop (n = 1 with a != b) is a usage
+ * error that says how to write it. */
+static void test_specs(void)
+{
+    T_EQ_INT(run("solve decay.ode --param k=0:0.1:1"), 2);
+    T_CONTAINS(err_text, "--param k=0:0.1:1: spec '0:0.1:1' for 'k': a range is start:stop:count "
+                         "(count values from start to stop, both included), so count 1 needs "
+                         "start == stop; for values from 0 to 1 in steps of 0.1, write 0:1:11");
+    T_EQ_STR(out_text, "");
+    T_EQ_INT(run("solve decay.ode --param k=1:2:0"), 2);
+    T_EQ_INT(run("solve decay.ode --param k=1:2:2.5"), 2);
+    T_EQ_INT(run("solve decay.ode --param k=log:0:1:3"), 2);
+    T_CONTAINS(err_text, "a log range needs start and stop > 0");
+    T_EQ_INT(run("solve decay.ode --param k=log:0.01:100:5 -q"), 0);
+    const double want[] = {0.01, 0.1, 1, 10, 100};
+    const char *p = out_text ? strchr(out_text, '\n') : NULL;
+    for (int i = 0; i < 5 && p; ++i, p = strchr(p + 1, '\n')) {
+        const char *k = strchr(p + 1, ','); /* run,status,t,k: the third comma */
+        k = k ? strchr(k + 1, ',') : NULL;
+        k = k ? strchr(k + 1, ',') : NULL;
+        T_CHECK(k && strtod(k + 1, NULL) == want[i]);
+    }
+    T_EQ_INT(run("solve decay.ode --param k=lin:1:2:3 -q"), 0);
+    T_CONTAINS(out_text, "\n2,0,1,2,");
+    T_EQ_INT(run("solve --help"), 0);
+    T_CONTAINS(out_text, "log:a:b:n");
+}
+
 static void test_check(void)
 {
     T_EQ_INT(run("check decay.ode"), 0);
@@ -217,6 +263,8 @@ int main(void)
     test_help();
     test_usage_errors();
     test_library_errors();
+    test_numbers();
+    test_specs();
     test_check();
     test_codegen_settings();
 

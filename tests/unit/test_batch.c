@@ -179,7 +179,7 @@ int main(void)
     bo_batch_get_run(b, 1, NULL, pa);
     T_CHECK(pa[0] == -4.898619485211566);
     T_CHECK(5.275492379532281 + (-4.898619485211566 - 5.275492379532281) != -4.898619485211566);
-    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", " 0.1 : 0.7 : 7 "), BO_OK);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0.1:0.7:7"), BO_OK);
     T_EQ_INT(bo_batch_run_count(b), 7);
     bo_batch_get_run(b, 0, NULL, pa);
     T_CHECK(pa[0] == 0.1);
@@ -187,11 +187,11 @@ int main(void)
     T_REL(pa[0], 0.4, 1e-15);
     bo_batch_get_run(b, 6, NULL, pa);
     T_CHECK(pa[0] == 0.7);
-    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "2.5:9:1"), BO_OK);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "2.5:2.5:1"), BO_OK);
     T_EQ_INT(bo_batch_run_count(b), 1);
     bo_batch_get_run(b, 0, NULL, pa);
     T_CHECK(pa[0] == 2.5);
-    T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "y", "3,-1.5e2, 7.25"), BO_OK);
+    T_EQ_INT(bo_batch_set_spec(b, BO_STATE, "y", "3,-1.5e2,7.25"), BO_OK);
     T_EQ_INT(bo_batch_run_count(b), 3);
     bo_batch_get_run(b, 1, in, NULL);
     T_CHECK(in[1] == -150.0);
@@ -213,7 +213,70 @@ int main(void)
     T_CONTAINS(bo_errmsg(ctx), "value 2 'inf' is not finite");
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", ""), BO_ERR_INVALID_ARG);
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "-1e308:1e308:3"), BO_ERR_INVALID_ARG);
+    /* start:step:stop (MATLAB, Julia) read as a:b:n gives n = 1 with a != b: an error that
+     * explains the form and how to write what was probably meant. */
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0:0.1:1"), BO_ERR_INVALID_ARG);
+    T_EQ_STR(bo_errmsg(ctx), "spec '0:0.1:1' for 'k': a range is start:stop:count (count values "
+                             "from start to stop, both included), so count 1 needs start == "
+                             "stop; for values from 0 to 1 in steps of 0.1, write 0:1:11");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0:0.5:2.5"), BO_ERR_INVALID_ARG);
+    T_EQ_STR(bo_errmsg(ctx), "spec '0:0.5:2.5' for 'k': count must be a whole number >= 1, "
+                             "written in digits (a range is start:stop:count: count values from "
+                             "start to stop, both included); for values from 0 to 2.5 in steps "
+                             "of 0.5, write 0:2.5:6");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "2.5:9:1"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "count 1 needs start == stop");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:1:10:1"), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0:1:1e3"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "count must be a whole number >= 1, written in digits");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0:1:99999999999999999999999"),
+             BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "count is too large");
+    /* Numbers as the model language writes them: no hex, no blanks. */
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "0x10"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "value 1 '0x10' is not a number (hexadecimal numbers are not "
+                               "accepted)");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", " 0.1 : 0.7 : 7 "), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "start ' 0.1 ' is not a number (numbers are written without "
+                               "blanks)");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "1, 2"), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "lin:1:2"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "a range is written start:stop:count");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:0:1:3"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "a log range needs start and stop > 0, got start 0");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:1:-1:3"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "got stop -1");
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:1:2:3:4"), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "log:start:stop:count");
     T_EQ_INT(bo_batch_run_count(b), 3); /* failed specs change nothing */
+    /* lin:a:b:n is a:b:n. */
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "lin:0:1:5"), BO_OK);
+    T_EQ_INT(bo_batch_run_count(b), 15);
+    for (size_t r = 0; r < 5; ++r) {
+        bo_batch_get_run(b, 3 * r, NULL, pa);
+        T_CHECK(pa[0] == lin5[r]);
+    }
+    /* log:a:b:n: evenly spaced exponents, the ends exact; decades come out exact. */
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:1e-3:1e3:7"), BO_OK);
+    const double decades[] = {1e-3, 1e-2, 1e-1, 1, 10, 100, 1000};
+    for (size_t r = 0; r < 7; ++r) {
+        bo_batch_get_run(b, 3 * r, NULL, pa);
+        T_CHECK(pa[0] == decades[r]);
+    }
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:2.385:0.5:5"), BO_OK);
+    for (size_t r = 0; r < 5; ++r) {
+        bo_batch_get_run(b, 3 * r, NULL, pa);
+        /* Closed form: a * (b/a)^(i/(n-1)). */
+        T_REL(pa[0], 2.385 * pow(0.5 / 2.385, (double)r / 4.0), 4e-16 * 8);
+    }
+    bo_batch_get_run(b, 0, NULL, pa);
+    T_CHECK(pa[0] == 2.385);
+    bo_batch_get_run(b, 12, NULL, pa);
+    T_CHECK(pa[0] == 0.5);
+    T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "k", "log:4.5:4.5:1"), BO_OK);
+    T_EQ_INT(bo_batch_run_count(b), 3);
+    bo_batch_get_run(b, 0, NULL, pa);
+    T_CHECK(pa[0] == 4.5);
 
     /* Names and values. */
     T_EQ_INT(bo_batch_set_spec(b, BO_PARAMETER, "alpah", "1"), BO_ERR_NOT_FOUND);
@@ -283,7 +346,8 @@ int main(void)
     T_EQ_INT(load_text(b, "\"x\",k\n1,nan\n", path, sizeof path), BO_ERR_PARSE);
     T_CONTAINS(bo_errmsg(ctx), ":2:3: non-finite value 'nan'");
     T_EQ_INT(load_text(b, "x, \"k\n1,2\n", path, sizeof path), BO_ERR_PARSE);
-    snprintf(want, sizeof want, "%s:1:4: unterminated quote", path);
+    snprintf(want, sizeof want,
+             "%s:1:4: unterminated quote (a quoted field ends with '\"' on the same line)", path);
     T_EQ_STR(bo_errmsg(ctx), want);
     T_EQ_INT(load_text(b, "\xEF\xBB\xBFk\n2.5\n", path, sizeof path), BO_OK); /* UTF-8 BOM */
     bo_batch_get_run(b, 0, in, pa);

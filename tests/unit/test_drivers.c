@@ -501,8 +501,21 @@ static void test_api_errors(void)
     T_CHECK(r == NULL);
 
     /* CSV: header optional; errors name file:line:col. */
-    char *p = write_temp("time,value\n0,2\n0.5,2\n1,2\n");
+    char *p = write_temp("time,gain\n0,2\n0.5,2\n1,2\n");
     T_EQ_INT(bo_solver_load_driver_csv(sv, "gain", p, NULL), BO_OK);
+    unlink(p);
+    free(p);
+    /* A two-column header names the driver it holds: one written for another driver, or a
+     * generic name, is not taken for this one (a file without a header is). */
+    p = write_temp("t,force\n0,7\n1,7\n");
+    T_EQ_INT(bo_solver_load_driver_csv(sv, "gain", p, NULL), BO_ERR_PARSE);
+    T_CONTAINS(bo_errmsg(ctx), ":1:3: driver 'gain': the header names the value column 'force', "
+                               "not 'gain' (name the column 'gain', or leave the header out)");
+    unlink(p);
+    free(p);
+    p = write_temp("time,value\n0,7\n1,7\n");
+    T_EQ_INT(bo_solver_load_driver_csv(sv, "gain", p, NULL), BO_ERR_PARSE);
+    T_CONTAINS(bo_errmsg(ctx), "the header names the value column 'value', not 'gain'");
     unlink(p);
     free(p);
     p = write_temp("0,1\n1,oops\n");
@@ -510,7 +523,7 @@ static void test_api_errors(void)
     T_CONTAINS(bo_errmsg(ctx), ":2:3: driver 'gain': value 'oops' is not a number");
     unlink(p);
     free(p);
-    p = write_temp("t,v\n0,1\n1,2,3\n");
+    p = write_temp("t,gain\n0,1\n1,2,3\n");
     T_EQ_INT(bo_solver_load_driver_csv(sv, "gain", p, NULL), BO_ERR_PARSE);
     T_CONTAINS(bo_errmsg(ctx), ":3: driver 'gain': expected 2 columns, found 3");
     unlink(p);
@@ -520,7 +533,7 @@ static void test_api_errors(void)
     T_CONTAINS(bo_errmsg(ctx), ":3: driver 'gain': times must increase strictly");
     unlink(p);
     free(p);
-    p = write_temp("time,value\n0,1\n");
+    p = write_temp("time,gain\n0,1\n");
     T_EQ_INT(bo_solver_load_driver_csv(sv, "gain", p, NULL), BO_ERR_INVALID_ARG);
     T_CONTAINS(bo_errmsg(ctx), "needs at least 2 samples");
     unlink(p);
@@ -572,7 +585,7 @@ static void test_alloc_failures(void)
     if (!sv)
         return;
     double t[5] = {0.0, 0.25, 0.5, 0.75, 1.0}, v[5] = {0.0, 1.0, 0.0, -1.0, 0.0};
-    char *p = write_temp("time,value\n0,1\n1,2\n2,1.5\n");
+    char *p = write_temp("time,gain\n0,1\n1,2\n2,1.5\n");
     bo_driver_options o;
     bo_driver_options_init(&o);
     o.interpolation = BO_INTERP_PERIODIC;

@@ -221,7 +221,23 @@ static void test_validation(void)
     expect_error(s, "safety", "1.5", BO_ERR_SETTING, "setting 'safety' must be in (0, 1], got 1.5");
     expect_error(s, "safety", "0", BO_ERR_SETTING, "setting 'safety' must be in (0, 1], got 0");
     expect_value(s, "safety", "1", "1.0");
-    expect_value(s, "safety", " 0.85 ", "0.85");
+    expect_value(s, "safety", "0.85", "0.85");
+    /* Numbers are read by the model language's grammar: decimal, no blanks, no hex. */
+    expect_error(s, "safety", " 0.85 ", BO_ERR_SETTING,
+                 "setting 'safety' must be a real number in (0, 1], got ' 0.85 ' (numbers are "
+                 "written without blanks)");
+    expect_error(s, "rtol", "1e-6 ", BO_ERR_SETTING,
+                 "setting 'rtol' must be a real number >= 0, got '1e-6 ' (numbers are written "
+                 "without blanks)");
+    expect_error(s, "rtol", "0x10", BO_ERR_SETTING,
+                 "setting 'rtol' must be a real number >= 0, got '0x10' (hexadecimal numbers are "
+                 "not accepted)");
+    expect_error(s, "max_steps", "0x10", BO_ERR_SETTING, NULL);
+    expect_error(s, "max_steps", " 10", BO_ERR_SETTING, NULL);
+    expect_error(s, "safety", "0x1p-1", BO_ERR_SETTING, NULL);
+    expect_error(s, "safety", "infinity", BO_ERR_SETTING, NULL);
+    expect_value(s, "safety", "+.5", "0.5");
+    expect_value(s, "safety", "5.E-1", "0.5");
     expect_error(s, "safety", "0.5x", BO_ERR_SETTING,
                  "setting 'safety' must be a real number in (0, 1], got '0.5x'");
     expect_error(s, "safety", "nan", BO_ERR_SETTING, NULL);
@@ -298,7 +314,10 @@ static void test_validation(void)
     expect_error(s, "cflags", "-O2\n-g", BO_ERR_SETTING, NULL);
 
     /* Real-or-per-state lists. */
-    expect_value(s, "atol", "1e-8, 1e-6 ,2.385e-7", "1e-08,1e-06,2.385e-07");
+    expect_value(s, "atol", "1e-8,1e-6,2.385e-7", "1e-08,1e-06,2.385e-07");
+    expect_error(s, "atol", "1e-8, 1e-6", BO_ERR_SETTING,
+                 "setting 'atol' must be a real number > 0, got ' 1e-6' (numbers are written "
+                 "without blanks) (in '1e-8, 1e-6')");
     expect_value(s, "atol", "0.000001", "1e-06");
     expect_error(s, "atol", "1e-6,-1", BO_ERR_SETTING,
                  "setting 'atol' must be > 0, got -1 (in '1e-6,-1')");
@@ -452,7 +471,7 @@ static void test_getters(void)
     T_EQ_INT(st_is_auto(s, "backend"), 1);
 
     st_list l;
-    T_EQ_INT(bo_settings_set(s, "atol", "1e-8,2.385e-6, 3"), BO_OK);
+    T_EQ_INT(bo_settings_set(s, "atol", "1e-8,2.385e-6,3"), BO_OK);
     T_EQ_INT(st_get_list(s, "atol", &l), BO_OK);
     T_EQ_INT(l.count, 3);
     T_CHECK(l.names == NULL);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/csv.h"
+#include "util/number.h"
 #include "harness.h"
 #include "util/internal.h"
 #include "model/model_internal.h"
@@ -124,7 +125,7 @@ static int field_is(const char *field, double want)
     if (isnan(want))
         return strcmp(field, "nan") == 0;
     double got;
-    return csv_number(field, &got) == 0 && got == want;
+    return num_parse_str(field, &got) == NUM_OK && got == want;
 }
 
 static void check_csv(bo_context *ctx, const char *dir)
