@@ -60,8 +60,8 @@ static void find_cubin(const char *dir, char path[300])
     struct dirent *e;
     while (dh && (e = readdir(dh)) != NULL) {
         size_t n = strlen(e->d_name);
-        if (n > 6 && strcmp(e->d_name + n - 6, ".cubin") == 0)
-            snprintf(path, 300, "%s/%s", dir, e->d_name);
+        if (n > 6 && n < 100 && strcmp(e->d_name + n - 6, ".cubin") == 0)
+            snprintf(path, 300, "%s/%.99s", dir, e->d_name);
     }
     if (dh)
         closedir(dh);

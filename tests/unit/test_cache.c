@@ -570,7 +570,7 @@ static void test_keyed(void)
     unsigned char secret[48];
     for (size_t i = 0; i < sizeof secret; ++i)
         secret[i] = (unsigned char)(i * 37u + 11u);
-    char name[80], framing[120], hex[65], want[256];
+    char name[80], framing[160], hex[65], want[256];
     snprintf(name, sizeof name, "%s.so", key);
     snprintf(framing, sizeof framing, "batchode-cache-entry-v1 %zu:%s", strlen(name), name);
     hmac_sha256_ctx h;

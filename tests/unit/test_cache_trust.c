@@ -114,8 +114,8 @@ static void find_entry(const char *dir, char name[128])
     struct dirent *e;
     while (dh && (e = readdir(dh)) != NULL) {
         size_t n = strlen(e->d_name);
-        if (n > 3 && strcmp(e->d_name + n - 3, ".so") == 0)
-            snprintf(name, 128, "%s", e->d_name);
+        if (n > 3 && n < 128 && strcmp(e->d_name + n - 3, ".so") == 0)
+            memcpy(name, e->d_name, n + 1);
     }
     if (dh)
         closedir(dh);
