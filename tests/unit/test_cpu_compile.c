@@ -281,6 +281,11 @@ static void test_compile_and_load(void)
     T_CONTAINS(bo_errlog(ctx), "return");
     T_CHECK(bad == NULL);
     T_EQ_INT(count_entries(tmp, "batchode_cc_"), 0);
+    /* Files the compiler leaves beside the object (-save-temps) go with the work directory. */
+    cpu_words_split(ctx, "flags", "-save-temps", &flags);
+    T_EQ_INT(cpu_compile(ctx, &cc, &flags, "int answer(void) { return 1; }\n", &bad, &size), BO_OK);
+    bo_free(bad);
+    T_EQ_INT(count_entries(tmp, "batchode_cc_"), 0);
     bo_free(so);
     bo_free(so2);
     cpu_words_free(&cc);

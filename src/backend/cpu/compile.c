@@ -343,6 +343,22 @@ static long work_dir_pid(const char *name)
     return pid;
 }
 
+/* Remove the files in the directory open as fd (a work directory is flat: the source, the
+ * object, and whatever else flags such as -save-temps make the compiler leave there). */
+static void empty_dir(int fd)
+{
+    int lfd = dup(fd);
+    DIR *sub = lfd >= 0 ? fdopendir(lfd) : NULL;
+    if (!sub && lfd >= 0)
+        close(lfd);
+    struct dirent *e;
+    while (sub && (e = readdir(sub)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(fd, e->d_name, 0);
+    if (sub)
+        closedir(sub);
+}
+
 /* Remove work directories left by killed processes: named by a process that no longer exists,
  * owned by this user, and with no process holding their lock (the lock also covers a process
  * of another pid namespace sharing the directory). Everything goes through descriptors, so a
@@ -368,16 +384,7 @@ static void remove_stale_work_dirs(const char *tmp)
             close(fd);
             continue;
         }
-        int lfd = dup(fd);
-        DIR *sub = lfd >= 0 ? fdopendir(lfd) : NULL;
-        if (!sub && lfd >= 0)
-            close(lfd);
-        struct dirent *e;
-        while (sub && (e = readdir(sub)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                unlinkat(fd, e->d_name, 0);
-        if (sub)
-            closedir(sub);
+        empty_dir(fd);
         unlinkat(tfd, ent->d_name, AT_REMOVEDIR);
         close(fd);
     }
@@ -423,8 +430,7 @@ static void work_dir_remove(work_dir *w)
 {
     if (!w->path)
         return;
-    unlinkat(w->fd, "program.c", 0);
-    unlinkat(w->fd, "program.so", 0);
+    empty_dir(w->fd);
     rmdir(w->path);
     close(w->fd); /* releases the lock */
     bo_free(w->path);
