@@ -1,11 +1,18 @@
 /* The compile cache (see cache.h): content-addressed files on disk, published atomically and
- * verified against a SHA-256 sum on every read, and a mutex-guarded in-memory map of loaded
- * handles for this process. */
+ * verified on every read against a SHA-256 sum (or, in keyed mode, an HMAC), in a directory
+ * whose ownership and modes are checked before anything in it is trusted; and a mutex-guarded
+ * in-memory map of loaded handles for this process.
+ *
+ * Every file operation goes through the directory's descriptor, opened once after its checks,
+ * so a path component swapped afterwards cannot redirect a read or a write. */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,9 @@
 #include "util/strbuf.h"
 
 #define SUM_MAX 256 /* a valid sum file is well under this */
+#define SECRET_MIN 32
+#define SECRET_MAX 4096
+#define WHY_MAX 512
 
 /* ---- keys and paths -------------------------------------------------------------------- */
 
@@ -83,12 +93,17 @@ static int valid_name(const char *key, const char *ext)
     return 1;
 }
 
+static int invalid_name(bo_context *ctx, const char *key, const char *ext)
+{
+    return bo_error(ctx, BO_ERR_INVALID_ARG, "invalid cache key or extension '%s.%s'",
+                    key ? key : "(null)", ext ? ext : "(null)");
+}
+
 int cc_path(bo_context *ctx, const char *key, const char *ext, char **out)
 {
     *out = NULL;
     if (!valid_name(key, ext))
-        return bo_error(ctx, BO_ERR_INVALID_ARG, "invalid cache key or extension '%s.%s'",
-                        key ? key : "(null)", ext ? ext : "(null)");
+        return invalid_name(ctx, key, ext);
     char *dir;
     int r = cc_dir(ctx, &dir);
     if (r != BO_OK)
@@ -98,15 +113,287 @@ int cc_path(bo_context *ctx, const char *key, const char *ext, char **out)
     return *out ? BO_OK : bo_error(ctx, BO_ERR_NOMEM, "out of memory");
 }
 
-/* The text a sum file must hold for content of this size and digest. */
-static int sum_text(char buf[SUM_MAX], size_t size, const char *hex)
+static int io_error(bo_context *ctx, const char *what, const char *path)
 {
+    return bo_error(ctx, BO_ERR_IO, "compile cache: cannot %s '%s': %s", what, path,
+                    strerror(errno));
+}
+
+static unsigned mode_bits(const struct stat *st)
+{
+    return (unsigned)(st->st_mode & 07777);
+}
+
+/* ---- the directory and its trust ------------------------------------------------------- */
+
+typedef struct {
+    int fd;     /* the directory, opened once after its checks; -1 when not open */
+    char *path; /* as configured, for messages */
+    int keyed;  /* entries carry an HMAC under secret */
+    unsigned char secret[SECRET_MAX];
+    size_t secret_len;
+} cache_dir;
+
+static void dir_close(cache_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
+    bo_free(d->path);
+    d->path = NULL;
+    volatile unsigned char *s = d->secret;
+    for (size_t i = 0; i < d->secret_len; ++i)
+        s[i] = 0;
+    d->secret_len = 0;
+}
+
+/* Read the shared cache's secret. 1: read; 0: unusable (why says so). Whoever can write the
+ * key file can plant code, and whoever can read it can forge entries, so it must be a regular
+ * file that neither the group may write nor others may read or write. */
+static int read_secret(const char *path, cache_dir *d, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open the key file '%s': %s", path, strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    int ok = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        snprintf(why, whylen, "the key file '%s' is not a regular file", path);
+    else if (st.st_mode & 027)
+        snprintf(why, whylen,
+                 "the key file '%s' has mode %04o: the group may not write it and others may "
+                 "not read or write it (chmod 0640)",
+                 path, mode_bits(&st));
+    else if (st.st_size < SECRET_MIN || st.st_size > SECRET_MAX)
+        snprintf(why, whylen, "the key file '%s' must hold %d to %d bytes (it has %lld)", path,
+                 SECRET_MIN, SECRET_MAX, (long long)st.st_size);
+    else
+        ok = 1;
+    size_t got = 0;
+    while (ok && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, d->secret + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (ok && got < SECRET_MIN) {
+        snprintf(why, whylen, "cannot read the key file '%s'", path);
+        ok = 0;
+    }
+    d->secret_len = ok ? got : 0;
+    return ok;
+}
+
+static int mkdir_p(bo_context *ctx, const char *dir)
+{
+    char *p = bo_strdup(dir);
+    if (!p)
+        return bo_error(ctx, BO_ERR_NOMEM, "out of memory");
+    for (char *s = p + 1;; ++s) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        /* Private from the start; directories that exist already are checked, not changed. */
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            int r = io_error(ctx, "create directory", p);
+            bo_free(p);
+            return r;
+        }
+        *s = c;
+        if (!c)
+            break;
+    }
+    bo_free(p);
+    return BO_OK;
+}
+
+/* Check the resolved directory path and open it into d->fd. 1: trusted and open; 0: not (why
+ * says so). In private mode every directory from / down must be owned by root or this user and
+ * writable by no one else unless sticky (a sticky directory lets no one else rename or remove
+ * what this user made in it), and the cache directory itself must be this user's and writable
+ * by no one else. Directories are checked from the top down, so each check holds for as long
+ * as the directories above it do, and the one opened is the one checked last. */
+static int check_and_open(const char *real, cache_dir *d, char *why, size_t whylen)
+{
+    uid_t me = geteuid();
+    struct stat st;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    if (!d->keyed) {
+        size_t n = strlen(real);
+        char *p = bo_strdup(real);
+        if (!p) {
+            snprintf(why, whylen, "out of memory");
+            return 0;
+        }
+        for (size_t i = 0; i <= n; ++i) {
+            if (real[i] != '/' && real[i] != '\0')
+                continue;
+            size_t len = i == 0 ? 1 : i;
+            memcpy(p, real, len);
+            p[len] = '\0';
+            int bad = 1;
+            if (lstat(p, &st) != 0)
+                snprintf(why, whylen, "cannot examine '%s': %s", p, strerror(errno));
+            else if (!S_ISDIR(st.st_mode))
+                snprintf(why, whylen, "'%s' is not a directory", p);
+            else if (i == n && st.st_uid != me)
+                snprintf(why, whylen, "it is owned by uid %lu, not by this user (uid %lu)",
+                         (unsigned long)st.st_uid, (unsigned long)me);
+            else if (i == n && (st.st_mode & 022))
+                snprintf(why, whylen, "it is writable by group or others (mode %04o; chmod go-w)",
+                         mode_bits(&st));
+            else if (i < n && st.st_uid != 0 && st.st_uid != me)
+                snprintf(why, whylen,
+                         "the directory above it, '%s', is owned by uid %lu (neither root nor "
+                         "this user)",
+                         p, (unsigned long)st.st_uid);
+            else if (i < n && (st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+                snprintf(why, whylen,
+                         "the directory above it, '%s', is writable by group or others and not "
+                         "sticky (mode %04o)",
+                         p, mode_bits(&st));
+            else
+                bad = 0;
+            if (bad) {
+                bo_free(p);
+                return 0;
+            }
+            if (i == n) {
+                dev = st.st_dev;
+                ino = st.st_ino;
+                break;
+            }
+        }
+        bo_free(p);
+    }
+    int fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open it: %s", strerror(errno));
+        return 0;
+    }
+    int ok = 0;
+    if (fstat(fd, &st) != 0)
+        snprintf(why, whylen, "cannot examine it: %s", strerror(errno));
+    else if (!d->keyed && (st.st_dev != dev || st.st_ino != ino))
+        snprintf(why, whylen, "it changed while it was being checked");
+    else if (d->keyed && (st.st_mode & 002) && !(st.st_mode & S_ISVTX))
+        snprintf(why, whylen, "it is writable by others and not sticky (mode %04o)",
+                 mode_bits(&st));
+    else
+        ok = 1;
+    if (!ok) {
+        close(fd);
+        return 0;
+    }
+    d->fd = fd;
+    return 1;
+}
+
+/* Open the cache directory. 1: open and trusted; 0: no usable directory (absent and !create:
+ * silently; untrusted: with a warning); negative: an error (the directory could not be
+ * determined, or made when create). */
+static int dir_open(bo_context *ctx, int create, cache_dir *d)
+{
+    memset(d, 0, sizeof *d);
+    d->fd = -1;
+    int r = cc_dir(ctx, &d->path);
+    if (r != BO_OK)
+        return r;
+    char why[WHY_MAX] = "";
+    const char *key_file = env_nonempty("BATCHODE_CACHE_KEY_FILE");
+    if (key_file) {
+        d->keyed = 1;
+        if (!read_secret(key_file, d, why, sizeof why)) {
+            bo_warn(ctx, "compile cache: not using '%s': %s; compiling without the cache", d->path,
+                    why);
+            return 0;
+        }
+    }
+    if (create && (r = mkdir_p(ctx, d->path)) != BO_OK)
+        return r;
+    char *real = realpath(d->path, NULL);
+    if (!real)
+        return create ? io_error(ctx, "use directory", d->path) : 0;
+    r = check_and_open(real, d, why, sizeof why);
+    free(real);
+    if (!r)
+        bo_warn(ctx,
+                "compile cache: not using '%s': %s; compiling without the cache "
+                "(docs/cache.md)",
+                d->path, why);
+    return r;
+}
+
+/* ---- digests --------------------------------------------------------------------------- */
+
+/* The sum of an entry: SHA-256 of the content, or in keyed mode HMAC-SHA256 of the entry's
+ * name and content (the name binds an entry to its key, so entries cannot be swapped). */
+typedef struct {
+    int keyed;
+    sha256_ctx plain;
+    hmac_sha256_ctx mac;
+} digest;
+
+static void digest_init(digest *g, const cache_dir *d, const char *name)
+{
+    g->keyed = d->keyed;
+    if (g->keyed) {
+        hmac_sha256_init(&g->mac, d->secret, d->secret_len);
+        char len[32];
+        int k = snprintf(len, sizeof len, "batchode-cache-entry-v1 %zu:", strlen(name));
+        hmac_sha256_update(&g->mac, len, (size_t)k);
+        hmac_sha256_update(&g->mac, name, strlen(name));
+    } else {
+        sha256_init(&g->plain);
+    }
+}
+
+static void digest_update(digest *g, const void *data, size_t n)
+{
+    if (g->keyed)
+        hmac_sha256_update(&g->mac, data, n);
+    else
+        sha256_update(&g->plain, data, n);
+}
+
+/* The text the sum file must hold for content of this size. */
+static int digest_text(digest *g, size_t size, char buf[SUM_MAX])
+{
+    unsigned char d[32];
+    char hex[65];
+    if (g->keyed)
+        hmac_sha256_final(&g->mac, d);
+    else
+        sha256_final(&g->plain, d);
+    sha256_to_hex(d, hex);
+    if (g->keyed)
+        return snprintf(buf, SUM_MAX, "batchode-cache-mac-v1\nsize %zu\nhmac-sha256 %s\n", size,
+                        hex);
     return snprintf(buf, SUM_MAX, "batchode-cache-sum-v1\nsize %zu\nsha256 %s\n", size, hex);
+}
+
+/* Equal strings, in time that does not depend on where they differ. */
+static int same_text(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n != strlen(b))
+        return 0;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < n; ++i)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
 }
 
 /* ---- reading --------------------------------------------------------------------------- */
 
-/* Which file a path named when it was read: a writer's rename swaps in a new inode, damage in
+/* Which file a name held when it was read: a writer's rename swaps in a new inode, damage in
  * place keeps the inode but (usually) not the size or time. */
 typedef struct {
     int present;
@@ -117,18 +404,17 @@ typedef struct {
     long nsec;
 } file_id;
 
-static void identify(int fd, file_id *id)
+static void identify(const struct stat *st, file_id *id)
 {
-    struct stat st;
     memset(id, 0, sizeof *id);
-    if (fd < 0 || fstat(fd, &st) != 0)
+    if (!st)
         return;
     id->present = 1;
-    id->dev = st.st_dev;
-    id->ino = st.st_ino;
-    id->size = st.st_size;
-    id->sec = st.st_mtim.tv_sec;
-    id->nsec = st.st_mtim.tv_nsec;
+    id->dev = st->st_dev;
+    id->ino = st->st_ino;
+    id->size = st->st_size;
+    id->sec = st->st_mtim.tv_sec;
+    id->nsec = st->st_mtim.tv_nsec;
 }
 
 static int same_id(const file_id *a, const file_id *b)
@@ -137,13 +423,38 @@ static int same_id(const file_id *a, const file_id *b)
            a->sec == b->sec && a->nsec == b->nsec;
 }
 
-/* Read at most max bytes of a file into buf (NUL-terminated); -1 if it cannot be opened. */
-static long read_small(const char *path, char *buf, size_t max, file_id *id)
+typedef enum { V_HIT, V_ABSENT, V_BAD, V_UNTRUSTED, V_ERROR } verdict;
+
+/* Open one file of an entry (no symlinks; O_NONBLOCK so a planted FIFO cannot stall us).
+ * V_HIT with *fd and *st, V_ABSENT, V_BAD (not a readable regular file) or V_UNTRUSTED (why
+ * says so: in private mode the file must be this user's and writable by no one else). */
+static verdict open_entry(const cache_dir *d, const char *name, int *fd, struct stat *st, char *why,
+                          size_t whylen)
 {
-    int fd = open(path, O_RDONLY);
-    identify(fd, id);
-    if (fd < 0)
-        return -1;
+    *fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (*fd < 0)
+        return errno == ENOENT ? V_ABSENT : V_BAD;
+    verdict v = V_HIT;
+    if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_size < 0) {
+        v = V_BAD;
+    } else if (!d->keyed && st->st_uid != geteuid()) {
+        snprintf(why, whylen, "it is owned by uid %lu, not by this user (uid %lu)",
+                 (unsigned long)st->st_uid, (unsigned long)geteuid());
+        v = V_UNTRUSTED;
+    } else if (!d->keyed && (st->st_mode & 022)) {
+        snprintf(why, whylen, "it is writable by group or others (mode %04o)", mode_bits(st));
+        v = V_UNTRUSTED;
+    }
+    if (v != V_HIT) {
+        close(*fd);
+        *fd = -1;
+    }
+    return v;
+}
+
+/* Read at most max - 1 bytes (NUL-terminated); the length read. */
+static size_t read_small(int fd, char *buf, size_t max)
+{
     size_t got = 0;
     while (got + 1 < max) {
         ssize_t n = read(fd, buf + got, max - 1 - got);
@@ -153,40 +464,52 @@ static long read_small(const char *path, char *buf, size_t max, file_id *id)
             break;
         got += (size_t)n;
     }
-    close(fd);
     buf[got] = '\0';
-    return (long)got;
+    return got;
 }
 
-typedef enum { V_HIT, V_ABSENT, V_BAD, V_ERROR } verdict;
-
-/* Check content against sum. With keep, the verified bytes are returned (*keep, *size). ids
- * receive the identities of the content and sum files that were read. */
-static verdict verify(bo_context *ctx, const char *path, const char *sum_path, void **keep,
-                      size_t *size, int *code, file_id ids[2])
+/* Check an entry's content against its sum. With keep, the verified bytes are returned (*keep,
+ * *size): the very bytes that were hashed. ids receive the identities of the content and sum
+ * files that were read; why, the reason for V_UNTRUSTED. */
+static verdict verify(bo_context *ctx, const cache_dir *d, const char *name, const char *sum_name,
+                      void **keep, size_t *size, int *code, file_id ids[2], char *why,
+                      size_t whylen)
 {
     char sum[SUM_MAX];
-    long sum_len = read_small(sum_path, sum, sizeof sum, &ids[1]);
-    int fd = open(path, O_RDONLY);
-    identify(fd, &ids[0]);
-    if (fd < 0)
-        return sum_len < 0 ? V_ABSENT : V_BAD;
-    if (sum_len < 0 || ids[0].size < 0) {
+    struct stat st;
+    int fd;
+    identify(NULL, &ids[0]);
+    identify(NULL, &ids[1]);
+    verdict vs = open_entry(d, sum_name, &fd, &st, why, whylen);
+    if (vs == V_UNTRUSTED)
+        return V_UNTRUSTED;
+    if (vs == V_HIT) {
+        identify(&st, &ids[1]);
+        read_small(fd, sum, sizeof sum);
+        close(fd);
+    }
+    verdict vc = open_entry(d, name, &fd, &st, why, whylen);
+    if (vc == V_UNTRUSTED)
+        return V_UNTRUSTED;
+    if (vc != V_HIT)
+        return vs == V_ABSENT && vc == V_ABSENT ? V_ABSENT : V_BAD;
+    identify(&st, &ids[0]);
+    if (vs != V_HIT) {
         close(fd);
         return V_BAD;
     }
-    size_t expect = (size_t)ids[0].size;
+    size_t expect = (size_t)st.st_size;
     unsigned char *data = NULL;
     if (keep) {
-        data = bo_malloc(expect);
+        data = bo_malloc(expect ? expect : 1);
         if (!data) {
             close(fd);
             *code = bo_error(ctx, BO_ERR_NOMEM, "out of memory");
             return V_ERROR;
         }
     }
-    sha256_ctx c;
-    sha256_init(&c);
+    digest g;
+    digest_init(&g, d, name);
     unsigned char chunk[65536];
     size_t total = 0;
     for (;;) {
@@ -203,15 +526,12 @@ static verdict verify(bo_context *ctx, const char *path, const char *sum_path, v
         total += (size_t)n;
         if (data && past)
             break;
-        sha256_update(&c, dst, (size_t)n);
+        digest_update(&g, dst, (size_t)n);
     }
     close(fd);
-    unsigned char d[32];
-    char hex[65], want[SUM_MAX];
-    sha256_final(&c, d);
-    sha256_to_hex(d, hex);
-    sum_text(want, total, hex);
-    if (total != expect || strcmp(want, sum) != 0) {
+    char want[SUM_MAX];
+    digest_text(&g, total, want);
+    if (total != expect || !same_text(want, sum)) {
         bo_free(data);
         return V_BAD;
     }
@@ -229,21 +549,23 @@ static void pause_briefly(void)
 }
 
 /* Shared body of cc_lookup and cc_load_bytes. */
-static int lookup(bo_context *ctx, const char *key, const char *ext, char **path_out, void **data,
-                  size_t *size)
+static int lookup(bo_context *ctx, const char *key, const char *ext, void **data, size_t *size)
 {
-    char *path = NULL, *sum_path = NULL;
-    int r = cc_path(ctx, key, ext, &path);
-    if (r != BO_OK)
+    if (!valid_name(key, ext))
+        return invalid_name(ctx, key, ext);
+    cache_dir d;
+    int r = dir_open(ctx, 0, &d);
+    if (r <= 0) {
+        dir_close(&d);
         return r;
-    sum_path = bo_asprintf("%s.sum", path);
-    if (!sum_path) {
-        bo_free(path);
-        return bo_error(ctx, BO_ERR_NOMEM, "out of memory");
     }
+    char name[96], sum_name[96];
+    snprintf(name, sizeof name, "%s.%s", key, ext);
+    snprintf(sum_name, sizeof sum_name, "%s.%s.sum", key, ext);
     int code = BO_OK;
+    char why[WHY_MAX] = "";
     file_id prev[2], ids[2];
-    verdict v = verify(ctx, path, sum_path, data, size, &code, ids);
+    verdict v = verify(ctx, &d, name, sum_name, data, size, &code, ids, why, sizeof why);
     /* A mismatch is either damage or a writer caught between publishing the content and its
      * sum. Damage stays put; a writer's renames swap in new files. So look again, and remove
      * the entry only when the very same files fail twice; if they keep changing it is a miss
@@ -251,30 +573,27 @@ static int lookup(bo_context *ctx, const char *key, const char *ext, char **path
     for (int attempt = 0; v == V_BAD && attempt < 3; ++attempt) {
         memcpy(prev, ids, sizeof ids);
         pause_briefly();
-        v = verify(ctx, path, sum_path, data, size, &code, ids);
+        v = verify(ctx, &d, name, sum_name, data, size, &code, ids, why, sizeof why);
         if (v == V_BAD && same_id(&prev[0], &ids[0]) && same_id(&prev[1], &ids[1])) {
-            unlink(sum_path);
-            unlink(path);
+            unlinkat(d.fd, sum_name, 0);
+            unlinkat(d.fd, name, 0);
             break;
         }
     }
-    bo_free(sum_path);
-    if (v == V_ERROR) {
-        bo_free(path);
+    if (v == V_UNTRUSTED)
+        bo_warn(ctx,
+                "compile cache: not using '%s/%s': %s; compiling afresh, which replaces it "
+                "(docs/cache.md)",
+                d.path, name, why);
+    dir_close(&d);
+    if (v == V_ERROR)
         return code;
-    }
-    if (v == V_HIT && path_out)
-        *path_out = path;
-    else
-        bo_free(path);
     return v == V_HIT;
 }
 
-int cc_lookup(bo_context *ctx, const char *key, const char *ext, char **path_out)
+int cc_lookup(bo_context *ctx, const char *key, const char *ext)
 {
-    if (path_out)
-        *path_out = NULL;
-    return lookup(ctx, key, ext, path_out, NULL, NULL);
+    return lookup(ctx, key, ext, NULL, NULL);
 }
 
 int cc_load_bytes(bo_context *ctx, const char *key, const char *ext, void **data, size_t *size)
@@ -283,44 +602,27 @@ int cc_load_bytes(bo_context *ctx, const char *key, const char *ext, void **data
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cc_load_bytes: data or size is NULL");
     *data = NULL;
     *size = 0;
-    return lookup(ctx, key, ext, NULL, data, size);
+    return lookup(ctx, key, ext, data, size);
+}
+
+int cc_remove(bo_context *ctx, const char *key, const char *ext)
+{
+    if (!valid_name(key, ext))
+        return invalid_name(ctx, key, ext);
+    cache_dir d;
+    int r = dir_open(ctx, 0, &d);
+    if (r > 0) {
+        char name[96];
+        snprintf(name, sizeof name, "%s.%s.sum", key, ext);
+        unlinkat(d.fd, name, 0);
+        name[strlen(name) - 4] = '\0';
+        unlinkat(d.fd, name, 0);
+    }
+    dir_close(&d);
+    return r < 0 ? r : BO_OK;
 }
 
 /* ---- writing --------------------------------------------------------------------------- */
-
-static int io_error(bo_context *ctx, const char *what, const char *path)
-{
-    return bo_error(ctx, BO_ERR_IO, "compile cache: cannot %s '%s': %s", what, path,
-                    strerror(errno));
-}
-
-static int mkdir_p(bo_context *ctx, const char *dir)
-{
-    char *p = bo_strdup(dir);
-    if (!p)
-        return bo_error(ctx, BO_ERR_NOMEM, "out of memory");
-    for (char *s = p + 1;; ++s) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            int r = io_error(ctx, "create directory", p);
-            bo_free(p);
-            return r;
-        }
-        *s = c;
-        if (!c)
-            break;
-    }
-    bo_free(p);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return io_error(ctx, "use directory", dir);
-    }
-    return BO_OK;
-}
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
@@ -336,26 +638,36 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Write bytes (or everything readable from src_fd when src_fd >= 0) to a temp file in dir,
- * fsync it and rename it to final. hex/size (may be NULL) receive the content's digest. */
-static int publish(bo_context *ctx, const char *dir, const char *final, const void *data,
-                   size_t len, int src_fd, char hex[65], size_t *size)
+/* Names of temporary files: unique within the process by the counter, across processes by the
+ * pid; O_EXCL settles the rest (a name left by a killed process with a recycled pid). */
+static _Atomic unsigned long tmp_serial;
+
+static int create_temp(const cache_dir *d, char name[64])
 {
-    char *tmp = bo_asprintf("%s/.tmp-XXXXXX", dir);
-    if (!tmp)
-        return bo_error(ctx, BO_ERR_NOMEM, "out of memory");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int r = io_error(ctx, "create a file in", dir);
-        bo_free(tmp);
-        return r;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        snprintf(name, 64, ".tmp-%ld-%lu", (long)getpid(), atomic_fetch_add(&tmp_serial, 1));
+        int fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
     }
-    sha256_ctx c;
-    sha256_init(&c);
+    return -1;
+}
+
+/* Write bytes (or everything readable from src_fd when src_fd >= 0) to a temp file in the
+ * directory, fsync it and rename it to final. g (may be NULL) receives the content, *size its
+ * length. */
+static int publish(bo_context *ctx, const cache_dir *d, const char *final, const void *data,
+                   size_t len, int src_fd, digest *g, size_t *size)
+{
+    char tmp[64];
+    int fd = create_temp(d, tmp);
+    if (fd < 0)
+        return io_error(ctx, "create a file in", d->path);
     size_t total = 0;
     int failed = 0;
     if (src_fd < 0) {
-        sha256_update(&c, data, len);
+        if (g)
+            digest_update(g, data, len);
         failed = write_all(fd, data, len) != 0;
         total = len;
     } else {
@@ -368,7 +680,8 @@ static int publish(bo_context *ctx, const char *dir, const char *final, const vo
                 failed = 1;
             if (n <= 0)
                 break;
-            sha256_update(&c, chunk, (size_t)n);
+            if (g)
+                digest_update(g, chunk, (size_t)n);
             total += (size_t)n;
             if (write_all(fd, chunk, (size_t)n) != 0) {
                 failed = 1;
@@ -376,64 +689,56 @@ static int publish(bo_context *ctx, const char *dir, const char *final, const vo
             }
         }
     }
-    /* Readable by others (mkstemp makes 0600) so a shared cache directory works. */
-    if (!failed && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
+    /* 0600 from openat; a keyed (shared) cache's entries are for its group to read. */
+    if (!failed && d->keyed && fchmod(fd, 0640) != 0)
+        failed = 1;
+    if (!failed && fsync(fd) != 0)
         failed = 1;
     if (close(fd) != 0)
         failed = 1;
-    if (!failed && rename(tmp, final) != 0)
+    if (!failed && renameat(d->fd, tmp, d->fd, final) != 0)
         failed = 1;
     int r = BO_OK;
     if (failed) {
-        r = io_error(ctx, "write", final);
-        unlink(tmp);
-    }
-    bo_free(tmp);
-    if (r == BO_OK && hex) {
-        unsigned char d[32];
-        sha256_final(&c, d);
-        sha256_to_hex(d, hex);
+        char *where = bo_asprintf("%s/%s", d->path, final);
+        r = io_error(ctx, "write", where ? where : final);
+        bo_free(where);
+        unlinkat(d->fd, tmp, 0);
     }
     if (size)
         *size = total;
     return r;
 }
 
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* Publish content then its sum; the sum is what makes the entry visible as a hit. */
 static int store(bo_context *ctx, const char *key, const char *ext, const void *data, size_t len,
                  int src_fd)
 {
-    char *dir = NULL, *path = NULL, *sum_path = NULL;
-    int r = cc_path(ctx, key, ext, &path);
-    if (r == BO_OK)
-        r = cc_dir(ctx, &dir);
-    if (r == BO_OK && !(sum_path = bo_asprintf("%s.sum", path)))
-        r = bo_error(ctx, BO_ERR_NOMEM, "out of memory");
-    if (r == BO_OK)
-        r = mkdir_p(ctx, dir);
-    char hex[65];
+    if (!valid_name(key, ext))
+        return invalid_name(ctx, key, ext);
+    cache_dir d;
+    int r = dir_open(ctx, 1, &d);
+    if (r == 0)
+        r = bo_error(ctx, BO_ERR_IO, "compile cache: not using '%s' (see the warnings)", d.path);
+    if (r < 0) {
+        dir_close(&d);
+        return r;
+    }
+    char name[96], sum_name[96];
+    snprintf(name, sizeof name, "%s.%s", key, ext);
+    snprintf(sum_name, sizeof sum_name, "%s.%s.sum", key, ext);
+    digest g;
+    digest_init(&g, &d, name);
     size_t size = 0;
-    if (r == BO_OK)
-        r = publish(ctx, dir, path, data, len, src_fd, hex, &size);
+    r = publish(ctx, &d, name, data, len, src_fd, &g, &size);
     if (r == BO_OK) {
         char text[SUM_MAX];
-        int n = sum_text(text, size, hex);
-        r = publish(ctx, dir, sum_path, text, (size_t)n, -1, NULL, NULL);
+        int n = digest_text(&g, size, text);
+        r = publish(ctx, &d, sum_name, text, (size_t)n, -1, NULL, NULL);
     }
     if (r == BO_OK)
-        sync_dir(dir);
-    bo_free(dir);
-    bo_free(path);
-    bo_free(sum_path);
+        fsync(d.fd);
+    dir_close(&d);
     return r;
 }
 
@@ -448,7 +753,7 @@ int cc_store_file(bo_context *ctx, const char *key, const char *ext, const char 
 {
     if (!src_path)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cc_store_file: path is NULL");
-    int fd = open(src_path, O_RDONLY);
+    int fd = open(src_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return io_error(ctx, "read", src_path);
     int r = store(ctx, key, ext, NULL, 0, fd);

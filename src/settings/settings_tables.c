@@ -156,17 +156,23 @@ const st_entry st_table[] = {
      .def = "cc",
      .bounds = ST_NONEMPTY,
      .flags = ST_BUILD,
-     .doc = "C compiler the CPU backend runs on the generated source (a command name or "
-            "path)."},
+     .doc = "C compiler the CPU backend runs on the generated source: a command looked up in "
+            "PATH, or a path, optionally with arguments (ccache gcc). Split into words like "
+            "cflags and run without a shell. Trusted input: it chooses the program that runs "
+            "(docs/cache.md)."},
     {.key = "cflags",
      .component = "solver",
      .type = ST_STRING,
      .def = "-O3 -fno-math-errno",
      .flags = ST_BUILD,
-     .doc = "Extra compiler flags for the CPU backend (it adds -shared -fPIC itself). "
-            "-fno-math-errno lets sqrt inline without changing results; -march=native is "
-            "faster but is not the default because a cache directory shared between machines "
-            "with different CPUs would then hold objects that crash on the older ones."},
+     .doc = "Extra compiler flags for the CPU backend, after its built-in ones (-std=c11 -O3 "
+            "-fPIC -shared -fno-math-errno -fno-trapping-math -ffp-contract=fast "
+            "-fno-semantic-interposition -march=native), so a later -march wins. Split into "
+            "words at spaces; '...' and \"...\" quote literally; nothing else is special (no "
+            "shell). -march=native code runs only on CPUs with the same instructions, so the "
+            "compile cache then keys objects by the CPU's instruction-set features; a "
+            "portable -march (x86-64-v3, say) makes objects that machines share. Trusted input: "
+            "compiler options can run programs (docs/cache.md)."},
     {.key = "max_steps",
      .component = "solver",
      .type = ST_INT,
@@ -182,7 +188,9 @@ const st_entry st_table[] = {
      .def = "true",
      .flags = ST_RUNTIME,
      .doc = "Keep compiled code in the on-disk cache ($BATCHODE_CACHE_DIR, else "
-            "$XDG_CACHE_HOME/batchode, else ~/.cache/batchode) and reuse it."},
+            "$XDG_CACHE_HOME/batchode, else ~/.cache/batchode) and reuse it. A cache directory "
+            "or entry that another user could have written is not used (a warning says why); "
+            "a group shares one through a key file (docs/cache.md)."},
 
     /* ---- step controller ---- */
     {.key = "n",

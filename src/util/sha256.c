@@ -139,3 +139,39 @@ void sha256_hex(const void *data, size_t len, char hex[65])
     sha256_final(&c, d);
     sha256_to_hex(d, hex);
 }
+
+void hmac_sha256_init(hmac_sha256_ctx *c, const void *key, size_t key_len)
+{
+    /* RFC 2104 section 2: keys longer than the block are hashed first, shorter ones padded. */
+    unsigned char block[64] = {0}, ipad[64];
+    if (key_len > sizeof block) {
+        sha256_ctx h;
+        sha256_init(&h);
+        sha256_update(&h, key, key_len);
+        sha256_final(&h, block);
+    } else if (key_len) {
+        memcpy(block, key, key_len);
+    }
+    for (int i = 0; i < 64; ++i) {
+        ipad[i] = (unsigned char)(block[i] ^ 0x36);
+        c->outer_key[i] = (unsigned char)(block[i] ^ 0x5c);
+    }
+    sha256_init(&c->inner);
+    sha256_update(&c->inner, ipad, sizeof ipad);
+}
+
+void hmac_sha256_update(hmac_sha256_ctx *c, const void *data, size_t len)
+{
+    sha256_update(&c->inner, data, len);
+}
+
+void hmac_sha256_final(hmac_sha256_ctx *c, unsigned char mac[32])
+{
+    unsigned char inner[32];
+    sha256_final(&c->inner, inner);
+    sha256_ctx outer;
+    sha256_init(&outer);
+    sha256_update(&outer, c->outer_key, sizeof c->outer_key);
+    sha256_update(&outer, inner, sizeof inner);
+    sha256_final(&outer, mac);
+}

@@ -1,6 +1,8 @@
 /* SHA-256 (FIPS 180-4) for content addressing: the compile cache keys generated source with it
  * and checks cached artifacts against it, and settings fingerprint their code-relevant keys.
- * Not constant-time; not meant for secrets. */
+ * HMAC-SHA256 (RFC 2104) authenticates the entries of a shared compile cache. The compression
+ * function has no data-dependent branches or table look-ups; comparing MACs in constant time is
+ * the caller's job. */
 #ifndef BO_SHA256_H
 #define BO_SHA256_H
 
@@ -22,5 +24,16 @@ void sha256_final(sha256_ctx *c, unsigned char digest[32]);
 void sha256_to_hex(const unsigned char digest[32], char hex[65]);
 /* One shot: hex digest of len bytes at data. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* HMAC-SHA256 (RFC 2104, FIPS 198-1), streaming: init with the key (any length), update with
+ * the message in pieces, final writes the 32-byte MAC. */
+typedef struct {
+    sha256_ctx inner;
+    unsigned char outer_key[64]; /* the key block XOR opad */
+} hmac_sha256_ctx;
+
+void hmac_sha256_init(hmac_sha256_ctx *c, const void *key, size_t key_len);
+void hmac_sha256_update(hmac_sha256_ctx *c, const void *data, size_t len);
+void hmac_sha256_final(hmac_sha256_ctx *c, unsigned char mac[32]);
 
 #endif

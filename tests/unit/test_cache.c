@@ -1,7 +1,8 @@
 /* The compile cache: keys, the directory's environment precedence, store and lookup, corrupt
  * and partial entries (removed and reported as misses), concurrent writers in separate
- * processes with a concurrent reader (every hit must be one whole, intact version), and the
- * in-memory handle map under threads. */
+ * processes with a concurrent reader (every hit must be one whole, intact version), what makes
+ * a directory or an entry untrusted, the keyed (shared) mode with its HMAC (checked against
+ * RFC 4231's vectors), and the in-memory handle map under threads. */
 #include "harness.h"
 
 #include <dirent.h>
@@ -122,23 +123,19 @@ static void test_store_lookup(void)
     cc_key("source one", "cc-test", "-O2", key);
     cc_key("source two", "cc-test", "-O2", other);
 
-    char *path = (char *)"x";
-    T_EQ_INT(cc_lookup(ctx, key, "so", &path), 0);
-    T_CHECK(path == NULL);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
     T_CHECK(!exists(dir)); /* a lookup creates nothing */
 
     const char payload[] = "\x7f"
                            "ELF fake shared object \x00\x01\x02 with a NUL inside";
     size_t plen = sizeof payload - 1;
     T_EQ_INT(cc_store_bytes(ctx, key, "so", payload, plen), BO_OK);
-    T_EQ_INT(cc_lookup(ctx, key, "so", &path), 1);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
     char want[256];
     snprintf(want, sizeof want, "%s/%s.so", dir, key);
+    char *path = NULL;
+    T_EQ_INT(cc_path(ctx, key, "so", &path), BO_OK);
     T_EQ_STR(path, want);
-    char *p2 = NULL;
-    T_EQ_INT(cc_path(ctx, key, "so", &p2), BO_OK);
-    T_EQ_STR(p2, want);
-    bo_free(p2);
     size_t len = 0;
     char *content = slurp(path, &len);
     T_EQ_INT(len, plen);
@@ -165,7 +162,7 @@ static void test_store_lookup(void)
     bo_free(data);
     T_EQ_INT(cc_load_bytes(ctx, other, "so", &data, &size), 0);
     T_CHECK(data == NULL && size == 0);
-    T_EQ_INT(cc_lookup(ctx, key, "cubin", NULL), 0); /* the extension is part of the name */
+    T_EQ_INT(cc_lookup(ctx, key, "cubin"), 0); /* the extension is part of the name */
 
     /* Storing again replaces the entry; an empty artifact is a valid entry. */
     T_EQ_INT(cc_store_bytes(ctx, key, "so", "v2", 2), BO_OK);
@@ -194,7 +191,7 @@ static void test_store_lookup(void)
     T_EQ_INT(cc_store_file(ctx, other, "so", src), BO_ERR_IO);
 
     /* Keys and extensions cannot escape the directory. */
-    T_EQ_INT(cc_lookup(ctx, "../../etc/passwd", "so", NULL), BO_ERR_INVALID_ARG);
+    T_EQ_INT(cc_lookup(ctx, "../../etc/passwd", "so"), BO_ERR_INVALID_ARG);
     char upper[65];
     memcpy(upper, key, 65);
     upper[0] = 'A';
@@ -239,9 +236,7 @@ static void expect_removed(const char *key, const char *what, int mode)
     } else { /* sum without content */
         unlink(path);
     }
-    char *hit = (char *)"x";
-    T_CHECKF(cc_lookup(ctx, key, "so", &hit) == 0, "%s", what);
-    T_CHECK(hit == NULL);
+    T_CHECKF(cc_lookup(ctx, key, "so") == 0, "%s", what);
     T_CHECKF(!exists(path) && !exists(sum_path), "%s: entry not removed", what);
     void *data = NULL;
     size_t size = 0;
@@ -259,7 +254,7 @@ static void test_corruption(void)
         expect_removed(key, what[mode], mode);
     /* A repaired entry is a hit again. */
     T_EQ_INT(cc_store_bytes(ctx, key, "so", "fresh", 5), BO_OK);
-    T_EQ_INT(cc_lookup(ctx, key, "so", NULL), 1);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
 }
 
 /* ---- concurrency across processes ---- */
@@ -331,7 +326,7 @@ static void test_concurrent(void)
             }
             bo_free(data);
             char *path = NULL;
-            if (cc_lookup(ctx, key, "so", &path) == 1) {
+            if (cc_lookup(ctx, key, "so") == 1 && cc_path(ctx, key, "so", &path) == BO_OK) {
                 /* This process is the only one that removes entries, so the path still
                  * names a complete file (perhaps a newer one, swapped in by rename). */
                 size_t len = 0;
@@ -385,6 +380,276 @@ static void test_concurrent(void)
     T_EQ_INT(cc_load_bytes(ctx, key, "so", &data, &size), 1);
     T_CHECK(size == len && blob_ok(data, size));
     bo_free(data);
+}
+
+/* ---- trust ---- */
+
+/* HMAC-SHA256 against RFC 4231's test cases 1, 2 and 6 (a key longer than the block). */
+static void test_hmac_vectors(void)
+{
+    struct {
+        const char *key;
+        size_t key_len;
+        const char *msg;
+        const char *mac;
+    } cases[3];
+    unsigned char k1[20], k6[131];
+    memset(k1, 0x0b, sizeof k1);
+    memset(k6, 0xaa, sizeof k6);
+    cases[0].key = (const char *)k1;
+    cases[0].key_len = sizeof k1;
+    cases[0].msg = "Hi There";
+    cases[0].mac = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+    cases[1].key = "Jefe";
+    cases[1].key_len = 4;
+    cases[1].msg = "what do ya want for nothing?";
+    cases[1].mac = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    cases[2].key = (const char *)k6;
+    cases[2].key_len = sizeof k6;
+    cases[2].msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+    cases[2].mac = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+    for (int i = 0; i < 3; ++i) {
+        hmac_sha256_ctx h;
+        unsigned char mac[32];
+        char hex[65];
+        hmac_sha256_init(&h, cases[i].key, cases[i].key_len);
+        /* In two pieces: the streaming interface must not depend on the split. */
+        size_t n = strlen(cases[i].msg);
+        hmac_sha256_update(&h, cases[i].msg, n / 3);
+        hmac_sha256_update(&h, cases[i].msg + n / 3, n - n / 3);
+        hmac_sha256_final(&h, mac);
+        sha256_to_hex(mac, hex);
+        T_EQ_STR(hex, cases[i].mac);
+    }
+}
+
+static unsigned mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0xffffu;
+}
+
+static char *entry_path(const char *key, const char *ext, int sum)
+{
+    char *p = NULL;
+    cc_path(ctx, key, ext, &p);
+    if (sum && p) {
+        char *q = bo_asprintf("%s.sum", p);
+        bo_free(p);
+        p = q;
+    }
+    return p;
+}
+
+/* Private mode at the level of the cache: what makes a directory or an entry untrusted, and
+ * what a lookup does then (a warning and a miss, the entry left for a store to replace). */
+static void test_private_trust(void)
+{
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/trust", root);
+    setenv("BATCHODE_CACHE_DIR", dir, 1);
+    char key[65];
+    cc_key("trusted source", "cc-test", "", key);
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_OK);
+    T_EQ_INT(mode_of(dir), 0700);
+    char *path = entry_path(key, "so", 0), *sum = entry_path(key, "so", 1);
+    T_EQ_INT(mode_of(path), 0600);
+    T_EQ_INT(mode_of(sum), 0600);
+
+    /* An entry (or its sum) others may write: a miss with a warning, not removed. */
+    const char *which[2] = {path, sum};
+    for (int i = 0; i < 2; ++i) {
+        chmod(which[i], 0602);
+        bo_clear_warnings(ctx);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+        T_CONTAINS(bo_warnings(ctx), "writable by group or others (mode 0602)");
+        T_CHECK(exists(which[i]));
+        /* A store replaces it with a private file. */
+        T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_OK);
+        T_EQ_INT(mode_of(which[i]), 0600);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    }
+    if (geteuid() == 0) {
+        T_EQ_INT(chown(path, 65534, 65534), 0);
+        bo_clear_warnings(ctx);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+        T_CONTAINS(bo_warnings(ctx), "owned by uid 65534, not by this user");
+        T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_OK);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    }
+
+    /* The directory itself: group-writable is refused for lookups and stores alike. */
+    chmod(dir, 0720);
+    bo_clear_warnings(ctx);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    T_CONTAINS(bo_warnings(ctx), "it is writable by group or others (mode 0720");
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_ERR_IO);
+    chmod(dir, 0700);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    if (geteuid() == 0) {
+        T_EQ_INT(chown(dir, 65534, 65534), 0);
+        bo_clear_warnings(ctx);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+        T_CONTAINS(bo_warnings(ctx), "it is owned by uid 65534");
+        T_EQ_INT(chown(dir, 0, 0), 0);
+    }
+
+    /* Reached through a symlink: the real directory is what is checked. */
+    char link[160];
+    snprintf(link, sizeof link, "%s/trust-link", root);
+    T_EQ_INT(symlink(dir, link), 0);
+    setenv("BATCHODE_CACHE_DIR", link, 1);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    chmod(dir, 0777);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    chmod(dir, 0700);
+    setenv("BATCHODE_CACHE_DIR", dir, 1);
+
+    /* An entry that is a symlink (even to a good copy) or a FIFO is damage: removed, a miss,
+     * and the FIFO does not stall the reader. */
+    char copy[160];
+    snprintf(copy, sizeof copy, "%s/copy.so", root);
+    spit(copy, "content", 7);
+    unlink(path);
+    T_EQ_INT(symlink(copy, path), 0);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    T_CHECK(!exists(path) && !exists(sum));
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_OK);
+    unlink(path);
+    T_EQ_INT(mkfifo(path, 0600), 0);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    T_CHECK(!exists(path));
+
+    /* cc_remove drops both files; removing nothing is fine. */
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", "content", 7), BO_OK);
+    T_EQ_INT(cc_remove(ctx, key, "so"), BO_OK);
+    T_CHECK(!exists(path) && !exists(sum));
+    T_EQ_INT(cc_remove(ctx, key, "so"), BO_OK);
+    T_EQ_INT(cc_remove(ctx, "nope", "so"), BO_ERR_INVALID_ARG);
+    bo_free(path);
+    bo_free(sum);
+}
+
+static void write_key_file(const char *path, size_t n, unsigned mode)
+{
+    unsigned char secret[5000];
+    for (size_t i = 0; i < n && i < sizeof secret; ++i)
+        secret[i] = (unsigned char)(i * 37u + 11u);
+    unlink(path);
+    spit(path, secret, n);
+    chmod(path, mode);
+}
+
+/* Keyed (shared) mode: sums are HMACs under the key file's secret, computed over the framed
+ * entry name and the content, so entries work whoever wrote them and cannot be forged or
+ * swapped without the secret. */
+static void test_keyed(void)
+{
+    char dir[128], key_file[160];
+    snprintf(dir, sizeof dir, "%s/shared", root);
+    snprintf(key_file, sizeof key_file, "%s/cache.key", root);
+    mkdir(dir, 0700);
+    chmod(dir, 02770); /* group-writable and setgid, as documented for a shared cache */
+    write_key_file(key_file, 48, 0640);
+    setenv("BATCHODE_CACHE_DIR", dir, 1);
+    setenv("BATCHODE_CACHE_KEY_FILE", key_file, 1);
+    char key[65], other[65];
+    cc_key("shared source", "cc-test", "", key);
+    cc_key("other source", "cc-test", "", other);
+    const char content[] = "shared content";
+    size_t clen = sizeof content - 1;
+    bo_clear_warnings(ctx);
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_OK);
+    T_EQ_STR(bo_warnings(ctx), "");
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    char *path = entry_path(key, "so", 0), *sum = entry_path(key, "so", 1);
+    T_EQ_INT(mode_of(path), 0640);
+    T_EQ_INT(mode_of(sum), 0640);
+
+    /* The sum is HMAC-SHA256(secret, "batchode-cache-entry-v1 <len>:<name>" + content). */
+    unsigned char secret[48];
+    for (size_t i = 0; i < sizeof secret; ++i)
+        secret[i] = (unsigned char)(i * 37u + 11u);
+    char name[80], framing[160], hex[65], want[256];
+    snprintf(name, sizeof name, "%s.so", key);
+    snprintf(framing, sizeof framing, "batchode-cache-entry-v1 %zu:%s", strlen(name), name);
+    hmac_sha256_ctx h;
+    unsigned char mac[32];
+    hmac_sha256_init(&h, secret, sizeof secret);
+    hmac_sha256_update(&h, framing, strlen(framing));
+    hmac_sha256_update(&h, content, clen);
+    hmac_sha256_final(&h, mac);
+    sha256_to_hex(mac, hex);
+    snprintf(want, sizeof want, "batchode-cache-mac-v1\nsize %zu\nhmac-sha256 %s\n", clen, hex);
+    size_t len = 0;
+    char *text = slurp(sum, &len);
+    T_EQ_STR(text, want);
+    free(text);
+
+    /* Written by another member of the group: still a hit (as root: chown to 65534). */
+    if (geteuid() == 0) {
+        T_EQ_INT(chown(path, 65534, 65534), 0);
+        T_EQ_INT(chown(sum, 65534, 65534), 0);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    }
+
+    /* A plain sum (all that someone without the secret can write) is a miss, removed. */
+    char hex2[65], plain[256];
+    sha256_hex(content, clen, hex2);
+    int n =
+        snprintf(plain, sizeof plain, "batchode-cache-sum-v1\nsize %zu\nsha256 %s\n", clen, hex2);
+    unlink(sum);
+    spit(sum, plain, (size_t)n);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    T_CHECK(!exists(path) && !exists(sum));
+
+    /* An entry moved to another key's name does not verify there. */
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_OK);
+    char *opath = entry_path(other, "so", 0), *osum = entry_path(other, "so", 1);
+    T_EQ_INT(rename(path, opath), 0);
+    T_EQ_INT(rename(sum, osum), 0);
+    T_EQ_INT(cc_lookup(ctx, other, "so"), 0);
+    bo_free(opath);
+    bo_free(osum);
+
+    /* Another secret: the entries of the first do not verify. */
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_OK);
+    write_key_file(key_file, 64, 0600);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+
+    /* Key files that others may read, the group may write, or that are too short are not
+     * used: a warning, a miss, a failed store. */
+    struct {
+        size_t n;
+        unsigned mode;
+        const char *why;
+    } bad[3] = {{48, 0644, "mode 0644"}, {48, 0660, "mode 0660"}, {16, 0600, "32 to 4096 bytes"}};
+    for (int i = 0; i < 3; ++i) {
+        write_key_file(key_file, bad[i].n, bad[i].mode);
+        bo_clear_warnings(ctx);
+        T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+        T_CONTAINS(bo_warnings(ctx), bad[i].why);
+        T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_ERR_IO);
+    }
+    write_key_file(key_file, 48, 0640);
+
+    /* The directory: others may not write it unless it is sticky. */
+    chmod(dir, 0777);
+    bo_clear_warnings(ctx);
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_ERR_IO);
+    T_CONTAINS(bo_warnings(ctx), "writable by others and not sticky");
+    chmod(dir, 01777);
+    T_EQ_INT(cc_store_bytes(ctx, key, "so", content, clen), BO_OK);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 1);
+    unsetenv("BATCHODE_CACHE_KEY_FILE");
+    /* Without the key the keyed entries are plain damage to a private reader, but this
+     * directory is not private: refused before any entry is read. */
+    bo_clear_warnings(ctx);
+    T_EQ_INT(cc_lookup(ctx, key, "so"), 0);
+    T_CONTAINS(bo_warnings(ctx), "writable by group or others");
+    T_CHECK(exists(path));
+    bo_free(path);
+    bo_free(sum);
 }
 
 /* ---- in-memory map ---- */
@@ -469,6 +734,9 @@ int main(void)
     test_store_lookup();
     test_corruption();
     test_concurrent();
+    test_hmac_vectors();
+    test_private_trust();
+    test_keyed();
     test_mem();
     bo_context_destroy(ctx);
     remove_tree(root);

@@ -5,22 +5,23 @@
 #include "cpu.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/cache.h"
+#include "backend/cpu/compile.h"
 #include "util/internal.h"
 #include "util/strbuf.h"
 
-/* Optimisation flags: fast, but never -ffinite-math-only, so NaN/Inf checks keep working. */
+/* Optimisation flags: fast, but never -ffinite-math-only, so NaN/Inf checks keep working.
+ * -march=native makes code for this CPU only; the cache key then holds the CPU's
+ * instruction-set features (compile.h), so a shared cache never hands it to another CPU. The
+ * `cflags` setting comes after these, so its -march wins. */
 #define CPU_BASE_FLAGS                                                                             \
     "-std=c11 -O3 -fPIC -shared -fno-math-errno -fno-trapping-math -ffp-contract=fast "            \
     "-fno-semantic-interposition -march=native"
@@ -29,6 +30,7 @@ typedef void (*run_range_fn)(const void *args, int64_t begin, int64_t end);
 
 typedef struct {
     void *handle;
+    int hold_fd; /* closed after dlclose (cpu_dlopen_bytes) */
     run_range_fn run_range;
     _Atomic int refs;
 } loaded_so;
@@ -45,6 +47,8 @@ static void loaded_release(void *p)
         return;
     if (atomic_fetch_sub(&l->refs, 1) == 1) {
         dlclose(l->handle);
+        if (l->hold_fd >= 0)
+            close(l->hold_fd);
         free(l);
     }
 }
@@ -55,97 +59,93 @@ int cpu_core_count(void)
     return n > 0 ? (int)n : 1;
 }
 
-/* Identity of the compiler and of the machine code it targets: its version line plus the
- * CPU model (the flags include -march=native). */
-static char *compiler_identity(const char *cc)
-{
-    sb_buf b;
-    sb_init(&b);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --version 2>/dev/null", cc);
-    FILE *p = popen(cmd, "r");
-    char line[512];
-    if (p) {
-        if (fgets(line, sizeof line, p))
-            sb_append(&b, line);
-        while (fgets(line, sizeof line, p)) {
-        }
-        pclose(p);
-    }
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        while (fgets(line, sizeof line, f)) {
-            if (strncmp(line, "model name", 10) == 0) {
-                sb_append(&b, line);
-                break;
-            }
-        }
-        fclose(f);
-    }
-    return sb_take(&b);
-}
-
-static int run_compiler(bo_context *ctx, const char *cc, const char *flags, const char *src,
-                        const char *out)
-{
-    char *cmd = bo_asprintf("%s %s -o '%s' '%s' -lm 2>&1", cc, flags, out, src);
-    if (!cmd)
-        return BO_ERR_NOMEM;
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        int e = errno;
-        free(cmd);
-        return bo_error(ctx, BO_ERR_COMPILE, "cannot run the C compiler '%s': %s", cc, strerror(e));
-    }
-    sb_buf log;
-    sb_init(&log);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        sb_append_n(&log, buf, n);
-    int rc = pclose(p);
-    free(cmd);
-    int result = BO_OK;
-    if (rc != 0) {
-        int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-        bo_set_log(ctx, sb_cstr(&log));
-        if (code == 127)
-            result = bo_error(ctx, BO_ERR_COMPILE,
-                              "C compiler '%s' not found (set the 'cc' setting or install "
-                              "gcc/clang)",
-                              cc);
-        else
-            result = bo_error(ctx, BO_ERR_COMPILE,
-                              "compiling the generated program with '%s' failed (exit %d); "
-                              "the compiler's output is in the error log",
-                              cc, code);
-    }
-    sb_free(&log);
-    return result;
-}
-
-static int open_so(bo_context *ctx, const char *path, loaded_so **out)
+/* Load a shared object from its bytes (never from a path: see cpu_dlopen_bytes). */
+static int open_so(bo_context *ctx, const void *bytes, size_t size, loaded_so **out)
 {
     *out = NULL;
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-        return bo_error(ctx, BO_ERR_COMPILE, "cannot load compiled program '%s': %s", path,
-                        dlerror());
+    void *h = NULL;
+    int fd = -1;
+    int rc = cpu_dlopen_bytes(ctx, bytes, size, &h, &fd);
+    if (rc != BO_OK)
+        return rc;
     void *sym = dlsym(h, "bo_run_range");
-    if (!sym) {
-        dlclose(h);
-        return bo_error(ctx, BO_ERR_COMPILE, "compiled program '%s' lacks bo_run_range", path);
-    }
-    loaded_so *l = bo_calloc(1, sizeof *l);
+    loaded_so *l = sym ? bo_calloc(1, sizeof *l) : NULL;
     if (!l) {
         dlclose(h);
-        return BO_ERR_NOMEM;
+        if (fd >= 0)
+            close(fd);
+        return sym ? BO_ERR_NOMEM
+                   : bo_error(ctx, BO_ERR_COMPILE, "the compiled program lacks bo_run_range");
     }
     l->handle = h;
+    l->hold_fd = fd;
     memcpy(&l->run_range, &sym, sizeof sym);
     atomic_init(&l->refs, 1);
     *out = l;
     return BO_OK;
+}
+
+/* The compiler command and its flags as argument vectors: cc's words; the built-in flags, the
+ * `cflags` setting's words, then BATCHODE_EXTRA_CFLAGS's (a debugging aid: the sanitizer test
+ * preset compiles generated programs with -fsanitize through it). flat receives the flags
+ * framed word by word, for the cache key. */
+static int command_words(bo_context *ctx, const char *cc, const char *cflags, cpu_words *ccw,
+                         cpu_words *flags, char **flat)
+{
+    *flat = NULL;
+    int rc = cpu_words_split(ctx, "setting 'cc'", cc, ccw);
+    if (rc == BO_OK && ccw->n == 0)
+        rc = bo_error(ctx, BO_ERR_SETTING, "setting 'cc' names no compiler");
+    if (rc == BO_OK)
+        rc = cpu_words_split(ctx, "built-in flags", CPU_BASE_FLAGS, flags);
+    if (rc == BO_OK)
+        rc = cpu_words_split(ctx, "setting 'cflags'", cflags, flags);
+    if (rc == BO_OK)
+        rc = cpu_words_split(ctx, "environment variable BATCHODE_EXTRA_CFLAGS",
+                             getenv("BATCHODE_EXTRA_CFLAGS"), flags);
+    if (rc != BO_OK)
+        return rc;
+    sb_buf b;
+    sb_init(&b);
+    for (size_t i = 0; i < flags->n; ++i)
+        sb_printf(&b, "%zu:%s,", strlen(flags->v[i]), flags->v[i]);
+    sb_append(&b, "");
+    *flat = sb_take(&b);
+    return *flat ? BO_OK : bo_error(ctx, BO_ERR_NOMEM, "out of memory");
+}
+
+/* The object for key: from the disk cache when it holds one that loads, else compiled (and
+ * then stored). A cached object that verifies but does not load is dropped and rebuilt. */
+static int load_or_compile(bo_context *ctx, const char *source, const cpu_words *ccw,
+                           const cpu_words *flags, const char *key, int disk_cache, loaded_so **out,
+                           int *cached)
+{
+    *cached = 0;
+    void *bytes = NULL;
+    size_t size = 0;
+    if (disk_cache && cc_load_bytes(ctx, key, "so", &bytes, &size) == 1) {
+        int rc = open_so(ctx, bytes, size, out);
+        bo_free(bytes);
+        if (rc == BO_OK) {
+            *cached = 1;
+            return BO_OK;
+        }
+        if (rc == BO_ERR_NOMEM)
+            return rc;
+        bo_warn(ctx, "compile cache: dropped the cached object %s.so, which did not load (%s)", key,
+                bo_errmsg(ctx));
+        cc_remove(ctx, key, "so");
+    }
+    bo_clear_error(ctx); /* an unreadable or unusable cache is a miss, not a failure */
+    int rc = cpu_compile(ctx, ccw, flags, source, &bytes, &size);
+    if (rc != BO_OK)
+        return rc;
+    /* A cache that cannot be written only costs the next compile. */
+    if (disk_cache && cc_store_bytes(ctx, key, "so", bytes, size) != BO_OK)
+        bo_clear_error(ctx);
+    rc = open_so(ctx, bytes, size, out);
+    bo_free(bytes);
+    return rc;
 }
 
 int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const char *cflags,
@@ -156,105 +156,42 @@ int cpu_module_load(bo_context *ctx, const char *source, const char *cc, const c
     *out = NULL;
     if (!cc || !*cc)
         cc = "cc";
-    /* BATCHODE_EXTRA_CFLAGS (a debugging aid: the sanitizer test preset compiles generated
-     * programs with -fsanitize through it) joins the flags, and so the cache key. */
-    const char *extra = getenv("BATCHODE_EXTRA_CFLAGS");
-    char *flags = bo_asprintf("%s %s %s", CPU_BASE_FLAGS, cflags ? cflags : "", extra ? extra : "");
-    /* -march=native code is only valid on this CPU model: key the cache by it. */
-    char *ident = compiler_identity(cc);
-    if (!flags || !ident) {
-        free(flags);
-        free(ident);
-        return BO_ERR_NOMEM;
+    cpu_words ccw, flags;
+    cpu_words_init(&ccw);
+    cpu_words_init(&flags);
+    char *flat = NULL, *ident = NULL;
+    int rc = command_words(ctx, cc, cflags, &ccw, &flags, &flat);
+    if (rc == BO_OK)
+        rc = cpu_compiler_identity(ctx, &ccw, &flags, &ident);
+    char key[65], memkey[80];
+    if (rc == BO_OK) {
+        cc_key(source, ident, flat, key);
+        snprintf(memkey, sizeof memkey, "cpu:%s", key);
     }
-    char key[65];
-    cc_key(source, ident, flags, key);
+    free(flat);
     free(ident);
-
-    cpu_module *m = bo_calloc(1, sizeof *m);
-    if (!m) {
-        free(flags);
-        return BO_ERR_NOMEM;
-    }
-    char memkey[80];
-    snprintf(memkey, sizeof memkey, "cpu:%s", key);
-    loaded_so *l = cc_mem_get(memkey);
+    cpu_module *m = rc == BO_OK ? bo_calloc(1, sizeof *m) : NULL;
+    if (rc == BO_OK && !m)
+        rc = BO_ERR_NOMEM;
+    loaded_so *l = rc == BO_OK ? cc_mem_get(memkey) : NULL;
     if (l) {
         atomic_fetch_add(&l->refs, 1);
         m->so = l;
         m->cached = 1;
-        free(flags);
-        *out = m;
-        return BO_OK;
+    } else if (rc == BO_OK) {
+        rc = load_or_compile(ctx, source, &ccw, &flags, key, disk_cache, &l, &m->cached);
     }
-
-    int rc;
-    char *path = NULL;
-    rc = disk_cache ? cc_lookup(ctx, key, "so", &path) : 0;
-    if (rc == 1 && path) {
-        m->cached = 1;
-    } else {
-        free(path);
-        path = NULL;
-        /* Compile into a private temp dir, then publish through the cache. */
-        char dir[] = "/tmp/batchode_cc_XXXXXX";
-        if (!mkdtemp(dir)) {
-            free(flags);
-            free(m);
-            return bo_error(ctx, BO_ERR_IO, "cannot create a temporary directory: %s",
-                            strerror(errno));
-        }
-        char *src = bo_asprintf("%s/program.c", dir);
-        char *so = bo_asprintf("%s/program.so", dir);
-        rc = (src && so) ? BO_OK : BO_ERR_NOMEM;
-        if (rc == BO_OK) {
-            FILE *f = fopen(src, "w");
-            if (!f || fputs(source, f) < 0) {
-                rc = bo_error(ctx, BO_ERR_IO, "cannot write '%s': %s", src, strerror(errno));
-            }
-            if (f)
-                fclose(f);
-        }
-        if (rc == BO_OK)
-            rc = run_compiler(ctx, cc, flags, src, so);
-        if (rc == BO_OK) {
-            /* A cache that cannot be written is not an error: load from the temp dir. */
-            if (disk_cache && cc_store_file(ctx, key, "so", so) == BO_OK &&
-                cc_lookup(ctx, key, "so", &path) == 1 && path) {
-            } else {
-                free(path);
-                path = bo_strdup(so);
-                if (!path)
-                    rc = BO_ERR_NOMEM;
-            }
-            if (rc == BO_OK)
-                rc = open_so(ctx, path, &l);
-        }
-        if (src)
-            unlink(src);
-        if (so)
-            unlink(so);
-        rmdir(dir);
-        free(src);
-        free(so);
-        free(flags);
-        free(path);
-        if (rc != BO_OK) {
-            free(m);
-            return rc;
-        }
-        m->so = l;
-        goto publish;
-    }
-    free(flags);
-    rc = open_so(ctx, path, &l);
-    free(path);
+    cpu_words_free(&ccw);
+    cpu_words_free(&flags);
     if (rc != BO_OK) {
         free(m);
         return rc;
     }
+    if (m->so) {
+        *out = m;
+        return BO_OK;
+    }
     m->so = l;
-publish:
     /* The in-memory cache holds its own reference; when another thread stored one first,
      * use that and drop ours. */
     atomic_fetch_add(&m->so->refs, 1);

@@ -160,14 +160,17 @@ static long source_define(const char *source, const char *name, long fallback)
     return fallback;
 }
 
-/* The cubin for the source: from the disk cache or compiled by NVRTC (and then stored). */
+/* The cubin for the source: from the disk cache (when use_disk; the bytes handed back are
+ * the ones the cache checked, and the driver gets exactly those) or compiled by NVRTC (and
+ * then stored). */
 static int get_cubin(bo_context *ctx, const char *source, int sm, const char *extra,
-                     const char *key, void **cubin, size_t *size, int *disk_hit, double *compile_ms)
+                     const char *key, int use_disk, void **cubin, size_t *size, int *disk_hit,
+                     double *compile_ms)
 {
     *cubin = NULL;
     *disk_hit = 0;
     *compile_ms = 0.0;
-    int rc = cc_load_bytes(ctx, key, "cubin", cubin, size);
+    int rc = use_disk ? cc_load_bytes(ctx, key, "cubin", cubin, size) : 0;
     if (rc == 1) {
         *disk_hit = 1;
         return BO_OK;
@@ -237,9 +240,23 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
     void *cubin = NULL;
     size_t size = 0;
     int disk_hit = 0;
-    rc = get_cubin(ctx, source, sm, extra, key, &cubin, &size, &disk_hit, &m->compile_ms);
+    rc = get_cubin(ctx, source, sm, extra, key, 1, &cubin, &size, &disk_hit, &m->compile_ms);
     if (rc == BO_OK)
         rc = load_cubin(ctx, &d, cubin, &lm);
+    if (rc != BO_OK && disk_hit && rc != BO_ERR_NOMEM) {
+        /* A cached image that verifies but does not load (damaged before its sum was taken,
+         * or from a broken compiler) would fail every later solve: drop it and compile once
+         * more. */
+        bo_warn(ctx,
+                "compile cache: dropped the cached CUDA image %s.cubin, which did not load (%s)",
+                key, bo_errmsg(ctx));
+        cc_remove(ctx, key, "cubin");
+        bo_clear_error(ctx);
+        free(cubin);
+        rc = get_cubin(ctx, source, sm, extra, key, 0, &cubin, &size, &disk_hit, &m->compile_ms);
+        if (rc == BO_OK)
+            rc = load_cubin(ctx, &d, cubin, &lm);
+    }
     free(cubin);
     if (rc != BO_OK) {
         free(m);
