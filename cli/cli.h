@@ -14,6 +14,8 @@
  * usage error (a bad command line, setting or combination of settings); the solve ran and its
  * results were written, but some runs failed (their status words say why). */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_PARTIAL = 3 };
+/* A solve stopped by a signal exits with 128 + the signal's number, as a shell reports it. */
+enum { CLI_EXIT_SIGNAL = 128 };
 
 typedef struct {
     const char *name;    /* long name without the dashes ("rtol") */

@@ -3,9 +3,11 @@
  * command-line order so that later options win and the combinatorial grid follows the order
  * the variables were given. Problems with the command line (unknown option, bad setting
  * value, unknown variable, bad spec) exit 2 before anything is compiled; problems with files,
- * compilation or the integration exit 1. */
+ * compilation or memory exit 1; a solve whose results were written but some runs failed exits
+ * 3; one stopped by SIGINT/SIGTERM exits 128 + the signal. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +549,33 @@ static int setup(solve_state *s, const cli_args *args)
     return rc;
 }
 
+/* Ctrl-C (or SIGTERM) during the solve: the handler records the signal and puts the default
+ * action back, so a second one ends the process at once; the solve's interrupt hook sees the
+ * first and the solve stops cleanly, with nothing written. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    signal(sig, SIG_DFL);
+}
+
+static int stop_requested(void *user)
+{
+    (void)user;
+    return stop_signal != 0;
+}
+
+static void catch_stop_signals(int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int run_solve(const cli_command *cmd, const cli_args *args)
 {
     (void)cmd;
@@ -600,9 +629,19 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
     progress_state progress = {0, -1};
     if (!quiet && isatty(STDERR_FILENO))
         bo_solver_set_progress(s.solver, draw_progress, &progress);
+    bo_solver_set_interrupt(s.solver, stop_requested, NULL);
+    catch_stop_signals(1);
     st = bo_solver_solve(s.solver, s.batch, &s.results);
+    catch_stop_signals(0);
     end_progress(&progress);
     cli_print_warnings(s.ctx);
+    if (st == BO_ERR_CANCELLED) {
+        cli_error("interrupted by %s: the solve stopped; nothing was written",
+                  stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        int sig = stop_signal ? stop_signal : SIGINT;
+        solve_state_free(&s);
+        return CLI_EXIT_SIGNAL + sig;
+    }
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);
@@ -758,10 +797,14 @@ const cli_command cli_command_solve = {
     "parameters, each state's initial value <state>_0, then the final states) is printed to\n"
     "standard output. A summary line goes to standard error, and a progress bar when\n"
     "standard error is a terminal. Runs that fail are listed (up to 5) on standard error\n"
-    "and the exit status is 1; their values are nan and their status word is nonzero.",
-    "Exit status: 0 all runs succeeded; 1 some runs failed, or the model file, run file,\n"
-    "compilation or output failed; 2 the command line is wrong (unknown option, bad setting\n"
-    "value, unknown variable or driver, bad SPEC, a driver without --driver).\n\n"
+    "and the exit status is 3; their values are nan and their status word is nonzero.\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops a running solve cleanly, writing nothing; a second\n"
+    "one ends the tool at once.",
+    "Exit status: 0 all runs succeeded; 1 nothing was computed or written (the model file,\n"
+    "run file, compilation, memory or output failed); 2 the command line is wrong (unknown\n"
+    "option, bad setting value or combination, unknown variable or driver, bad SPEC, a\n"
+    "driver without --driver); 3 results written but some runs failed; 130 or 143 the solve\n"
+    "was stopped by SIGINT or SIGTERM.\n\n"
     "Examples:\n"
     "  batchode solve decay.ode --param k=0.5:2:4\n"
     "  batchode solve lorenz.ode --param rho=10:40:1000 --init x=1,2 --duration 50 -o out\n"

@@ -47,7 +47,8 @@ extern "C" {
     X(BO_ERR_NOT_FOUND, -11, "not found")                                                          \
     X(BO_ERR_RANGE, -12, "value out of range")                                                     \
     X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                         \
-    X(BO_ERR_INTERNAL, -14, "internal error")
+    X(BO_ERR_INTERNAL, -14, "internal error")                                                     \
+    X(BO_ERR_CANCELLED, -15, "cancelled by the caller's interrupt hook")
 
 typedef enum {
 #define BO_X_ENUM(name, value, text) name = value,
@@ -288,6 +289,14 @@ BO_API void bo_solver_destroy(bo_solver *s);
 /* Change one setting; a code setting recompiles on the next solve. */
 BO_API int bo_solver_set(bo_solver *s, const char *key, const char *value);
 BO_API void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user);
+/* Interrupt hook, for stopping a long solve (Ctrl-C, a time limit, a GUI's stop button):
+ * fn(user) is called from the solving thread about every 100 ms while runs are integrated on
+ * the CPU, and between chunks of runs on the GPU. When it returns nonzero the solve stops
+ * once the runs in flight finish, and bo_solver_solve returns BO_ERR_CANCELLED with no
+ * results. fn must be cheap and must not call the library; to stop on a signal, set a
+ * volatile sig_atomic_t flag in the handler and return it here. NULL removes the hook. */
+typedef int (*bo_interrupt_fn)(void *user);
+BO_API void bo_solver_set_interrupt(bo_solver *s, bo_interrupt_fn fn, void *user);
 /* Integrate every run of the batch. Returns BO_OK when the solve ran (even if some runs
  * failed: see bo_results_failed_count), an error when it could not run (BO_ERR_STATE when a
  * driver of the model has no data: see bo_solver_set_driver). */

@@ -49,6 +49,8 @@ struct bo_solver {
     int build_count;            /* programs generated and loaded so far */
     bo_progress_fn progress;
     void *progress_user;
+    bo_interrupt_fn interrupt;
+    void *interrupt_user;
     double last_wall;
     dr_set *drivers; /* driver data: per-solve, never part of the program */
     par_pool *pool;  /* host threads for the passes over the batch and results */
@@ -188,6 +190,14 @@ void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user)
         return;
     s->progress = fn;
     s->progress_user = user;
+}
+
+void bo_solver_set_interrupt(bo_solver *s, bo_interrupt_fn fn, void *user)
+{
+    if (!s)
+        return;
+    s->interrupt = fn;
+    s->interrupt_user = user;
 }
 
 const char *bo_solver_source(const bo_solver *s)
@@ -556,6 +566,17 @@ static int fill_results(void *user)
     return j->results.rc;
 }
 
+static int interrupt_thunk(void *user)
+{
+    bo_solver *sv = user;
+    return sv->interrupt && sv->interrupt(sv->interrupt_user);
+}
+
+static int staging_interrupt(void *user)
+{
+    return interrupt_thunk(((staging_job *)user)->sv);
+}
+
 static void staging_progress(void *user, size_t done, size_t total)
 {
     progress_thunk(((staging_job *)user)->sv, done, total);
@@ -635,6 +656,7 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.host_threads = pl->host_threads;
     L.pool = pl->pool;
     L.progress = sv->progress ? staging_progress : NULL;
+    L.interrupt = sv->interrupt ? staging_interrupt : NULL;
     L.user = sj;
     int rc = cu_run(sv->ctx, sv->cu, &L);
     sv->last_kernel_ms = L.kernel_ms;
@@ -681,6 +703,7 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
     size_t series_len = pl->n_saves * pl->nv * runs;
     size_t sums_len = pl->rp.n_windows * pl->n_cols * runs;
     bo_progress_fn progress = sv->progress ? progress_thunk : NULL;
+    cpu_interrupt_fn interrupt = sv->interrupt ? interrupt_thunk : NULL;
     if (sv->cfg.precision == 64) {
         args_f64 a;
         memset(&a, 0, sizeof a);
@@ -690,7 +713,8 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
         a.series = pl->n_saves ? res->series : NULL;
         a.summaries = sums_len ? res->summaries : NULL;
         SV_COMMON_ARGS(a, pl, res);
-        return cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress, sv);
+        return cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress,
+                       interrupt, sv);
     }
     args_f32 a;
     memset(&a, 0, sizeof a);
@@ -705,7 +729,8 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
         convert(pl->pool, (float *)a.init, res->init, n * runs, 1, pl->host_threads);
         convert(pl->pool, (float *)a.params, res->params, np * runs, 1, pl->host_threads);
         SV_COMMON_ARGS(a, pl, res);
-        rc = cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress, sv);
+        rc = cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress, interrupt,
+                     sv);
     }
     if (rc == BO_OK) {
         convert(pl->pool, a.final_state, res->final, n * runs, 0, pl->host_threads);

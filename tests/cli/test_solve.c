@@ -7,10 +7,14 @@
  * files the reader must reject, and initial values written with parameters, which must start
  * each run from its own parameters. */
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "harness.h"
@@ -381,6 +385,43 @@ static void test_initial_values_from_parameters(void)
     }
 }
 
+/* SIGINT during a long solve stops it promptly: exit 130 (128 + SIGINT), a message, and no
+ * result files. The cache is warmed first so the signal arrives during the solve, not the
+ * compile. */
+static void test_interrupt(void)
+{
+    T_EQ_INT(run("solve decay.ode --param k=0.5:2.5:4 --duration 1000 -q"), 0);
+    char err_path[512];
+    snprintf(err_path, sizeof err_path, "%s/interrupt-stderr.txt", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(dir) != 0 || !freopen(err_path, "w", stderr) ||
+            !freopen("/dev/null", "w", stdout))
+            _exit(99);
+        execl(BO_CLI_PATH, "batchode", "solve", "decay.ode", "--param", "k=0.5:2.5:4000000",
+              "--duration", "1000", "-o", "outint", "-q", (char *)NULL);
+        _exit(98);
+    }
+    T_CHECK(pid > 0);
+    if (pid <= 0)
+        return;
+    struct timespec pause = {1, 0};
+    nanosleep(&pause, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    kill(pid, SIGINT);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    T_CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d", st);
+    T_CHECKF(waited < 5.0, "took %.2f s to stop", waited);
+    char *err = read_all(err_path, NULL);
+    T_CHECK(err && strstr(err, "batchode: interrupted by SIGINT") != NULL);
+    free(err);
+    T_CHECK(read_in_dir("outint/final.csv", NULL) == NULL);
+}
+
 int main(void)
 {
     if (cli_setup("/tmp/bo_cli_solve_XXXXXX") != 0)
@@ -392,6 +433,7 @@ int main(void)
     test_npy();
     test_failures_and_extras();
     test_time_resolution();
+    test_interrupt();
     test_initial_values_from_parameters();
 
     cli_cleanup();

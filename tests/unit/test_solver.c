@@ -33,6 +33,13 @@ static int try_create(bo_model *m, const char *key, const char *value)
     return rc;
 }
 
+/* An interrupt hook that asks to stop the first time it is asked. */
+static int stop_at_once(void *user)
+{
+    ++*(int *)user;
+    return 1;
+}
+
 int main(void)
 {
     T_EQ_INT(bo_context_create(&ctx), BO_OK);
@@ -164,6 +171,28 @@ int main(void)
     T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
     bo_results_destroy(r);
     T_EQ_INT(bo_solver_set(sv, "max_memory", "-1"), BO_ERR_SETTING);
+
+    /* The interrupt hook stops a solve: asked while runs are integrated, a nonzero answer
+     * gives BO_ERR_CANCELLED and no results; removing the hook solves normally again. */
+    T_EQ_INT(bo_solver_set(sv, "precision", "float64"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "threads", "2"), BO_OK);
+    bo_batch *big = NULL;
+    bo_batch_create(ctx, m, &big);
+    T_EQ_INT(bo_batch_set_spec(big, BO_PARAMETER, "k", "0.5:2.5:20000"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "duration", "1000"), BO_OK);
+    T_EQ_INT(bo_solver_set(sv, "save_every", "0"), BO_OK);
+    int asked = 0;
+    bo_solver_set_interrupt(sv, stop_at_once, &asked);
+    r = NULL;
+    T_EQ_INT(bo_solver_solve(sv, big, &r), BO_ERR_CANCELLED);
+    T_CHECK(r == NULL);
+    T_CHECK(asked > 0);
+    T_CONTAINS(bo_errmsg(ctx), "interrupted after");
+    bo_solver_set_interrupt(sv, NULL, NULL);
+    T_EQ_INT(bo_solver_solve(sv, b, &r), BO_OK);
+    T_EQ_INT(bo_results_failed_count(r), 0);
+    bo_results_destroy(r);
+    bo_batch_destroy(big);
 
     bo_batch_destroy(b);
     bo_solver_destroy(sv);

@@ -16,6 +16,7 @@
 #include "backend/cache.h"
 #include "backend/cpu/compile.h"
 #include "util/internal.h"
+#include "util/parallel.h"
 #include "util/strbuf.h"
 
 /* Optimisation flags: fast, but never -ffinite-math-only, so NaN/Inf checks keep working.
@@ -51,12 +52,6 @@ static void loaded_release(void *p)
             close(l->hold_fd);
         free(l);
     }
-}
-
-int cpu_core_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
 }
 
 /* Load a shared object from its bytes (never from a path: see cpu_dlopen_bytes). */
@@ -246,18 +241,20 @@ static void *worker(void *p)
 }
 
 int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count, int threads,
-            cpu_progress_fn progress, void *user)
+            cpu_progress_fn progress, cpu_interrupt_fn interrupt, void *user)
 {
     if (!m || !args || run_count < 0)
         return BO_ERR_INVALID_ARG;
     if (threads <= 0)
-        threads = cpu_core_count();
-    /* Chunks small enough to balance load, large enough to amortise the atomics. */
+        threads = par_cores();
+    /* Chunks small enough to balance load and to stop promptly on an interrupt (the caller
+     * asks between its chunks), large enough to amortise the atomics: a run costs at least
+     * microseconds, a chunk of 512 runs hundreds of them, an atomic add tens of nanoseconds. */
     int64_t chunk = run_count / ((int64_t)threads * 16);
     if (chunk < 1)
         chunk = 1;
-    if (chunk > 4096)
-        chunk = 4096;
+    if (chunk > 512)
+        chunk = 512;
     if ((int64_t)threads > run_count)
         threads = run_count > 0 ? (int)run_count : 1;
     work_queue q;
@@ -277,10 +274,11 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
             break;
         ++started;
     }
-    if (progress) {
-        /* The calling thread reports progress and works in between. */
-        struct timespec last;
-        clock_gettime(CLOCK_MONOTONIC, &last);
+    int stopped = 0;
+    if (progress || interrupt) {
+        /* The calling thread reports progress, asks whether to stop, and works in between:
+         * first after its first chunk, then about every 100 ms. */
+        struct timespec last = {0, 0};
         for (;;) {
             int64_t begin = atomic_fetch_add(&q.next, q.chunk);
             if (begin >= q.total)
@@ -293,7 +291,14 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
             double el =
                 (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec);
             if (el > 0.1) {
-                progress(user, (size_t)atomic_load(&q.done), (size_t)run_count);
+                if (progress)
+                    progress(user, (size_t)atomic_load(&q.done), (size_t)run_count);
+                if (interrupt && interrupt(user)) {
+                    /* No worker takes another chunk; those in flight finish. */
+                    atomic_store(&q.next, q.total);
+                    stopped = 1;
+                    break;
+                }
                 last = now;
             }
         }
@@ -303,8 +308,10 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
     for (int i = 1; i <= started; ++i)
         pthread_join(tids[i], NULL);
     free(tids);
+    if (stopped)
+        return bo_error(ctx, BO_ERR_CANCELLED, "solve interrupted after %lld of %lld runs",
+                        (long long)atomic_load(&q.done), (long long)run_count);
     if (progress)
         progress(user, (size_t)run_count, (size_t)run_count);
-    (void)ctx;
     return BO_OK;
 }

@@ -21,14 +21,14 @@ void cpu_module_release(cpu_module *m);
 int cpu_module_was_cached(const cpu_module *m);
 
 typedef void (*cpu_progress_fn)(void *user, size_t done, size_t total);
+typedef int (*cpu_interrupt_fn)(void *user);
 
 /* Run runs [0, run_count) of the launch described by args (a bo_args of the module's
  * precision) on `threads` threads (0 = all cores). progress (may be NULL) is called from the
- * calling thread about every 100 ms and once at the end. */
+ * calling thread about every 100 ms and once at the end; interrupt (may be NULL) as often,
+ * and when it returns nonzero no further runs start and cpu_run returns BO_ERR_CANCELLED once
+ * the runs in flight are done. */
 int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count, int threads,
-            cpu_progress_fn progress, void *user);
-
-/* Number of online processors (>= 1). */
-int cpu_core_count(void);
+            cpu_progress_fn progress, cpu_interrupt_fn interrupt, void *user);
 
 #endif

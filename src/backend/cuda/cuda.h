@@ -65,6 +65,9 @@ typedef struct {
     int host_threads;       /* threads for gathering and scattering host data (<= 0: all) */
     struct par_pool *pool;  /* their worker pool (src/util/parallel.h), or NULL */
     void (*progress)(void *user, size_t done, size_t total);
+    /* Asked before each chunk after the first (may be NULL): nonzero stops the launch with
+     * BO_ERR_CANCELLED once the chunks in flight are done. */
+    int (*interrupt)(void *user);
     void *user;
     float kernel_ms;   /* out: summed kernel time (CUDA events) */
     float transfer_ms; /* out: summed time of the copies in and out (and series/summary fills) */

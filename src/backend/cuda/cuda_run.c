@@ -754,6 +754,11 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
             rc = finish(&st, s);
         if (rc != BO_OK)
             break;
+        if (k > 0 && L->interrupt && L->interrupt(L->user)) {
+            rc = bo_error(ctx, BO_ERR_CANCELLED, "solve interrupted after %lld of %lld runs",
+                          (long long)st.done, (long long)L->runs);
+            break;
+        }
         int64_t first = k * chunk;
         int64_t r = L->runs - first < chunk ? L->runs - first : chunk;
         rc = submit(&st, s, first, r);
