@@ -57,7 +57,11 @@ minor=${version#*.}
 minor=${minor%%.*}
 # The SONAME policy (docs/c-api.md): MAJOR from 1.0 on, MAJOR.MINOR before.
 if [ "$major" = 0 ]; then soversion=0.$minor; else soversion=$major; fi
-pc_file=$(find "$prefix" -name batchode.pc -path '*/pkgconfig/*')
+pc_file=$(find "$prefix" -name batchode.pc -path '*/pkgconfig/*' 2>/dev/null || true)
+if [ -z "$pc_file" ]; then
+    fail "cmake --install installed no pkgconfig/batchode.pc (installed: $(find "$prefix" 2>/dev/null | wc -l) paths)"
+    exit 1
+fi
 libdir=$(dirname "$(dirname "$pc_file")")
 for f in bin/batchode include/batchode.h include/batchode_version.h \
     share/man/man1/batchode.1 share/bash-completion/completions/batchode \
