@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-static const cli_option help_option = {"help", 'h', NULL, "Show this help and exit.", CLI_OPT_HELP};
+const cli_option cli_help_option = {"help", 'h', NULL, "Show this help and exit.", CLI_OPT_HELP};
 
 void cli_error(const char *fmt, ...)
 {
@@ -155,8 +155,8 @@ int cli_write_text(const char *path, const char *text)
 
 static const cli_option *find_long(const cli_command *cmd, const char *name, size_t len)
 {
-    if (strlen(help_option.name) == len && strncmp(help_option.name, name, len) == 0)
-        return &help_option;
+    if (strlen(cli_help_option.name) == len && strncmp(cli_help_option.name, name, len) == 0)
+        return &cli_help_option;
     for (size_t i = 0; i < cmd->n_options; ++i) {
         const cli_option *o = &cmd->options[i];
         if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
@@ -167,8 +167,8 @@ static const cli_option *find_long(const cli_command *cmd, const char *name, siz
 
 static const cli_option *find_short(const cli_command *cmd, char c)
 {
-    if (c == help_option.short_name)
-        return &help_option;
+    if (c == cli_help_option.short_name)
+        return &cli_help_option;
     for (size_t i = 0; i < cmd->n_options; ++i)
         if (cmd->options[i].short_name && cmd->options[i].short_name == c)
             return &cmd->options[i];
@@ -185,7 +185,7 @@ static void unknown_option(const cli_command *cmd, const char *arg, const char *
         word[len] = '\0';
         for (size_t i = 0; i < cmd->n_options; ++i)
             names[i] = cmd->options[i].name;
-        names[cmd->n_options] = help_option.name;
+        names[cmd->n_options] = cli_help_option.name;
         best = cli_closest(word, names, cmd->n_options + 1);
     }
     if (best)
@@ -309,11 +309,7 @@ int cli_args_has(const cli_args *args, int id)
 
 /* ---- help ------------------------------------------------------------------------------- */
 
-enum { HELP_WIDTH = 100, HELP_INDENT = 28 };
-
-/* Print text word-wrapped to HELP_WIDTH, continuation lines indented by indent; col is the
- * column the cursor is already at. Explicit newlines in text are kept. */
-static void print_wrapped(FILE *f, const char *text, int col, int indent)
+void cli_print_wrapped(FILE *f, const char *text, int col, int indent)
 {
     const char *p = text;
     while (*p) {
@@ -325,7 +321,7 @@ static void print_wrapped(FILE *f, const char *text, int col, int indent)
             continue;
         }
         size_t word = strcspn(p, " \n");
-        if (col > indent && col + 1 + (int)word > HELP_WIDTH) {
+        if (col > indent && col + 1 + (int)word > CLI_HELP_WIDTH) {
             fprintf(f, "\n%*s", indent, "");
             col = indent;
         } else if (col > indent) {
@@ -341,7 +337,7 @@ static void print_wrapped(FILE *f, const char *text, int col, int indent)
     fputc('\n', f);
 }
 
-static void print_option(FILE *f, const cli_option *o)
+void cli_print_option(FILE *f, const cli_option *o)
 {
     char head[96];
     if (o->short_name)
@@ -352,12 +348,12 @@ static void print_option(FILE *f, const cli_option *o)
                  o->metavar ? o->metavar : "");
     fputs(head, f);
     int col = (int)strlen(head);
-    if (col + 2 > HELP_INDENT) {
-        fprintf(f, "\n%*s", HELP_INDENT, "");
+    if (col + 2 > CLI_HELP_INDENT) {
+        fprintf(f, "\n%*s", CLI_HELP_INDENT, "");
     } else {
-        fprintf(f, "%*s", HELP_INDENT - col, "");
+        fprintf(f, "%*s", CLI_HELP_INDENT - col, "");
     }
-    print_wrapped(f, o->help, HELP_INDENT, HELP_INDENT);
+    cli_print_wrapped(f, o->help, CLI_HELP_INDENT, CLI_HELP_INDENT);
 }
 
 void cli_print_command_help(const cli_command *cmd, FILE *f)
@@ -365,8 +361,8 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
     fprintf(f, "Usage: batchode %s %s\n\n", cmd->name, cmd->usage);
     fprintf(f, "%s\n\nOptions:\n", cmd->description);
     for (size_t i = 0; i < cmd->n_options; ++i)
-        print_option(f, &cmd->options[i]);
-    print_option(f, &help_option);
+        cli_print_option(f, &cmd->options[i]);
+    cli_print_option(f, &cli_help_option);
     if (cmd->epilog)
         fprintf(f, "\n%s\n", cmd->epilog);
 }

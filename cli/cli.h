@@ -56,8 +56,19 @@ extern const cli_command cli_command_codegen;
 extern const cli_command cli_command_solve;
 extern const cli_command cli_command_settings;
 
-/* Option id shared by every command's --help entry. */
+/* Every command, in the order the general help lists them (main.c). */
+extern const cli_command *const cli_commands[];
+extern const size_t cli_command_count;
+
+/* Option id shared by every command's --help entry, and that entry (-h, --help). */
 #define CLI_OPT_HELP (-1)
+extern const cli_option cli_help_option;
+
+/* The options of batchode itself (before any command: --help, --version, --man-page,
+ * --bash-completion), for parsing in main.c and for every help text. */
+enum { CLI_GLOBAL_HELP = 1, CLI_GLOBAL_VERSION, CLI_GLOBAL_MAN_PAGE, CLI_GLOBAL_COMPLETION };
+extern const cli_option cli_global_options[];
+extern const size_t cli_global_option_count;
 
 /* Parse argv[0..argc) (the words after the command name) against cmd's options. Prints a
  * usage diagnostic and returns CLI_EXIT_USAGE on a bad command line, else CLI_EXIT_OK.
@@ -68,8 +79,28 @@ void cli_args_free(cli_args *args);
 const char *cli_args_get(const cli_args *args, int id);
 int cli_args_has(const cli_args *args, int id);
 
+/* Help layout: text is wrapped at CLI_HELP_WIDTH columns, option help starts at column
+ * CLI_HELP_INDENT. */
+enum { CLI_HELP_WIDTH = 100, CLI_HELP_INDENT = 28 };
 /* The full --help text of a command. */
 void cli_print_command_help(const cli_command *cmd, FILE *f);
+/* One option as --help lists it: "  -o, --output FILE" and its wrapped help. */
+void cli_print_option(FILE *f, const cli_option *o);
+/* Print text word-wrapped to CLI_HELP_WIDTH, continuation lines indented by indent; col is
+ * the column the cursor is already at. Explicit newlines in text are kept. */
+void cli_print_wrapped(FILE *f, const char *text, int col, int indent);
+
+/* The general help (batchode --help): usage, description, commands, global options, exit
+ * status and environment (manual.c). */
+void cli_print_general_help(FILE *f);
+/* The manual page batchode(1) in roff (man macros), made from the same tables and texts as
+ * the general help and every command's --help, so it cannot drift from them (manual.c). */
+void cli_print_man_page(FILE *f);
+/* A bash completion script for batchode: commands, each command's options, the values of
+ * options that take one of a list (from the library's settings reference), setting keys for
+ * --set, and file names where a file is expected (completion.c). Returns CLI_EXIT_OK or
+ * CLI_EXIT_FAILURE (the settings reference could not be made). */
+int cli_print_bash_completion(FILE *f);
 /* "batchode: " + message + "\n" on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

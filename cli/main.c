@@ -1,43 +1,40 @@
-/* The batchode command-line tool: `batchode <command> [options]`. This file dispatches to
- * the commands (check, codegen, solve, settings, help) and prints the general help and the
- * version. Each command lives in its own file and sees only the public header. */
+/* The batchode command-line tool: `batchode <command> [options]`. This file holds the table
+ * of commands and of the global options, and dispatches to the commands (check, codegen,
+ * solve, settings, help) and the global options (--help, --version, --man-page,
+ * --bash-completion). Each command lives in its own file and sees only the public header;
+ * the general help and the man page are in manual.c, the completion script in completion.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const cli_command *const commands[] = {
+const cli_command *const cli_commands[] = {
     &cli_command_check,
     &cli_command_codegen,
     &cli_command_solve,
     &cli_command_settings,
 };
-enum { N_COMMANDS = (int)(sizeof commands / sizeof commands[0]) };
+const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
+enum { N_COMMANDS = (int)(sizeof cli_commands / sizeof cli_commands[0]) };
 
-static void print_general_help(FILE *f)
-{
-    fprintf(f, "Usage: batchode <command> [options]\n"
-               "       batchode help [command]\n"
-               "       batchode --version\n\n"
-               "Integrate large batches of ODE initial value problems (one model, many runs,\n"
-               "each with its own initial values and parameters) on CPUs and NVIDIA GPUs.\n\n"
-               "Commands:\n");
-    for (int i = 0; i < N_COMMANDS; ++i)
-        fprintf(f, "  %-10s  %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "  %-10s  %s\n", "help", "Show the help of batchode or of one command.");
-    fprintf(f, "\nOptions:\n"
-               "  -h, --help     Show this help and exit.\n"
-               "      --version  Print the version and exit.\n\n"
-               "Exit status: 0 success; 1 runtime failure (invalid model file, compile error,\n"
-               "failed runs, I/O error); 2 usage error (bad command line, option or setting).\n"
-               "Run 'batchode <command> --help' for the options of a command.\n");
-}
+const cli_option cli_global_options[] = {
+    {"help", 'h', NULL, "Show this help and exit.", CLI_GLOBAL_HELP},
+    {"version", 0, NULL, "Print the version and exit.", CLI_GLOBAL_VERSION},
+    {"man-page", 0, NULL,
+     "Print the manual page batchode(1) in roff; read it with 'batchode --man-page | man -l -'.",
+     CLI_GLOBAL_MAN_PAGE},
+    {"bash-completion", 0, NULL,
+     "Print the bash completion script (installed as "
+     "share/bash-completion/completions/batchode; or: source <(batchode --bash-completion)).",
+     CLI_GLOBAL_COMPLETION},
+};
+const size_t cli_global_option_count = sizeof cli_global_options / sizeof cli_global_options[0];
 
 static const cli_command *find_command(const char *name)
 {
     for (int i = 0; i < N_COMMANDS; ++i)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
+        if (strcmp(cli_commands[i]->name, name) == 0)
+            return cli_commands[i];
     return NULL;
 }
 
@@ -45,7 +42,7 @@ static int unknown_command(const char *name)
 {
     const char *names[N_COMMANDS + 1];
     for (int i = 0; i < N_COMMANDS; ++i)
-        names[i] = commands[i]->name;
+        names[i] = cli_commands[i]->name;
     names[N_COMMANDS] = "help";
     const char *best = cli_closest(name, names, (size_t)N_COMMANDS + 1);
     cli_error("unknown command '%s' (did you mean '%s'?)", name, best);
@@ -65,7 +62,7 @@ static int print_stdout_status(void)
 static int run_help(int argc, char **argv)
 {
     if (argc == 0) {
-        print_general_help(stdout);
+        cli_print_general_help(stdout);
         return print_stdout_status();
     }
     if (argc > 1) {
@@ -74,7 +71,7 @@ static int run_help(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[0], "help") == 0) {
-        print_general_help(stdout);
+        cli_print_general_help(stdout);
         return print_stdout_status();
     }
     const cli_command *cmd = find_command(argv[0]);
@@ -84,27 +81,67 @@ static int run_help(int argc, char **argv)
     return print_stdout_status();
 }
 
+/* The global option word names (--help, -h, --version, ...), or NULL. */
+static const cli_option *find_global(const char *word)
+{
+    for (size_t i = 0; i < cli_global_option_count; ++i) {
+        const cli_option *o = &cli_global_options[i];
+        if ((word[0] == '-' && word[1] == '-' && strcmp(word + 2, o->name) == 0) ||
+            (o->short_name && word[0] == '-' && word[1] == o->short_name && word[2] == '\0'))
+            return o;
+    }
+    return NULL;
+}
+
+static int unknown_global(const char *word)
+{
+    const char *names[sizeof cli_global_options / sizeof cli_global_options[0]];
+    for (size_t i = 0; i < cli_global_option_count; ++i)
+        names[i] = cli_global_options[i].name;
+    const char *name = word + strspn(word, "-");
+    cli_error("unknown option '%s' (did you mean '--%s'?)", word,
+              cli_closest(name, names, cli_global_option_count));
+    cli_usage_hint(NULL);
+    return CLI_EXIT_USAGE;
+}
+
+static int run_global(const cli_option *opt, int argc, char **argv)
+{
+    if (opt->id == CLI_GLOBAL_HELP) /* --help [command], as help [command] */
+        return run_help(argc - 2, argv + 2);
+    if (argc > 2) {
+        cli_error("--%s takes no arguments", opt->name);
+        cli_usage_hint(NULL);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = CLI_EXIT_OK;
+    switch (opt->id) {
+    case CLI_GLOBAL_VERSION:
+        printf("batchode %s\n", bo_version());
+        break;
+    case CLI_GLOBAL_MAN_PAGE:
+        cli_print_man_page(stdout);
+        break;
+    case CLI_GLOBAL_COMPLETION:
+        rc = cli_print_bash_completion(stdout);
+        break;
+    }
+    int out = print_stdout_status();
+    return rc != CLI_EXIT_OK ? rc : out;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        print_general_help(stderr);
+        cli_print_general_help(stderr);
         return CLI_EXIT_USAGE;
     }
     const char *word = argv[1];
-    if (strcmp(word, "--version") == 0) {
-        printf("batchode %s\n", bo_version());
-        return print_stdout_status();
-    }
-    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
-        return run_help(0, NULL);
     if (strcmp(word, "help") == 0)
         return run_help(argc - 2, argv + 2);
     if (word[0] == '-') {
-        static const char *const global[] = {"help", "version"};
-        const char *name = word + strspn(word, "-");
-        cli_error("unknown option '%s' (did you mean '--%s'?)", word, cli_closest(name, global, 2));
-        cli_usage_hint(NULL);
-        return CLI_EXIT_USAGE;
+        const cli_option *opt = find_global(word);
+        return opt ? run_global(opt, argc, argv) : unknown_global(word);
     }
     const cli_command *cmd = find_command(word);
     if (!cmd)

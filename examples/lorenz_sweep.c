@@ -1,6 +1,8 @@
 /* A complete C program using the public API: sweep the Lorenz model's rho over 10,000 values
  * with Tsitouras 5(4) and print how many runs end with z above 20.
- * Build: part of the CMake build (build/lorenz_sweep); run from the repository root. */
+ * Build: part of the CMake build (build/lorenz_sweep); run from the repository root. Against
+ * an installed batchode: cc -std=c11 lorenz_sweep.c $(pkg-config --cflags --libs batchode),
+ * then ./a.out PATH/TO/lorenz.ode (docs/c-api.md). */
 #include <stdio.h>
 
 #include "batchode.h"

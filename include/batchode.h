@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batchode_version.h" /* BO_VERSION_MAJOR, _MINOR, _PATCH, _STRING (generated) */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -61,7 +63,8 @@ BO_API const char *bo_status_name(int status);
 /* Short human description of a status code. */
 BO_API const char *bo_strerror(int status);
 
-/* Library version as "MAJOR.MINOR.PATCH". */
+/* Version of the library in use as "MAJOR.MINOR.PATCH"; BO_VERSION_STRING is the version of
+ * the header a program was compiled with. */
 BO_API const char *bo_version(void);
 
 /* ---------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ set -euo pipefail
 #   bash scripts/deps.sh fuzz     # also clang and its libFuzzer runtime (scripts/fuzz.sh)
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy)
+# pkg-config and man-db (with groff) for the install tests: the installed batchode.pc is used,
+# the man page rendered. The build itself needs neither.
+pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db)
 for extra in "$@"; do
     case "$extra" in
     fuzz) pkgs+=(clang libclang-rt-dev) ;;

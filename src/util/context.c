@@ -7,10 +7,6 @@
 #include "internal.h"
 #include "strbuf.h"
 
-#ifndef BO_VERSION_STRING
-#define BO_VERSION_STRING "0.0.0"
-#endif
-
 const char *bo_version(void)
 {
     return BO_VERSION_STRING;

@@ -22,7 +22,8 @@ int main(void)
     T_CHECK(chdir(BO_SOURCE_DIR) == 0);
     int code = -1;
     char *out = ccu_compile_run_libs(
-        src, "-std=c11 -Wall -Wextra -Werror -I" BO_SOURCE_DIR "/include",
+        src,
+        "-std=c11 -Wall -Wextra -Werror -I" BO_SOURCE_DIR "/include -I" BO_BINARY_DIR "/include",
         BO_BINARY_DIR "/libbatchode.a -ldl -lpthread " BO_LIB_LINK_FLAGS, &code);
     T_CHECK(out != NULL);
     T_EQ_INT(code, 0);
