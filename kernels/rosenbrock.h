@@ -30,8 +30,8 @@
  * kernels/linsolve.h says why not with the stored J). The absolute tolerance, not the step's
  * atol + rtol |y|: an invariant's error persists while the states it involves may shrink (E5's
  * y2 and y3 fall from 1e-10 to 1e-22). A refined stage costs one bo_model_jvp and one more
- * solve; the test costs 2n operations per stage. The Krylov path (BO_LS_REFINE 0) solves only to
- * krylov_tolerance and is not refined.
+ * solve; the test, a copy of the right-hand side and two maxima, 3n operations per stage. The
+ * Krylov path (BO_LS_REFINE 0) solves only to krylov_tolerance and is not refined.
  *
  * Needs, defined earlier in the unit: BO_N, BO_MODEL_ND, bo_model_dxdt, bo_model_dfdt,
  * bo_model_jvp, bo_drivers_eval, bo_drivers_eval_dt, bo_ctrl_atol[], kernels/linsolve.h,
@@ -137,6 +137,9 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         /* The coupling terms; a zero coefficient adds nothing rather than 0*u (IEEE keeps
          * 0*Inf = NaN, and the compiler must keep the product). */
         const bo_real gdt = bo_ros_gi[i] * dt;
+#if BO_LS_REFINE
+        bo_real bmax = BO_C(0);
+#endif
         BO_UNROLL
         for (int k = 0; k < BO_N; ++k) {
             bo_real r = ui[k];
@@ -151,6 +154,7 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
             ui[k] = r;
 #if BO_LS_REFINE
             rhs[k] = r;
+            bmax = bo_max(bmax, BO_FABS(r));
 #endif
         }
         fail = bo_ls_solve(&ws, p, drv0, t, ui);
@@ -162,7 +166,7 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         for (int k = 0; k < BO_N; ++k)
             umax = bo_max(umax, BO_FABS(ui[k]));
         /* A NaN bound (non-finite J or u) compares false: nothing to refine. */
-        if (bo_ls_rounding_bound(&ws, umax) > atol_min)
+        if (bo_ls_rounding_bound(&ws, umax, bmax) > atol_min)
             bo_ls_refine(&ws, y, p, drv0, t, rhs, ui, res);
 #endif
     }
