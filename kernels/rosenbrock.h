@@ -17,12 +17,31 @@
  *     in the persistent buffer rosenbrock_fsal for the next step's first stage;
  *   BO_ROS_STIFFLY_ACCURATE: y_new = (last stage's input) + u_s and err = u_s (Rodas).
  *
+ * Refined stage solves (dense linear solver, BO_LS_REFINE): a linear invariant w^T y of the
+ * model (w^T f = 0, hence w^T J = 0) is kept by every u_i in exact arithmetic, but along w the
+ * matrix (1/(h gamma)) I - J is as small as 1/(h gamma), so rounding in the solve, of relative
+ * size u |J| against the equation, moves w^T u_i by h gamma u |J| |u_i|: at h gamma |J| = 1e7
+ * (DETEST E5, t ~ 1e4) that is 1e-9 |u_i|, enough to break E5's invariant y2 - y3 - y4 = 0 by
+ * 1e-21 where the tolerance is 1e-24. The Newton iterations of the DIRK and Radau methods do
+ * not have this: their solution is the fixed point of f, and the solve's rounding scales with
+ * the last correction only. So when bo_ls_rounding_bound says that rounding could move u_i by
+ * more than the smallest absolute tolerance min_k atol_k, the stage takes one step of iterative
+ * refinement, its residual formed with the generated Jacobian-vector product (bo_ls_refine;
+ * kernels/linsolve.h says why not with the stored J). The absolute tolerance, not the step's
+ * atol + rtol |y|: an invariant's error persists while the states it involves may shrink (E5's
+ * y2 and y3 fall from 1e-10 to 1e-22). A refined stage costs one bo_model_jvp and one more
+ * solve; the test, a copy of the right-hand side and two maxima, 3n operations per stage. The
+ * Krylov path (BO_LS_REFINE 0) solves only to krylov_tolerance and is not refined.
+ *
  * Needs, defined earlier in the unit: BO_N, BO_MODEL_ND, bo_model_dxdt, bo_model_dfdt,
- * bo_drivers_eval, bo_drivers_eval_dt, kernels/linsolve.h, and the allocators of the buffers
- * src/methods/alg_rosenbrock.c registers under owner "algorithm":
+ * bo_model_jvp, bo_drivers_eval, bo_drivers_eval_dt, bo_ctrl_atol[], kernels/linsolve.h,
+ * and the allocators of the buffers src/methods/alg_rosenbrock.c registers
+ * under owner "algorithm":
  *   rosenbrock_stages  s*n, local by default: u_1..u_s
  *   rosenbrock_dfdt    n, local by default: df/dt at (t, y)
  *   rosenbrock_fsal    n, persistent, FSAL methods only: f(t, y) for the next step
+ *   rosenbrock_refine  2n with the dense linear solver (0 with Krylov), local: a stage's
+ *                      right-hand side and the residual of its refinement
  * and those of the child owner "linear_solver". The stage inputs are formed in y_new, which is
  * free until the end of the step. */
 #ifndef BO_ROSENBROCK_H
@@ -57,6 +76,15 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     (void)ls_sh;
     (void)ls_pe;
     const bo_real inv_dt = BO_C(1) / dt;
+#if BO_LS_REFINE
+    BO_ALLOC_algorithm_rosenbrock_refine(rhs, shared, persistent);
+    bo_real *res = rhs + BO_N;
+    /* The smallest absolute tolerance: rounding below it is harmless. */
+    bo_real atol_min = bo_ctrl_atol[0];
+    BO_UNROLL
+    for (int k = 1; k < BO_N; ++k)
+        atol_min = bo_min(atol_min, bo_ctrl_atol[k]);
+#endif
 
     /* Stage 1's right-hand side starts as f(t, y). */
     bo_drivers_eval(driver_data, t, drv0);
@@ -109,6 +137,9 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         /* The coupling terms; a zero coefficient adds nothing rather than 0*u (IEEE keeps
          * 0*Inf = NaN, and the compiler must keep the product). */
         const bo_real gdt = bo_ros_gi[i] * dt;
+#if BO_LS_REFINE
+        bo_real bmax = BO_C(0);
+#endif
         BO_UNROLL
         for (int k = 0; k < BO_N; ++k) {
             bo_real r = ui[k];
@@ -121,10 +152,23 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
             if (bo_ros_gi[i] != BO_C(0))
                 r += gdt * ft[k];
             ui[k] = r;
+#if BO_LS_REFINE
+            rhs[k] = r;
+            bmax = bo_max(bmax, BO_FABS(r));
+#endif
         }
         fail = bo_ls_solve(&ws, p, drv0, t, ui);
         if (fail)
             return fail;
+#if BO_LS_REFINE
+        bo_real umax = BO_C(0);
+        BO_UNROLL
+        for (int k = 0; k < BO_N; ++k)
+            umax = bo_max(umax, BO_FABS(ui[k]));
+        /* A NaN bound (non-finite J or u) compares false: nothing to refine. */
+        if (bo_ls_rounding_bound(&ws, umax, bmax) > atol_min)
+            bo_ls_refine(&ws, y, p, drv0, t, rhs, ui, res);
+#endif
     }
 
     const bo_real *us = u + (BO_ROS_STAGES - 1) * BO_N;

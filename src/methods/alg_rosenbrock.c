@@ -1,6 +1,7 @@
 /* The Rosenbrock family in the generated program (see algorithm.h): the buffers of
- * kernels/rosenbrock.h (the s stage vectors, df/dt, and the FSAL derivative of the methods
- * whose last stage is y_new), the linear solver's, and the method's constants. */
+ * kernels/rosenbrock.h (the s stage vectors, df/dt, the FSAL derivative of the methods whose
+ * last stage is y_new, and the right-hand side and residual of a refined stage solve), the
+ * linear solver's, and the method's constants. */
 #include "algorithm.h"
 
 #include "util/internal.h"
@@ -15,6 +16,11 @@ int pg_rosenbrock_register(reg_registry *reg, const pg_config *cfg, size_t n, re
                           REG_LOCAL, 0, NULL, prec);
     if (rc == BO_OK)
         rc = reg_register(reg, "algorithm", "rosenbrock_dfdt", n, REG_LOCAL, 0, NULL, prec);
+    /* A stage's right-hand side and its refinement's residual (kernels/rosenbrock.h): only the
+     * dense solver refines. */
+    if (rc == BO_OK)
+        rc = reg_register(reg, "algorithm", "rosenbrock_refine",
+                          cfg->linear_solver == PG_LS_DENSE ? 2 * n : 0, REG_LOCAL, 0, NULL, prec);
     if (rc == BO_OK && tab_ros_fsal(t))
         rc = reg_register(reg, "algorithm", "rosenbrock_fsal", tab_ros_fsal_size(t, n), REG_LOCAL,
                           1, NULL, prec);
