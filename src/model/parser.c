@@ -234,6 +234,8 @@ const char *pr_suggest_text(const suggestion *s, char *buf, size_t size)
 
 /* ---- symbol table --------------------------------------------------------------------- */
 
+/* FNV-1a, then MurmurHash3's finaliser: the table keeps the low bits, and FNV's low bits
+ * depend only on the low bits of each byte, so names like p0 .. p99999 would cluster. */
 static uint64_t hash_slice(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -241,6 +243,11 @@ static uint64_t hash_slice(const char *s, size_t n)
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 
