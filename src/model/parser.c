@@ -498,7 +498,9 @@ static int32_t parse_call(parser *p, const lx_token *name)
         }
     }
     size_t nargs = p->nargs - base;
-    const int32_t *arg = p->args + base;
+    /* A call without arguments may come before any argument was ever pushed: p->args is then
+     * NULL, and NULL + 0 is undefined behaviour in C. */
+    const int32_t *arg = nargs ? p->args + base : NULL;
     pr_shown(p, name->pos, name->len, buf);
     int want = special == 1 ? 2 : special == 2 ? 3 : special == 3 ? 0 : ex_func_arity(fn);
     if (special == 3 && (nargs < 3 || nargs % 2 == 0)) {
