@@ -99,10 +99,17 @@ typedef enum {
     BO_SYMBOL_KIND_COUNT = 6
 } bo_symbol_kind;
 
+/* The longest model text accepted, in bytes (256 MiB): a file or string beyond it is refused
+ * with BO_ERR_RANGE, and reading a source that never ends (/dev/zero, a pipe) stops there. */
+#define BO_MODEL_MAX_BYTES ((size_t)256 * 1024 * 1024)
+
 /* Load a model from a file. On a parse or model error returns BO_ERR_PARSE / BO_ERR_MODEL and
- * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret. */
+ * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret.
+ * BO_ERR_IO when the file cannot be read, BO_ERR_RANGE when it holds more than
+ * BO_MODEL_MAX_BYTES. */
 BO_API int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out);
-/* Load a model from text. source_name is used in error messages (NULL: "<string>"). */
+/* Load a model from text. source_name is used in error messages (NULL: "<string>").
+ * BO_ERR_RANGE when the text is longer than BO_MODEL_MAX_BYTES. */
 BO_API int bo_model_load_string(bo_context *ctx, const char *text, const char *source_name,
                                 bo_model **out);
 BO_API void bo_model_destroy(bo_model *model);

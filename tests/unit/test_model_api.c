@@ -230,6 +230,36 @@ static void test_files(void)
     free(want);
 }
 
+/* Model text is limited to BO_MODEL_MAX_BYTES: a source that never ends stops there instead
+ * of growing without bound, and a regular file above the limit is refused before reading. */
+static void test_size_limit(void)
+{
+    bo_model *m = (bo_model *)&m;
+    alarm(60); /* reading /dev/zero without a limit never ended */
+    T_EQ_INT(bo_model_load_file(ctx, "/dev/zero", &m), BO_ERR_RANGE);
+    alarm(0);
+    T_EQ_STR(bo_errmsg(ctx), "'/dev/zero' is larger than 256 MiB, the most a model file may hold "
+                             "(BO_MODEL_MAX_BYTES)");
+    T_CHECK(m == NULL);
+
+    /* A sparse file one byte over the limit (no disk is used), and one at the limit, which is
+     * read (and is not a model: 256 MiB of NUL bytes). */
+    char dir[] = "/tmp/bo_model_api_XXXXXX";
+    T_CHECK(mkdtemp(dir) != NULL);
+    char *big = write_temp(dir, "big.ode", "");
+    T_CHECK(truncate(big, (off_t)BO_MODEL_MAX_BYTES + 1) == 0);
+    m = (bo_model *)&m;
+    T_EQ_INT(bo_model_load_file(ctx, big, &m), BO_ERR_RANGE);
+    T_CONTAINS(bo_errmsg(ctx), "big.ode' is larger than 256 MiB");
+    T_CHECK(m == NULL);
+    T_CHECK(truncate(big, (off_t)BO_MODEL_MAX_BYTES) == 0);
+    T_EQ_INT(bo_model_load_file(ctx, big, &m), BO_ERR_PARSE);
+    T_CONTAINS(bo_errmsg(ctx), "big.ode:1:1: unexpected character byte 0x00");
+    remove(big);
+    rmdir(dir);
+    free(big);
+}
+
 static void test_strings(void)
 {
     bo_model *m = (bo_model *)&m;
@@ -303,6 +333,7 @@ int main(void)
     test_examples();
     test_hodgkin_huxley();
     test_files();
+    test_size_limit();
     test_strings();
     test_alloc_failures();
     bo_context_destroy(ctx);
