@@ -129,8 +129,21 @@ BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind
 BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
 
 /* Structural sparsity of the Jacobian df/dy: pattern[i*n + j] = 1 when df_i/dy_j is not
- * identically zero (n = number of states; caller provides n*n bytes). */
+ * identically zero (n = number of states; caller provides n*n bytes). For small models: a
+ * large one needs n*n bytes here, while the two calls below need memory for the nonzeros
+ * only. */
 BO_API int bo_model_jacobian_pattern(const bo_model *model, unsigned char *pattern);
+/* Number of structural nonzeros of df/dy (*nnz). Time and memory grow with the size of the
+ * model's equations and their nonzeros, never with n*n. */
+BO_API int bo_model_jacobian_nnz(const bo_model *model, size_t *nnz);
+/* The same sparsity in compressed sparse row form: the nonzeros of row i (state i's
+ * equation) have their columns (the states it depends on) in cols[row_start[i]] ..
+ * cols[row_start[i+1] - 1], ascending. row_start has n + 1 entries (row_start[0] = 0,
+ * row_start[n] = nnz); cols has room for cols_cap entries (cols may be NULL when cols_cap is
+ * 0). Returns BO_ERR_RANGE when cols_cap < nnz, with row_start filled all the same, so a
+ * caller may size cols from row_start[n]. */
+BO_API int bo_model_jacobian_csr(const bo_model *model, size_t *row_start, size_t *cols,
+                                 size_t cols_cap);
 
 /* Write the generated C source for the model's functions (dxdt, observables, Jacobian, JVP,
  * df/dt, df/ddrivers) into a newly allocated NUL-terminated string (*out, free with

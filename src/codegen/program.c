@@ -233,3 +233,21 @@ int bo_model_jacobian_pattern(const bo_model *model, unsigned char *pattern)
         return BO_ERR_INVALID_ARG;
     return cg_jacobian_pattern(model, pattern);
 }
+
+int bo_model_jacobian_nnz(const bo_model *model, size_t *nnz)
+{
+    if (!model || !nnz)
+        return BO_ERR_INVALID_ARG;
+    return cg_jacobian_sparsity(NULL, model, nnz, NULL, NULL, 0);
+}
+
+int bo_model_jacobian_csr(const bo_model *model, size_t *row_start, size_t *cols, size_t cols_cap)
+{
+    if (!model || !row_start || (!cols && cols_cap > 0))
+        return BO_ERR_INVALID_ARG;
+    size_t nnz = 0;
+    int rc = cg_jacobian_sparsity(NULL, model, &nnz, row_start, cols, cols_cap);
+    if (rc == BO_OK && !cols && nnz > 0)
+        rc = BO_ERR_RANGE;
+    return rc;
+}
