@@ -1,9 +1,12 @@
-/* `batchode check` and `batchode codegen` on large and endless inputs: a 10^5-state model is
+/* `batchode check`, `codegen` and `solve` on large and endless inputs: a 10^5-state model is
  * summarised within a memory limit far below its dense Jacobian (10^10 entries), and nothing
  * reaches standard output before a failure; /dev/zero is refused at the model size limit
  * instead of filling memory; a 10^4-state model generates code in time and text linear in
- * its size. The runs go through the shell with `ulimit -v` (left out under the sanitizers,
- * which reserve terabytes of address space) and `timeout`. */
+ * its size; a 400-state model solves through the Krylov path with no n x n buffer. The runs go
+ * through the shell with `ulimit -v` (left out under the sanitizers, which reserve terabytes of
+ * address space) and `timeout`. */
+#include <math.h>
+
 #include "cli_util.h"
 #include "harness.h"
 
@@ -77,6 +80,69 @@ static void test_codegen_large(void)
     free(code);
 }
 
+/* A 400-state stiff-capable solve through the Krylov path (rodas5p; linear_solver=auto picks
+ * Krylov above dense_max_states): dx_i/dt = -k_i x_i with k_i = 0.5 + i/400, x_i(0) = 1, so
+ * x_i(1) = exp(-k_i). The generated program must not hold anything n x n (the largest
+ * buffer is the Krylov basis, (restart + 1) n), and keeps its loops over the states rolled. */
+static void test_solve_large(void)
+{
+    enum { N = 400 };
+    char path[512];
+    snprintf(path, sizeof path, "%s/rates.ode", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (int i = 0; i < N; ++i)
+        fprintf(f, "state x%d = 1\n", i);
+    for (int i = 0; i < N; ++i)
+        fprintf(f, "dx%d/dt = -(0.5 + %d/%d)*x%d\n", i, i, N, i);
+    fclose(f);
+    T_EQ_INT(run_limited("solve rates.ode --algorithm rodas5p --duration 1 --rtol 1e-8 "
+                         "--atol 1e-10 -q -o res --source prog.c",
+                         600),
+             0);
+    char *final = read_in_dir("res/final.csv", NULL);
+    T_CHECK(final != NULL);
+    if (final) {
+        /* Header, then one row: run,status,t, the initial values, the final values. */
+        const char *row = strchr(final, '\n');
+        int bad = 0, seen = 0;
+        if (row) {
+            char *end;
+            const char *q = row + 1;
+            for (int col = 0; col < 3 + 2 * N && *q; ++col) {
+                double v = strtod(q, &end);
+                if (col >= 3 + N) {
+                    int i = col - 3 - N;
+                    double want = exp(-(0.5 + (double)i / N));
+                    bad += fabs(v - want) > 1e-6 * want;
+                    ++seen;
+                }
+                q = *end == ',' ? end + 1 : end;
+            }
+        }
+        T_EQ_INT(seen, N);
+        T_EQ_INT(bad, 0);
+    }
+    free(final);
+    char *prog = read_in_dir("prog.c", NULL);
+    T_CONTAINS(prog, "#define BO_LINSOLVE 1 ");
+    T_CONTAINS(prog, "BO_ALLOC_linear_solver_krylov_basis");
+    T_CHECK(prog && !strstr(prog, "/* linear_solver.jacobian:")); /* the dense path's */
+    T_CONTAINS(prog, "#if BO_N > 64\n#undef BO_UNROLL\n#define BO_UNROLL\n#endif\n");
+    /* No buffer of the registry's layout holds n^2 elements. */
+    long largest = 0;
+    for (const char *q = prog; q && (q = strstr(q, " elements")) != NULL; ++q) {
+        const char *d = q;
+        while (d > prog && d[-1] >= '0' && d[-1] <= '9')
+            --d;
+        long v = strtol(d, NULL, 10);
+        largest = v > largest ? v : largest;
+    }
+    T_CHECKF(largest > 0 && largest < (long)N * 20, "a buffer of %ld elements", largest);
+    free(prog);
+}
+
 int main(void)
 {
     if (cli_setup("/tmp/bo_cli_model_XXXXXX") != 0)
@@ -84,6 +150,7 @@ int main(void)
     test_check_large();
     test_endless_input();
     test_codegen_large();
+    test_solve_large();
     cli_cleanup();
     T_DONE();
 }
