@@ -71,45 +71,72 @@ static void print_symbols(const bo_model *m, FILE *f)
     }
 }
 
-static int print_pattern(const bo_model *m, FILE *f)
+/* The Jacobian's sparsity, computed before anything is printed: a summary that reads as
+ * success must not precede a failure. Only the nonzeros are held (compressed rows), so a
+ * model of 10^5 states costs memory for its nonzeros, not for 10^10 entries. */
+typedef struct {
+    size_t n, nnz;
+    size_t *row_start; /* n + 1, when the matrix is shown */
+    size_t *cols;      /* nnz, likewise */
+} pattern;
+
+static int compute_pattern(const bo_model *m, pattern *pat)
 {
-    size_t n = bo_model_count(m, BO_STATE);
-    if (n == 0) {
-        fprintf(f, "jacobian: 0 x 0, 0 nonzeros\n");
-        return CLI_EXIT_OK;
+    memset(pat, 0, sizeof *pat);
+    pat->n = bo_model_count(m, BO_STATE);
+    int st;
+    if (pat->n > MAX_PATTERN_SHOWN) {
+        st = bo_model_jacobian_nnz(m, &pat->nnz);
+    } else {
+        /* At most 100 x 100 entries: room for all of them spares a second pass. */
+        pat->row_start = calloc(pat->n + 1, sizeof *pat->row_start);
+        pat->cols = calloc(pat->n * pat->n + 1, sizeof *pat->cols);
+        if (!pat->row_start || !pat->cols) {
+            cli_error("out of memory for the Jacobian pattern");
+            return CLI_EXIT_FAILURE;
+        }
+        st = bo_model_jacobian_csr(m, pat->row_start, pat->cols, pat->n * pat->n);
+        pat->nnz = pat->row_start[pat->n];
     }
-    unsigned char *pattern = calloc(n * n, 1);
-    if (!pattern) {
-        cli_error("out of memory for the %zu x %zu Jacobian pattern", n, n);
-        return CLI_EXIT_FAILURE;
-    }
-    int st = bo_model_jacobian_pattern(m, pattern);
     if (st != BO_OK) {
-        free(pattern);
         cli_error("cannot compute the Jacobian pattern: %s", bo_strerror(st));
         return CLI_EXIT_FAILURE;
     }
-    size_t nnz = 0;
-    for (size_t k = 0; k < n * n; ++k)
-        nnz += pattern[k] != 0;
-    fprintf(f, "jacobian: %zu x %zu, %zu nonzeros (row i: d(dx_i/dt)/dx_j, j = column)\n", n, n,
-            nnz);
-    if (n > MAX_PATTERN_SHOWN) {
-        fprintf(f, "  (matrix not shown for more than %d states)\n", (int)MAX_PATTERN_SHOWN);
-    } else {
-        for (size_t i = 0; i < n; ++i) {
-            fputs("  ", f);
-            for (size_t j = 0; j < n; ++j) {
-                fputc(pattern[i * n + j] ? '*' : '.', f);
-                if (j + 1 < n)
-                    fputc(' ', f);
-            }
-            const char *name = bo_model_symbol_name(m, BO_STATE, i);
-            fprintf(f, "   %s\n", name ? name : "?");
-        }
-    }
-    free(pattern);
     return CLI_EXIT_OK;
+}
+
+static void free_pattern(pattern *pat)
+{
+    free(pat->row_start);
+    free(pat->cols);
+}
+
+static void print_pattern(const bo_model *m, const pattern *pat, FILE *f)
+{
+    size_t n = pat->n;
+    if (n == 0) {
+        fprintf(f, "jacobian: 0 x 0, 0 nonzeros\n");
+        return;
+    }
+    fprintf(f, "jacobian: %zu x %zu, %zu nonzeros (row i: d(dx_i/dt)/dx_j, j = column)\n", n, n,
+            pat->nnz);
+    if (!pat->row_start) {
+        fprintf(f, "  (matrix not shown for more than %d states)\n", (int)MAX_PATTERN_SHOWN);
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        fputs("  ", f);
+        size_t e = pat->row_start[i];
+        for (size_t j = 0; j < n; ++j) {
+            int nz = e < pat->row_start[i + 1] && pat->cols[e] == j;
+            e += nz ? 1u : 0u;
+            fputc(nz ? '*' : '.', f);
+            if (j + 1 < n)
+                fputc(' ', f);
+        }
+        const char *name = bo_model_symbol_name(m, BO_STATE, i);
+        fprintf(f, "   %s\n", name ? name : "?");
+    }
 }
 
 static int run_check(const cli_command *cmd, const cli_args *args)
@@ -117,19 +144,24 @@ static int run_check(const cli_command *cmd, const cli_args *args)
     (void)cmd;
     bo_context *ctx = NULL;
     bo_model *m = NULL;
+    pattern pat;
+    memset(&pat, 0, sizeof pat);
     int rc = open_context(&ctx);
     if (rc == CLI_EXIT_OK)
         rc = cli_load_model(ctx, args->positional[0], &m);
+    if (rc == CLI_EXIT_OK)
+        rc = compute_pattern(m, &pat);
     if (rc == CLI_EXIT_OK) {
         const char *name = bo_model_name(m);
         printf("model: %s\n", name ? name : "?");
         print_symbols(m, stdout);
-        rc = print_pattern(m, stdout);
+        print_pattern(m, &pat, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error("cannot write to standard output");
+            rc = CLI_EXIT_FAILURE;
+        }
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("cannot write to standard output");
-        rc = CLI_EXIT_FAILURE;
-    }
+    free_pattern(&pat);
     bo_model_destroy(m);
     bo_context_destroy(ctx);
     return rc;

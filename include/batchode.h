@@ -103,10 +103,17 @@ typedef enum {
     BO_SYMBOL_KIND_COUNT = 6
 } bo_symbol_kind;
 
+/* The longest model text accepted, in bytes (256 MiB): a file or string beyond it is refused
+ * with BO_ERR_RANGE, and reading a source that never ends (/dev/zero, a pipe) stops there. */
+#define BO_MODEL_MAX_BYTES ((size_t)256 * 1024 * 1024)
+
 /* Load a model from a file. On a parse or model error returns BO_ERR_PARSE / BO_ERR_MODEL and
- * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret. */
+ * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret.
+ * BO_ERR_IO when the file cannot be read, BO_ERR_RANGE when it holds more than
+ * BO_MODEL_MAX_BYTES. */
 BO_API int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out);
-/* Load a model from text. source_name is used in error messages (NULL: "<string>"). */
+/* Load a model from text. source_name is used in error messages (NULL: "<string>").
+ * BO_ERR_RANGE when the text is longer than BO_MODEL_MAX_BYTES. */
 BO_API int bo_model_load_string(bo_context *ctx, const char *text, const char *source_name,
                                 bo_model **out);
 BO_API void bo_model_destroy(bo_model *model);
@@ -126,8 +133,21 @@ BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind
 BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
 
 /* Structural sparsity of the Jacobian df/dy: pattern[i*n + j] = 1 when df_i/dy_j is not
- * identically zero (n = number of states; caller provides n*n bytes). */
+ * identically zero (n = number of states; caller provides n*n bytes). For small models: a
+ * large one needs n*n bytes here, while the two calls below need memory for the nonzeros
+ * only. */
 BO_API int bo_model_jacobian_pattern(const bo_model *model, unsigned char *pattern);
+/* Number of structural nonzeros of df/dy (*nnz). Time and memory grow with the size of the
+ * model's equations and their nonzeros, never with n*n. */
+BO_API int bo_model_jacobian_nnz(const bo_model *model, size_t *nnz);
+/* The same sparsity in compressed sparse row form: the nonzeros of row i (state i's
+ * equation) have their columns (the states it depends on) in cols[row_start[i]] ..
+ * cols[row_start[i+1] - 1], ascending. row_start has n + 1 entries (row_start[0] = 0,
+ * row_start[n] = nnz); cols has room for cols_cap entries (cols may be NULL when cols_cap is
+ * 0). Returns BO_ERR_RANGE when cols_cap < nnz, with row_start filled all the same, so a
+ * caller may size cols from row_start[n]. */
+BO_API int bo_model_jacobian_csr(const bo_model *model, size_t *row_start, size_t *cols,
+                                 size_t cols_cap);
 
 /* Write the generated C source for the model's functions (dxdt, observables, Jacobian, JVP,
  * df/dt, df/ddrivers) into a newly allocated NUL-terminated string (*out, free with

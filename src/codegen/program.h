@@ -48,6 +48,10 @@ typedef struct {
     int preconditioner;      /* PG_PRECOND_NONE or PG_PRECOND_JACOBI */
 } pg_config;
 
+/* Models with more states than this keep the device library's loops over the states rolled
+ * (BO_UNROLL is emptied). */
+#define PG_UNROLL_STATES_MAX 64
+
 /* Linear solvers and preconditioners of the implicit methods. */
 enum { PG_LS_DENSE = 0, PG_LS_KRYLOV = 1 };
 enum { PG_PRECOND_NONE = 0, PG_PRECOND_JACOBI = 1 };

@@ -7,7 +7,9 @@
  * Tangent terms that are the constant 0 are dropped before any product is formed. */
 #include "deriv.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/internal.h"
 
@@ -201,22 +203,17 @@ static ex_id pow_rule(const tctx *c, ex_id id, ex_id a, ex_id b, ex_id da, ex_id
     return term;
 }
 
-/* Tangent of node id; n is a copy of the node (building tangents may move the node array). */
-static ex_id tangent(const tctx *c, const dv_seeds *s, ex_id id, const ex_node *n, const ex_id *tan)
+/* Tangent of a node that is not a variable (the callers seed those), given the tangents of
+ * its children in tan; n is a copy of the node (building tangents may move the node array). */
+static ex_id tangent(const tctx *c, ex_id id, const ex_node *n, const ex_id *tan)
 {
     ex_graph *g = c->g;
-    ex_id da = n->a >= 0 && n->op != EX_VAR ? tan[n->a] : c->zero;
+    ex_id da = n->a >= 0 ? tan[n->a] : c->zero;
     ex_id db = n->b >= 0 ? tan[n->b] : c->zero;
     ex_id dc = n->c >= 0 ? tan[n->c] : c->zero;
     switch ((ex_op)n->op) {
     case EX_CONST:
         return c->zero;
-    case EX_VAR: {
-        unsigned kind = n->sub;
-        if (kind < EXV_KIND_COUNT && s->seed[kind] && n->a >= 0 && (size_t)n->a < s->count[kind])
-            return s->seed[kind][n->a];
-        return c->zero;
-    }
     case EX_NEG:
         return tneg(c, da);
     case EX_ADD:
@@ -257,18 +254,36 @@ static ex_id tangent(const tctx *c, const dv_seeds *s, ex_id id, const ex_node *
     }
 }
 
+/* The seed of a variable node under seeds. */
+static ex_id seed_of(const tctx *c, const dv_seeds *s, const ex_node *n)
+{
+    unsigned kind = n->sub;
+    if (kind < EXV_KIND_COUNT && s->seed[kind] && n->a >= 0 && (size_t)n->a < s->count[kind])
+        return s->seed[kind][n->a];
+    return c->zero;
+}
+
+/* Largest root id, or -1 (BO_ERR_INVALID_ARG when a root is not a node of g). */
+static int top_root(const ex_graph *g, size_t n, const ex_id *roots, ex_id *top)
+{
+    size_t count = ex_count(g);
+    *top = -1;
+    for (size_t i = 0; i < n; ++i) {
+        if (roots[i] < 0 || (size_t)roots[i] >= count)
+            return BO_ERR_INVALID_ARG;
+        if (roots[i] > *top)
+            *top = roots[i];
+    }
+    return BO_OK;
+}
+
 int dv_forward(ex_graph *g, const dv_seeds *seeds, size_t n, const ex_id *roots, ex_id *tangents)
 {
     if (!g || !seeds || (n && (!roots || !tangents)))
         return BO_ERR_INVALID_ARG;
-    size_t count = ex_count(g);
-    ex_id top = -1;
-    for (size_t i = 0; i < n; ++i) {
-        if (roots[i] < 0 || (size_t)roots[i] >= count)
-            return BO_ERR_INVALID_ARG;
-        if (roots[i] > top)
-            top = roots[i];
-    }
+    ex_id top;
+    if (top_root(g, n, roots, &top) != BO_OK)
+        return BO_ERR_INVALID_ARG;
     if (ex_failed(g))
         return BO_ERR_NOMEM;
     if (n == 0)
@@ -293,7 +308,7 @@ int dv_forward(ex_graph *g, const dv_seeds *seeds, size_t n, const ex_id *roots,
         if (!need[id])
             continue;
         ex_node nd = *ex_get(g, id);
-        tan[id] = tangent(&c, seeds, id, &nd, tan);
+        tan[id] = nd.op == EX_VAR ? seed_of(&c, seeds, &nd) : tangent(&c, id, &nd, tan);
         if (tan[id] == EX_NONE) {
             rc = ex_failed(g) ? BO_ERR_NOMEM : BO_ERR_INVALID_ARG;
             break;
@@ -332,34 +347,287 @@ ex_id dv_diff(ex_graph *g, ex_id e, ex_varkind kind, int index)
     return out;
 }
 
+void dv_sparse_free(dv_sparse *s)
+{
+    if (!s)
+        return;
+    free(s->row_start);
+    free(s->col);
+    free(s->val);
+    memset(s, 0, sizeof *s);
+}
+
+/* Scratch of one sparse Jacobian: the reachable part of the graph with its parent lists
+ * (compressed: parents of node x are parent[pstart[x] .. pstart[x+1]-1]) and, for each node,
+ * the roots it is (rstart/rootidx, likewise), plus the entries found so far, column-major. */
+typedef struct {
+    size_t m;
+    unsigned char *need, *seen;
+    size_t *pstart, *rstart;
+    ex_id *parent, *list, *stack, *tan, *varnode;
+    int32_t *rootidx;
+    size_t nent, cap;
+    int32_t *erow, *ecol;
+    ex_id *eval;
+} sp_work;
+
+static void sp_free(sp_work *w)
+{
+    free(w->need);
+    free(w->seen);
+    free(w->pstart);
+    free(w->rstart);
+    free(w->parent);
+    free(w->list);
+    free(w->stack);
+    free(w->tan);
+    free(w->varnode);
+    free(w->rootidx);
+    free(w->erow);
+    free(w->ecol);
+    free(w->eval);
+}
+
+/* The distinct children of a node (a variable or constant has none). */
+static int children(const ex_node *n, ex_id ch[3])
+{
+    int k = 0;
+    if (n->op == EX_VAR || n->op == EX_CONST)
+        return 0;
+    const ex_id all[3] = {n->a, n->b, n->c};
+    for (int i = 0; i < 3; ++i) {
+        if (all[i] < 0)
+            continue;
+        int dup = 0;
+        for (int q = 0; q < k; ++q)
+            dup |= ch[q] == all[i];
+        if (!dup)
+            ch[k++] = all[i];
+    }
+    return k;
+}
+
+/* Parent lists and root lists of the nodes the roots reach; variable nodes of the kind. */
+static int sp_prepare(sp_work *w, const ex_graph *g, size_t nf, const ex_id *f, ex_varkind kind,
+                      size_t nv, ex_id top)
+{
+    size_t m = w->m = (size_t)top + 1;
+    w->need = bo_calloc(m, 1);
+    w->seen = bo_calloc(m, 1);
+    w->pstart = bo_calloc(m + 1, sizeof *w->pstart);
+    w->rstart = bo_calloc(m + 1, sizeof *w->rstart);
+    w->list = bo_malloc(m * sizeof *w->list);
+    w->stack = bo_malloc(m * sizeof *w->stack);
+    w->tan = bo_malloc(m * sizeof *w->tan);
+    w->varnode = bo_malloc(nv * sizeof *w->varnode);
+    w->rootidx = bo_malloc(nf * sizeof *w->rootidx);
+    if (!w->need || !w->seen || !w->pstart || !w->rstart || !w->list || !w->stack || !w->tan ||
+        !w->varnode || !w->rootidx)
+        return BO_ERR_NOMEM;
+    for (size_t i = 0; i < nf; ++i)
+        w->need[f[i]] = 1;
+    ex_mark_reachable(g, top, w->need);
+    for (size_t j = 0; j < nv; ++j)
+        w->varnode[j] = EX_NONE;
+    /* Counts into pstart[x + 1], then prefix sums; the fill pass advances pstart[x] itself,
+     * which leaves pstart[x] at the start of x + 1's list, so one shift restores it. */
+    for (size_t id = 0; id < m; ++id) {
+        if (!w->need[id])
+            continue;
+        const ex_node *n = ex_get(g, (ex_id)id);
+        if (n->op == EX_VAR && n->sub == (uint8_t)kind && n->a >= 0 && (size_t)n->a < nv)
+            w->varnode[n->a] = (ex_id)id;
+        ex_id ch[3];
+        int k = children(n, ch);
+        for (int q = 0; q < k; ++q)
+            w->pstart[ch[q] + 1]++;
+    }
+    for (size_t id = 0; id < m; ++id)
+        w->pstart[id + 1] += w->pstart[id];
+    w->parent = bo_malloc((w->pstart[m] ? w->pstart[m] : 1) * sizeof *w->parent);
+    if (!w->parent)
+        return BO_ERR_NOMEM;
+    for (size_t id = 0; id < m; ++id) {
+        if (!w->need[id])
+            continue;
+        ex_id ch[3];
+        int k = children(ex_get(g, (ex_id)id), ch);
+        for (int q = 0; q < k; ++q)
+            w->parent[w->pstart[ch[q]]++] = (ex_id)id;
+    }
+    memmove(w->pstart + 1, w->pstart, m * sizeof *w->pstart);
+    w->pstart[0] = 0;
+    for (size_t i = 0; i < nf; ++i)
+        w->rstart[f[i] + 1]++;
+    for (size_t id = 0; id < m; ++id)
+        w->rstart[id + 1] += w->rstart[id];
+    for (size_t i = 0; i < nf; ++i)
+        w->rootidx[w->rstart[f[i]]++] = (int32_t)i;
+    memmove(w->rstart + 1, w->rstart, m * sizeof *w->rstart);
+    w->rstart[0] = 0;
+    return BO_OK;
+}
+
+static int sp_push_entry(sp_work *w, int32_t row, int32_t col, ex_id val)
+{
+    if (w->nent == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 64;
+        int32_t *r = bo_array_realloc(w->erow, cap, sizeof *r);
+        if (r)
+            w->erow = r;
+        int32_t *c = bo_array_realloc(w->ecol, cap, sizeof *c);
+        if (c)
+            w->ecol = c;
+        ex_id *v = bo_array_realloc(w->eval, cap, sizeof *v);
+        if (v)
+            w->eval = v;
+        if (!r || !c || !v)
+            return BO_ERR_NOMEM;
+        w->cap = cap;
+    }
+    w->erow[w->nent] = row;
+    w->ecol[w->nent] = col;
+    w->eval[w->nent] = val;
+    ++w->nent;
+    return BO_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    ex_id x = *(const ex_id *)a, y = *(const ex_id *)b;
+    return (x > y) - (x < y);
+}
+
+/* Column j: the tangents, seeded by y_j = 1, of exactly the nodes that depend on y_j (its
+ * ancestors), in increasing id order, as a dense sweep would visit them. Every other node's
+ * tangent is zero, and a dense sweep would build nothing for it either, so the graph grows
+ * exactly as under the dense sweep. */
+static int sp_column(sp_work *w, const tctx *c, int32_t j)
+{
+    ex_id v = w->varnode[j];
+    if (v == EX_NONE)
+        return BO_OK;
+    size_t k = 0, sp = 0;
+    w->stack[sp++] = v;
+    w->seen[v] = 1;
+    while (sp > 0) {
+        ex_id x = w->stack[--sp];
+        w->list[k++] = x;
+        for (size_t q = w->pstart[x]; q < w->pstart[x + 1]; ++q) {
+            ex_id par = w->parent[q];
+            if (!w->seen[par]) {
+                w->seen[par] = 1;
+                w->stack[sp++] = par;
+            }
+        }
+    }
+    qsort(w->list, k, sizeof *w->list, cmp_id);
+    int rc = BO_OK;
+    for (size_t q = 0; q < k && rc == BO_OK; ++q) {
+        ex_id id = w->list[q];
+        ex_node nd = *ex_get(c->g, id);
+        ex_id t = id == v ? c->one : tangent(c, id, &nd, w->tan);
+        if (t == EX_NONE) {
+            rc = ex_failed(c->g) ? BO_ERR_NOMEM : BO_ERR_INVALID_ARG;
+            break;
+        }
+        w->tan[id] = t;
+        if (is_zero(c, t))
+            continue;
+        for (size_t r = w->rstart[id]; r < w->rstart[id + 1] && rc == BO_OK; ++r)
+            rc = sp_push_entry(w, w->rootidx[r], j, t);
+    }
+    for (size_t q = 0; q < k; ++q) {
+        w->tan[w->list[q]] = c->zero;
+        w->seen[w->list[q]] = 0;
+    }
+    return rc;
+}
+
+int dv_jacobian_sparse(ex_graph *g, size_t nf, const ex_id *f, ex_varkind kind, size_t nv,
+                       dv_sparse *out)
+{
+    if (!out)
+        return BO_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!g || (unsigned)kind >= EXV_KIND_COUNT || (nf && !f) || nf > (size_t)INT32_MAX ||
+        nv > (size_t)INT32_MAX)
+        return BO_ERR_INVALID_ARG;
+    ex_id top;
+    if (top_root(g, nf, f, &top) != BO_OK)
+        return BO_ERR_INVALID_ARG;
+    if (ex_failed(g))
+        return BO_ERR_NOMEM;
+    out->nrows = nf;
+    out->ncols = nv;
+    out->row_start = bo_calloc(nf + 1, sizeof *out->row_start);
+    if (!out->row_start)
+        return BO_ERR_NOMEM;
+    if (nf == 0 || nv == 0)
+        return BO_OK;
+    sp_work w;
+    memset(&w, 0, sizeof w);
+    tctx c;
+    c.g = g;
+    c.zero = ex_const(g, 0.0);
+    c.one = ex_const(g, 1.0);
+    int rc = sp_prepare(&w, g, nf, f, kind, nv, top);
+    if (rc == BO_OK) {
+        for (size_t id = 0; id < w.m; ++id)
+            w.tan[id] = c.zero;
+        for (size_t j = 0; j < nv && rc == BO_OK; ++j)
+            rc = sp_column(&w, &c, (int32_t)j);
+    }
+    if (rc == BO_OK && ex_failed(g))
+        rc = BO_ERR_NOMEM;
+    if (rc == BO_OK) {
+        /* Column-major entries to rows: a stable counting sort keeps columns ascending. */
+        out->col = bo_malloc((w.nent ? w.nent : 1) * sizeof *out->col);
+        out->val = bo_malloc((w.nent ? w.nent : 1) * sizeof *out->val);
+        if (!out->col || !out->val)
+            rc = BO_ERR_NOMEM;
+    }
+    if (rc == BO_OK) {
+        size_t *rs = out->row_start;
+        for (size_t e = 0; e < w.nent; ++e)
+            rs[w.erow[e] + 1]++;
+        for (size_t i = 0; i < nf; ++i)
+            rs[i + 1] += rs[i];
+        for (size_t e = 0; e < w.nent; ++e) {
+            size_t at = rs[w.erow[e]]++;
+            out->col[at] = w.ecol[e];
+            out->val[at] = w.eval[e];
+        }
+        memmove(rs + 1, rs, nf * sizeof *rs);
+        rs[0] = 0;
+        out->nnz = w.nent;
+    }
+    sp_free(&w);
+    if (rc != BO_OK)
+        dv_sparse_free(out);
+    return rc;
+}
+
 int dv_jacobian(ex_graph *g, size_t nf, const ex_id *f, ex_varkind kind, size_t nv, ex_id *jac)
 {
     if (!g || (unsigned)kind >= EXV_KIND_COUNT || (nf && !f) || (nf && nv && !jac))
         return BO_ERR_INVALID_ARG;
     if (nf == 0 || nv == 0)
         return BO_OK;
-    ex_id *seed = bo_malloc(nv * sizeof *seed);
-    ex_id *col = bo_malloc(nf * sizeof *col);
-    if (!seed || !col) {
-        free(seed);
-        free(col);
-        return BO_ERR_NOMEM;
-    }
-    ex_id zero = ex_const(g, 0.0), one = ex_const(g, 1.0);
-    dv_seeds s = {{0}, {0}};
-    s.seed[kind] = seed;
-    s.count[kind] = nv;
-    int rc = BO_OK;
-    for (size_t j = 0; j < nv && rc == BO_OK; ++j) {
-        for (size_t q = 0; q < nv; ++q)
-            seed[q] = q == j ? one : zero;
-        rc = dv_forward(g, &s, nf, f, col);
-        for (size_t i = 0; i < nf && rc == BO_OK; ++i)
-            jac[i * nv + j] = col[i];
-    }
-    free(seed);
-    free(col);
-    return rc;
+    if (nv > SIZE_MAX / nf)
+        return BO_ERR_INVALID_ARG;
+    dv_sparse sp;
+    int rc = dv_jacobian_sparse(g, nf, f, kind, nv, &sp);
+    if (rc != BO_OK)
+        return rc;
+    ex_id zero = ex_const(g, 0.0);
+    for (size_t q = 0; q < nf * nv; ++q)
+        jac[q] = zero;
+    for (size_t i = 0; i < nf; ++i)
+        for (size_t e = sp.row_start[i]; e < sp.row_start[i + 1]; ++e)
+            jac[i * nv + (size_t)sp.col[e]] = sp.val[e];
+    dv_sparse_free(&sp);
+    return ex_failed(g) ? BO_ERR_NOMEM : BO_OK;
 }
 
 int dv_jvp(ex_graph *g, size_t nf, const ex_id *f, size_t ny, ex_id *jv)

@@ -16,6 +16,7 @@
 #define BO_DERIV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "expr.h"
 
@@ -32,10 +33,31 @@ int dv_forward(ex_graph *g, const dv_seeds *seeds, size_t n, const ex_id *roots,
 /* Exact partial derivative de/d(kind, index); EX_NONE on allocation failure. */
 ex_id dv_diff(ex_graph *g, ex_id e, ex_varkind kind, int index);
 
-/* Partial derivatives of nf expressions with respect to the first nv variables of one kind:
- * jac[i*nv + j] = df_i / d(kind, j), row-major. With kind EXV_STATE and nv = n this is the
- * Jacobian df/dy; with EXV_DRIVER, df/ddrivers; with EXV_TIME and nv = 1, the explicit
- * df/dt. */
+/* A sparse matrix of derivative nodes in compressed-row form: row i holds the entries
+ * row_start[i] .. row_start[i+1]-1 of col (ascending) and val. Only structural nonzeros are
+ * stored: every entry not listed is the constant 0. */
+typedef struct {
+    size_t nrows, ncols, nnz;
+    size_t *row_start; /* nrows + 1 */
+    int32_t *col;      /* nnz */
+    ex_id *val;        /* nnz */
+} dv_sparse;
+
+void dv_sparse_free(dv_sparse *s);
+
+/* Partial derivatives of nf expressions with respect to the first nv variables of one kind,
+ * df_i / d(kind, j), as a sparse matrix (*out, free with dv_sparse_free; zeroed on error).
+ * With kind EXV_STATE and nv = n this is the Jacobian df/dy; with EXV_DRIVER, df/ddrivers;
+ * with EXV_TIME and nv = 1, the explicit df/dt. Column j is built by a sweep over the nodes
+ * that depend on variable j only, so the work is proportional to the sum over variables of
+ * the number of nodes depending on each, not to nv times the size of the graph (a model
+ * whose equations each read a few states costs time linear in its size). The nodes built,
+ * and their order, are those of nv dense forward sweeps. */
+int dv_jacobian_sparse(ex_graph *g, size_t nf, const ex_id *f, ex_varkind kind, size_t nv,
+                       dv_sparse *out);
+
+/* The same as a dense row-major array, jac[i*nv + j] (nf*nv entries, structural zeros are
+ * the constant 0): for small systems and tests. */
 int dv_jacobian(ex_graph *g, size_t nf, const ex_id *f, ex_varkind kind, size_t nv, ex_id *jac);
 
 /* Jacobian-vector product without forming J: jv[i] = sum_j df_i/dy_j * v_j, where v_j is the

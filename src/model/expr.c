@@ -12,6 +12,7 @@ struct ex_graph {
     size_t count, cap;
     ex_id *table; /* open addressing, EX_NONE = empty */
     size_t table_cap;
+    size_t probes; /* table slots inspected by lookups (ex_probes) */
     int failed;
 };
 
@@ -170,9 +171,29 @@ int ex_failed(const ex_graph *g)
     return g->failed;
 }
 
+size_t ex_probes(const ex_graph *g)
+{
+    return g->probes;
+}
+
+/* The table keeps the low bits of the hash, so every input bit must reach them: constants
+ * such as 1.0, 2.0, 3.0 differ only in their high bits, and a weak mix (boost's hash_combine)
+ * sent all of them, and chains of nodes with consecutive child ids, into one cluster of the
+ * open-addressing table, making hash-consing quadratic. Each field goes through a
+ * multiply-xorshift step, and the result through MurmurHash3's 64-bit finaliser (fmix64). */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -180,14 +201,12 @@ static uint64_t node_hash(const ex_node *n)
 {
     uint64_t bits;
     memcpy(&bits, &n->value, sizeof bits);
-    uint64_t h = 1469598103934665603ull;
-    h = mix(h, n->op);
-    h = mix(h, n->sub);
+    uint64_t h = (uint64_t)n->op | (uint64_t)n->sub << 8;
     h = mix(h, (uint64_t)(uint32_t)n->a);
     h = mix(h, (uint64_t)(uint32_t)n->b);
     h = mix(h, (uint64_t)(uint32_t)n->c);
     h = mix(h, bits);
-    return h;
+    return fmix64(h);
 }
 
 static int node_equal(const ex_node *x, const ex_node *y)
@@ -222,6 +241,7 @@ static ex_id intern(ex_graph *g, const ex_node *n)
         return EX_NONE;
     size_t h = (size_t)node_hash(n) & (g->table_cap - 1);
     while (g->table[h] != EX_NONE) {
+        ++g->probes;
         if (node_equal(&g->nodes[g->table[h]], n))
             return g->table[h];
         h = (h + 1) & (g->table_cap - 1);

@@ -105,6 +105,10 @@ size_t ex_count(const ex_graph *g);
 const ex_node *ex_get(const ex_graph *g, ex_id id);
 /* Nonzero once an allocation failed; every constructor then returns EX_NONE. */
 int ex_failed(const ex_graph *g);
+/* Occupied table slots inspected by the hash-consing lookups so far: about one per lookup
+ * when the hash spreads well, up to the number of nodes per lookup when it clusters (tests
+ * read it to keep building linear). */
+size_t ex_probes(const ex_graph *g);
 
 /* Constructors. They hash-cons and simplify; an EX_NONE operand gives EX_NONE. */
 ex_id ex_const(ex_graph *g, double v);

@@ -1,10 +1,12 @@
 /* The public model API: loading a model from a file or a string (the parsing itself is in
  * parser.c), destroying it, and reading its symbols by kind and index. */
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/internal.h"
 #include "model_internal.h"
@@ -15,6 +17,21 @@ static const char *errno_text(int err, char *buf, size_t size)
     if (strerror_r(err, buf, size) != 0)
         snprintf(buf, size, "error %d", err);
     return buf;
+}
+
+/* The limit in words, for messages. */
+#define MAX_TEXT_WORDS "256 MiB"
+
+static int too_large(bo_context *ctx, const char *path)
+{
+    if (path)
+        return bo_error(ctx, BO_ERR_RANGE,
+                        "'%s' is larger than " MAX_TEXT_WORDS
+                        ", the most a model file may hold (BO_MODEL_MAX_BYTES)",
+                        path);
+    return bo_error(ctx, BO_ERR_RANGE,
+                    "the model text is longer than " MAX_TEXT_WORDS
+                    ", the most a model may hold (BO_MODEL_MAX_BYTES)");
 }
 
 int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out)
@@ -29,13 +46,31 @@ int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out)
     if (!f)
         return bo_error(ctx, BO_ERR_IO, "cannot open '%s': %s", path,
                         errno_text(errno, ebuf, sizeof ebuf));
-    /* Read in growing chunks: works for pipes and special files, which have no size. */
+    /* A regular file too large is refused before reading it. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (uintmax_t)sb.st_size > (uintmax_t)BO_MODEL_MAX_BYTES) {
+        fclose(f);
+        return too_large(ctx, path);
+    }
+    /* Read in growing chunks: works for pipes and special files, which have no size. Reading
+     * stops one byte past the limit, so a source that never ends (/dev/zero, a pipe from a
+     * runaway program) costs at most the limit in memory. */
     size_t len = 0, cap = 0;
     char *text = NULL;
     int err = 0;
     for (;;) {
+        if (len > BO_MODEL_MAX_BYTES) {
+            free(text);
+            fclose(f);
+            return too_large(ctx, path);
+        }
         if (len + 4096 > cap) {
             size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > BO_MODEL_MAX_BYTES + 1)
+                ncap = BO_MODEL_MAX_BYTES + 1;
+            if (ncap <= len)
+                ncap = len + 1;
             char *t = bo_realloc(text, ncap);
             if (!t) {
                 free(text);
@@ -71,7 +106,10 @@ int bo_model_load_string(bo_context *ctx, const char *text, const char *source_n
     if (!text || !out)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "bo_model_load_string: %s is NULL",
                         !text ? "text" : "out");
-    return md_parse(ctx, text, strlen(text), source_name, out);
+    size_t len = strnlen(text, BO_MODEL_MAX_BYTES + 1);
+    if (len > BO_MODEL_MAX_BYTES)
+        return too_large(ctx, NULL);
+    return md_parse(ctx, text, len, source_name, out);
 }
 
 void bo_model_destroy(bo_model *model)

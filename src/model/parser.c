@@ -234,6 +234,8 @@ const char *pr_suggest_text(const suggestion *s, char *buf, size_t size)
 
 /* ---- symbol table --------------------------------------------------------------------- */
 
+/* FNV-1a, then MurmurHash3's finaliser: the table keeps the low bits, and FNV's low bits
+ * depend only on the low bits of each byte, so names like p0 .. p99999 would cluster. */
 static uint64_t hash_slice(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -241,6 +243,11 @@ static uint64_t hash_slice(const char *s, size_t n)
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -492,7 +499,9 @@ static int32_t parse_call(parser *p, const lx_token *name)
         }
     }
     size_t nargs = p->nargs - base;
-    const int32_t *arg = p->args + base;
+    /* A call without arguments may come before any argument was ever pushed: p->args is then
+     * NULL, and NULL + 0 is undefined behaviour in C. */
+    const int32_t *arg = nargs ? p->args + base : NULL;
     pr_shown(p, name->pos, name->len, buf);
     int want = special == 1 ? 2 : special == 2 ? 3 : special == 3 ? 0 : ex_func_arity(fn);
     if (special == 3 && (nargs < 3 || nargs % 2 == 0)) {

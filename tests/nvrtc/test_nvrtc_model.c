@@ -1,10 +1,14 @@
 /* The emitted model functions compiled by NVRTC (the CUDA path, no GPU needed): a unit of
  * the prelude, the model functions and a kernel calling each of them, for sm_90 as a cubin
- * and as PTX, in double and float. Skips (77) only when libnvrtc cannot be loaded. */
+ * and as PTX, in double and float; for Lorenz, the kitchen-sink model and a 300-state chain
+ * whose functions are written in parts (BO_MODEL_PART, values shared through an array) with
+ * a Jacobian too large to list entry by entry. Skips (77) only when libnvrtc cannot be
+ * loaded. */
 #include "backend/cuda/nvrtc.h"
 #include "codegen/codegen.h"
 #include "harness.h"
 #include "testmodels.h"
+#include "util/strbuf.h"
 
 static const char kernel[] =
     "#define W_N(a) ((a) > 0 ? (a) : 1)\n"
@@ -80,6 +84,28 @@ int main(void)
     m = kitchen();
     compile_model(ctx, m);
     model_free(m);
+
+    /* dx_i/dt = -x_i + 0.001 x_{i+1}, and + x_0 s for every 50th, s = x_0 + ... + x_299 (a
+     * sum shared by the parts). */
+    sb_buf t;
+    sb_init(&t);
+    sb_append(&t, "model chain300\nstate x0 = 1");
+    for (int i = 1; i < 300; ++i)
+        sb_printf(&t, ", x%d = 1", i);
+    sb_append(&t, "\naux s = x0");
+    for (int i = 1; i < 300; ++i)
+        sb_printf(&t, " + x%d", i);
+    sb_append(&t, "\n");
+    for (int i = 0; i < 300; ++i)
+        sb_printf(&t, "dx%d/dt = -x%d + 0.001*x%d%s\n", i, i, (i + 1) % 300,
+                  i % 50 == 0 ? " + x0*s" : "");
+    m = NULL;
+    T_EQ_INT(bo_model_load_string(ctx, sb_cstr(&t), "chain300", &m), BO_OK);
+    sb_free(&t);
+    if (m) {
+        compile_model(ctx, m);
+        bo_model_destroy(m);
+    }
 
     /* A compile error: BO_ERR_COMPILE, the whole log kept, its first error line quoted. */
     char *out = (char *)ctx;

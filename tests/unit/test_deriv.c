@@ -710,11 +710,121 @@ static void check_lorenz(void)
     ex_graph_destroy(g);
 }
 
+/* ---- the sparse Jacobian --------------------------------------------------------------- */
+
+/* dv_jacobian_sparse against dense forward sweeps (dv_forward seeded with one variable at a
+ * time, which is how the Jacobian was built column by column before): the same entries, as
+ * the very same nodes, and the dense sweeps afterwards find every node already built. */
+static void check_sparse_vs_sweeps(ex_graph *g, size_t nf, const ex_id *f, size_t nv)
+{
+    dv_sparse sp;
+    T_EQ_INT(dv_jacobian_sparse(g, nf, f, EXV_STATE, nv, &sp), BO_OK);
+    size_t count = ex_count(g);
+    ex_id *seed = malloc(nv * sizeof *seed), *col = malloc(nf * sizeof *col);
+    ex_id zero = ex_const(g, 0.0), one = ex_const(g, 1.0);
+    size_t found = 0;
+    for (size_t j = 0; j < nv; ++j) {
+        for (size_t q = 0; q < nv; ++q)
+            seed[q] = q == j ? one : zero;
+        dv_seeds s = {{0}, {0}};
+        s.seed[EXV_STATE] = seed;
+        s.count[EXV_STATE] = nv;
+        T_EQ_INT(dv_forward(g, &s, nf, f, col), BO_OK);
+        for (size_t i = 0; i < nf; ++i) {
+            ex_id in_sparse = zero;
+            for (size_t e = sp.row_start[i]; e < sp.row_start[i + 1]; ++e)
+                if ((size_t)sp.col[e] == j)
+                    in_sparse = sp.val[e];
+            T_CHECKF(in_sparse == col[i] || (dv_is_zero(g, col[i]) && in_sparse == zero),
+                     "entry (%zu, %zu): sparse node %d, dense node %d", i, j, (int)in_sparse,
+                     (int)col[i]);
+            found += dv_is_zero(g, col[i]) ? 0u : 1u;
+        }
+    }
+    T_EQ_INT(found, sp.nnz);
+    T_EQ_INT(ex_count(g), count);
+    for (size_t i = 0; i < nf; ++i)
+        for (size_t e = sp.row_start[i]; e + 1 < sp.row_start[i + 1]; ++e)
+            T_CHECK(sp.col[e] < sp.col[e + 1]);
+    free(seed);
+    free(col);
+    dv_sparse_free(&sp);
+}
+
+static void check_sparse(void)
+{
+    for (int sys = 0; sys < 60; ++sys) {
+        ex_graph *g = ex_graph_create();
+        ex_id f[NS + 1];
+        for (int i = 0; i < NS; ++i)
+            f[i] = rand_tree(g, 4);
+        f[NS] = f[sys % NS]; /* a root that appears twice */
+        check_sparse_vs_sweeps(g, NS + 1, f, NS);
+        check_sparse_vs_sweeps(g, NS + 1, f, 1); /* variables past nv are constants */
+        ex_graph_destroy(g);
+    }
+
+    /* A chain y_i' = y_{i+1} - y_i: two nonzeros per row, in order. */
+    enum { M = 50 };
+    ex_graph *g = ex_graph_create();
+    ex_id f[M];
+    for (int i = 0; i < M; ++i)
+        f[i] = ex_sub(g, ex_var(g, EXV_STATE, (i + 1) % M), ex_var(g, EXV_STATE, i));
+    dv_sparse sp;
+    T_EQ_INT(dv_jacobian_sparse(g, M, f, EXV_STATE, M, &sp), BO_OK);
+    T_EQ_INT(sp.nnz, 2 * M);
+    T_EQ_INT(sp.nrows, M);
+    T_EQ_INT(sp.ncols, M);
+    T_CHECK(sp.row_start[0] == 0 && sp.row_start[M] == 2 * M);
+    T_CHECK(sp.col[0] == 0 && sp.col[1] == 1 && ex_is_const(g, sp.val[0], -1.0) &&
+            ex_is_const(g, sp.val[1], 1.0));
+    T_CHECK(sp.col[2 * M - 2] == 0 && sp.col[2 * M - 1] == M - 1);
+    dv_sparse_free(&sp);
+    check_sparse_vs_sweeps(g, M, f, M);
+
+    /* Empty sizes, bad arguments, and every allocation failing in turn. */
+    T_EQ_INT(dv_jacobian_sparse(g, 0, NULL, EXV_STATE, M, &sp), BO_OK);
+    T_CHECK(sp.nnz == 0 && sp.row_start && sp.row_start[0] == 0);
+    dv_sparse_free(&sp);
+    T_EQ_INT(dv_jacobian_sparse(g, M, f, EXV_STATE, 0, &sp), BO_OK);
+    T_CHECK(sp.nnz == 0 && sp.row_start[M] == 0);
+    dv_sparse_free(&sp);
+    T_EQ_INT(dv_jacobian_sparse(NULL, M, f, EXV_STATE, M, &sp), BO_ERR_INVALID_ARG);
+    T_CHECK(sp.row_start == NULL);
+    ex_id bad = (ex_id)ex_count(g) + 3;
+    T_EQ_INT(dv_jacobian_sparse(g, 1, &bad, EXV_STATE, M, &sp), BO_ERR_INVALID_ARG);
+    T_EQ_INT(dv_jacobian_sparse(g, M, f, EXV_STATE, M, NULL), BO_ERR_INVALID_ARG);
+    ex_graph_destroy(g);
+    int ok = 0, failures = 0;
+    for (long k = 0; k < 1000 && !ok; ++k) {
+        g = ex_graph_create();
+        ex_id x = ex_var(g, EXV_STATE, 0), y = ex_var(g, EXV_STATE, 1);
+        ex_id h[2] = {ex_call(g, EXF_SIN, ex_mul(g, x, y), EX_NONE),
+                      ex_call(g, EXF_EXP, y, EX_NONE)};
+        bo_test_fail_alloc_after(k);
+        int rc = dv_jacobian_sparse(g, 2, h, EXV_STATE, 2, &sp);
+        bo_test_fail_alloc_after(-1);
+        if (rc == BO_OK) {
+            ok = 1;
+            T_EQ_INT(sp.nnz, 3);
+            dv_sparse_free(&sp);
+        } else {
+            ++failures;
+            T_EQ_INT(rc, BO_ERR_NOMEM);
+            T_CHECK(sp.row_start == NULL && sp.col == NULL && sp.val == NULL);
+        }
+        ex_graph_destroy(g);
+    }
+    T_CHECK(ok);
+    T_CHECK(failures >= 8);
+}
+
 int main(void)
 {
     check_unary();
     check_binary();
     check_random();
     check_lorenz();
+    check_sparse();
     T_DONE();
 }

@@ -230,6 +230,81 @@ static void test_files(void)
     free(want);
 }
 
+/* Model text is limited to BO_MODEL_MAX_BYTES: a source that never ends stops there instead
+ * of growing without bound, and a regular file above the limit is refused before reading. */
+static void test_size_limit(void)
+{
+    bo_model *m = (bo_model *)&m;
+    alarm(60); /* reading /dev/zero without a limit never ended */
+    T_EQ_INT(bo_model_load_file(ctx, "/dev/zero", &m), BO_ERR_RANGE);
+    alarm(0);
+    T_EQ_STR(bo_errmsg(ctx), "'/dev/zero' is larger than 256 MiB, the most a model file may hold "
+                             "(BO_MODEL_MAX_BYTES)");
+    T_CHECK(m == NULL);
+
+    /* A sparse file one byte over the limit (no disk is used), and one at the limit, which is
+     * read (and is not a model: 256 MiB of NUL bytes). */
+    char dir[] = "/tmp/bo_model_api_XXXXXX";
+    T_CHECK(mkdtemp(dir) != NULL);
+    char *big = write_temp(dir, "big.ode", "");
+    T_CHECK(truncate(big, (off_t)BO_MODEL_MAX_BYTES + 1) == 0);
+    m = (bo_model *)&m;
+    T_EQ_INT(bo_model_load_file(ctx, big, &m), BO_ERR_RANGE);
+    T_CONTAINS(bo_errmsg(ctx), "big.ode' is larger than 256 MiB");
+    T_CHECK(m == NULL);
+    T_CHECK(truncate(big, (off_t)BO_MODEL_MAX_BYTES) == 0);
+    T_EQ_INT(bo_model_load_file(ctx, big, &m), BO_ERR_PARSE);
+    T_CONTAINS(bo_errmsg(ctx), "big.ode:1:1: unexpected character byte 0x00");
+    remove(big);
+    rmdir(dir);
+    free(big);
+}
+
+/* The Jacobian's sparsity: the dense map, the count and the compressed rows agree. */
+static void test_jacobian_sparsity(void)
+{
+    bo_model *m = load_example("lorenz.ode");
+    if (!m)
+        return;
+    unsigned char pattern[9];
+    T_EQ_INT(bo_model_jacobian_pattern(m, pattern), BO_OK);
+    static const unsigned char want[9] = {1, 1, 0, 1, 1, 1, 1, 1, 1};
+    T_CHECK(memcmp(pattern, want, 9) == 0);
+    size_t nnz = 0;
+    T_EQ_INT(bo_model_jacobian_nnz(m, &nnz), BO_OK);
+    T_EQ_INT(nnz, 8);
+    size_t rows[4] = {9, 9, 9, 9}, cols[8];
+    T_EQ_INT(bo_model_jacobian_csr(m, rows, cols, 8), BO_OK);
+    static const size_t want_rows[4] = {0, 2, 5, 8}, want_cols[8] = {0, 1, 0, 1, 2, 0, 1, 2};
+    T_CHECK(memcmp(rows, want_rows, sizeof rows) == 0);
+    T_CHECK(memcmp(cols, want_cols, sizeof cols) == 0);
+    /* Too small a column array: BO_ERR_RANGE, with the rows filled to size it. */
+    size_t rows2[4] = {9, 9, 9, 9};
+    T_EQ_INT(bo_model_jacobian_csr(m, rows2, cols, 7), BO_ERR_RANGE);
+    T_EQ_INT(rows2[3], 8);
+    T_EQ_INT(bo_model_jacobian_csr(m, rows2, NULL, 0), BO_ERR_RANGE);
+    T_EQ_INT(rows2[3], 8);
+    /* Arguments. */
+    T_EQ_INT(bo_model_jacobian_nnz(NULL, &nnz), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_model_jacobian_nnz(m, NULL), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_model_jacobian_csr(NULL, rows, cols, 8), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_model_jacobian_csr(m, NULL, cols, 8), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_model_jacobian_csr(m, rows, NULL, 8), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_model_jacobian_pattern(m, NULL), BO_ERR_INVALID_ARG);
+    bo_model_destroy(m);
+
+    /* A state that no equation reads has an empty column; a constant equation, an empty
+     * row. */
+    T_EQ_INT(bo_model_load_string(ctx, "state a = 1, b = 2, c = 3\na' = b*c\nb' = 5\nc' = c\n",
+                                  NULL, &m),
+             BO_OK);
+    size_t r[4], c[3];
+    T_EQ_INT(bo_model_jacobian_csr(m, r, c, 3), BO_OK);
+    T_CHECK(r[0] == 0 && r[1] == 2 && r[2] == 2 && r[3] == 3);
+    T_CHECK(c[0] == 1 && c[1] == 2 && c[2] == 2);
+    bo_model_destroy(m);
+}
+
 static void test_strings(void)
 {
     bo_model *m = (bo_model *)&m;
@@ -303,6 +378,8 @@ int main(void)
     test_examples();
     test_hodgkin_huxley();
     test_files();
+    test_size_limit();
+    test_jacobian_sparsity();
     test_strings();
     test_alloc_failures();
     bo_context_destroy(ctx);
