@@ -3,15 +3,18 @@
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 #   bash scripts/deps.sh          # what the build and the test suite need
-#   bash scripts/deps.sh fuzz     # also clang and its libFuzzer runtime (scripts/fuzz.sh)
+#   bash scripts/deps.sh fuzz     # the same (clang and its sanitizer and libFuzzer runtimes,
+#                                 # which scripts/fuzz.sh needs, are part of the base set)
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # pkg-config and man-db (with groff) for the install tests: the installed batchode.pc is used,
-# the man page rendered. The build itself needs neither.
-pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db)
+# the man page rendered. clang with its runtimes (libclang-rt-dev) builds the model front end
+# under clang's UBSan in a unit test, and the fuzz targets. The build itself needs none.
+pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db clang
+    libclang-rt-dev)
 for extra in "$@"; do
     case "$extra" in
-    fuzz) pkgs+=(clang libclang-rt-dev) ;;
+    fuzz) ;;
     *) echo "scripts/deps.sh: unknown group '$extra'" >&2; exit 2 ;;
     esac
 done
