@@ -425,6 +425,18 @@ extern "C" __global__ void bo_kernel(bo_args a)
     bo_integrate_run(&a, run, bo_shared_block + (bo_i64)threadIdx.x * BO_SHARED_STRIDE);
 }
 #else
+#ifndef BO_MODEL_STACK_ELEMS
+#define BO_MODEL_STACK_ELEMS 0
+#endif
+/* Stack one thread needs to integrate runs, in bytes, for the CPU backend to size its threads
+ * by: the registry's local buffers (all at once: a bound), the persistent and shared arrays of
+ * a run, the model functions' arrays, the few state-sized arrays the loop and the methods
+ * declare themselves, all twice over for what the compiler adds, and 1 MiB for the rest. */
+const unsigned long long bo_stack_bytes =
+    2ull * sizeof(bo_real) *
+        ((unsigned long long)BO_LOCAL_TOTAL + BO_PERSISTENT_TOTAL + BO_SHARED_STRIDE +
+         BO_MODEL_STACK_ELEMS + 8ull * BO_N + BO_DRV_LEN) +
+    (1ull << 20);
 /* CPU entry point: integrate runs [begin, end) of the launch. */
 void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end);
 void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end)

@@ -400,7 +400,7 @@ static void define_part_qualifier(sb_buf *b)
 }
 
 int cg_emit_function(bo_context *ctx, const bo_model *m, const ex_graph *g, const cg_fn_spec *fs,
-                     int *parts_defined, sb_buf *b)
+                     int *parts_defined, size_t *stack_elems, sb_buf *b)
 {
     emitter e;
     memset(&e, 0, sizeof e);
@@ -562,6 +562,8 @@ int cg_emit_function(bo_context *ctx, const bo_model *m, const ex_graph *g, cons
     if (e.split) {
         sb_printf(b, "    bo_real s[%zu]; /* values shared between the parts */\n",
                   nslot ? nslot : 1);
+        if (nslot > *stack_elems)
+            *stack_elems = nslot;
         for (size_t k = 0; k < npieces; ++k)
             sb_printf(b, "    %s_part%zu(y, p, drv, t, %s%s%s, s);\n", fs->name, k,
                       fs->extra ? fs->extra : "", fs->extra ? ", " : "", fs->out);

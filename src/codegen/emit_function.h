@@ -32,10 +32,12 @@ typedef struct {
 
 /* Append the function fs, reading nodes of g (outputs and everything they reach), with the
  * symbol names of m in its comments. *parts_defined says whether BO_MODEL_PART has been
- * defined in the text yet (set once it is). Errors: BO_ERR_NOMEM, BO_ERR_MODEL (too many
- * temporaries), with the message in ctx. */
+ * defined in the text yet (set once it is). *stack_elems is raised to the number of values
+ * the function keeps in a local array (a function split into parts shares its values through
+ * one), so the caller can say how much stack a thread needs. Errors: BO_ERR_NOMEM,
+ * BO_ERR_MODEL (too many temporaries), with the message in ctx. */
 int cg_emit_function(bo_context *ctx, const bo_model *m, const ex_graph *g, const cg_fn_spec *fs,
-                     int *parts_defined, sb_buf *b);
+                     int *parts_defined, size_t *stack_elems, sb_buf *b);
 
 /* A symbol name inside a C comment: nothing that could end the comment or the line. */
 void cg_put_name(sb_buf *b, const char *s);

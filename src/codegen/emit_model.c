@@ -422,8 +422,14 @@ int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
          BO_DRIVER},
     };
     int parts_defined = 0;
+    size_t stack_elems = 0;
     for (int q = 0; q < 7 && rc == BO_OK; ++q)
-        rc = cg_emit_function(ctx, model, bm.g, &specs[q], &parts_defined, out);
+        rc = cg_emit_function(ctx, model, bm.g, &specs[q], &parts_defined, &stack_elems, out);
+    if (rc == BO_OK && stack_elems > 0)
+        sb_printf(out,
+                  "/* Values the largest model function keeps on the stack (its parts share them "
+                  "through one array). */\n#define BO_MODEL_STACK_ELEMS %zu\n\n",
+                  stack_elems);
     free(diag);
     out2d_free(&jac);
     out2d_free(&dfddrv);

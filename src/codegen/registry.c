@@ -805,6 +805,12 @@ int reg_emit(reg_registry *r, bo_context *ctx, sb_buf *out)
     sb_printf(out, "#define BO_SHARED_STRIDE %zu\n", reg_shared_stride(r));
     sb_printf(out, "#define BO_PERSISTENT_TOTAL %zu\n",
               root ? reg_persistent_elements(r, root) : (size_t)0);
+    size_t local = 0;
+    for (size_t i = 0; i < r->nbufs; ++i)
+        if (r->bufs[i].cls == REG_CLASS_LOCAL)
+            local += r->bufs[i].size ? r->bufs[i].size : 1;
+    sb_printf(out, "/* every local buffer at once: a bound on what a run keeps on the stack */\n");
+    sb_printf(out, "#define BO_LOCAL_TOTAL %zu\n", local);
     if (out->failed)
         return bo_error(ctx, BO_ERR_NOMEM, "out of memory emitting allocators");
     return BO_OK;

@@ -33,6 +33,7 @@ typedef struct {
     void *handle;
     int hold_fd; /* closed after dlclose (cpu_dlopen_bytes) */
     run_range_fn run_range;
+    size_t stack_bytes; /* stack a thread needs to integrate runs (0: the program does not say) */
     _Atomic int refs;
 } loaded_so;
 
@@ -75,6 +76,8 @@ static int open_so(bo_context *ctx, const void *bytes, size_t size, loaded_so **
     l->handle = h;
     l->hold_fd = fd;
     memcpy(&l->run_range, &sym, sizeof sym);
+    const unsigned long long *stack = dlsym(h, "bo_stack_bytes");
+    l->stack_bytes = stack ? (size_t)*stack : 0;
     atomic_init(&l->refs, 1);
     *out = l;
     return BO_OK;
@@ -224,6 +227,11 @@ typedef struct {
     int64_t chunk;
     _Atomic int64_t next;
     _Atomic int64_t done;
+    /* Workers that have not finished yet, and the signal the last one gives (a caller that
+     * leaves all the work to the workers waits on it). */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+    int running;
 } work_queue;
 
 static void *worker(void *p)
@@ -237,7 +245,98 @@ static void *worker(void *p)
         q->fn(q->args, begin, end);
         atomic_fetch_add(&q->done, end - begin);
     }
+    pthread_mutex_lock(&q->lock);
+    if (--q->running == 0)
+        pthread_cond_signal(&q->finished);
+    pthread_mutex_unlock(&q->lock);
     return NULL;
+}
+
+/* The stack the calling thread can be trusted with: programs that need more run every run on
+ * threads made with the stack they ask for (a 10^5-state Krylov solve keeps megabytes of basis
+ * vectors on the stack). Half the usual 8 MiB default leaves room for the caller's frames. */
+#define CPU_CALLER_STACK ((size_t)4 << 20)
+
+/* Attributes for worker threads with at least need bytes of stack (0: the default). */
+static int stack_attr(pthread_attr_t *attr, size_t need)
+{
+    if (pthread_attr_init(attr) != 0)
+        return -1;
+    size_t have = 0;
+    if (need > 0 && pthread_attr_getstacksize(attr, &have) == 0 && have < need) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t want = (need + page - 1) / page * page;
+        if (pthread_attr_setstacksize(attr, want) != 0) {
+            pthread_attr_destroy(attr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The caller's share of the runs, taken like a worker's but without the finishing signal. */
+static void worker_share(work_queue *q)
+{
+    for (;;) {
+        int64_t begin = atomic_fetch_add(&q->next, q->chunk);
+        if (begin >= q->total)
+            break;
+        int64_t end = begin + q->chunk < q->total ? begin + q->chunk : q->total;
+        q->fn(q->args, begin, end);
+        atomic_fetch_add(&q->done, end - begin);
+    }
+}
+
+static double seconds_since(const struct timespec *a)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - a->tv_sec) + 1e-9 * (double)(now.tv_nsec - a->tv_nsec);
+}
+
+/* The calling thread reports progress and asks whether to stop, first after its first chunk
+ * (or at once when it does not work) and then about every 100 ms; when it works, it does so in
+ * between. On a stop no worker takes another chunk and those in flight finish. */
+static int caller_loop(bo_context *ctx, work_queue *q, int works, cpu_progress_fn progress,
+                       cpu_interrupt_fn interrupt, void *user)
+{
+    struct timespec last = {0, 0};
+    for (;;) {
+        if (works) {
+            int64_t begin = atomic_fetch_add(&q->next, q->chunk);
+            if (begin >= q->total)
+                return BO_OK;
+            int64_t end = begin + q->chunk < q->total ? begin + q->chunk : q->total;
+            q->fn(q->args, begin, end);
+            atomic_fetch_add(&q->done, end - begin);
+            if (seconds_since(&last) < 0.1)
+                continue;
+        } else {
+            /* Wait for the workers, waking about every 100 ms. */
+            pthread_mutex_lock(&q->lock);
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 100000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_nsec -= 1000000000L;
+                until.tv_sec += 1;
+            }
+            while (q->running > 0 && pthread_cond_timedwait(&q->finished, &q->lock, &until) == 0)
+                ;
+            int left = q->running;
+            pthread_mutex_unlock(&q->lock);
+            if (left == 0)
+                return BO_OK;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &last);
+        if (progress)
+            progress(user, (size_t)atomic_load(&q->done), (size_t)q->total);
+        if (interrupt && interrupt(user)) {
+            atomic_store(&q->next, q->total);
+            return bo_error(ctx, BO_ERR_CANCELLED, "solve interrupted after %lld of %lld runs",
+                            (long long)atomic_load(&q->done), (long long)q->total);
+        }
+    }
 }
 
 int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count, int threads,
@@ -257,6 +356,11 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
         chunk = 512;
     if ((int64_t)threads > run_count)
         threads = run_count > 0 ? (int)run_count : 1;
+    size_t need = m->so->stack_bytes;
+    /* The caller works too, unless the program needs more stack than it can trust its own
+     * with; then every run goes to a worker and the caller only reports and asks. */
+    int caller_works = need <= CPU_CALLER_STACK;
+    int workers = caller_works ? threads - 1 : threads;
     work_queue q;
     q.fn = m->so->run_range;
     q.args = args;
@@ -264,54 +368,42 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
     q.chunk = chunk;
     atomic_init(&q.next, 0);
     atomic_init(&q.done, 0);
+    pthread_mutex_init(&q.lock, NULL);
+    pthread_cond_init(&q.finished, NULL);
+    q.running = workers;
 
     pthread_t *tids = bo_calloc((size_t)threads, sizeof *tids);
-    if (!tids)
-        return BO_ERR_NOMEM;
+    pthread_attr_t attr;
+    int have_attr = tids ? stack_attr(&attr, need) == 0 : 0;
     int started = 0;
-    for (int i = 1; i < threads; ++i) {
-        if (pthread_create(&tids[i], NULL, worker, &q) != 0)
+    for (int i = 0; have_attr && i < workers; ++i) {
+        if (pthread_create(&tids[i], &attr, worker, &q) != 0)
             break;
         ++started;
     }
-    int stopped = 0;
-    if (progress || interrupt) {
-        /* The calling thread reports progress, asks whether to stop, and works in between:
-         * first after its first chunk, then about every 100 ms. */
-        struct timespec last = {0, 0};
-        for (;;) {
-            int64_t begin = atomic_fetch_add(&q.next, q.chunk);
-            if (begin >= q.total)
-                break;
-            int64_t end = begin + q.chunk < q.total ? begin + q.chunk : q.total;
-            q.fn(q.args, begin, end);
-            atomic_fetch_add(&q.done, end - begin);
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            double el =
-                (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec);
-            if (el > 0.1) {
-                if (progress)
-                    progress(user, (size_t)atomic_load(&q.done), (size_t)run_count);
-                if (interrupt && interrupt(user)) {
-                    /* No worker takes another chunk; those in flight finish. */
-                    atomic_store(&q.next, q.total);
-                    stopped = 1;
-                    break;
-                }
-                last = now;
-            }
-        }
-    } else {
-        worker(&q);
+    if (have_attr)
+        pthread_attr_destroy(&attr);
+    if (started < workers) {
+        pthread_mutex_lock(&q.lock);
+        q.running -= workers - started;
+        pthread_mutex_unlock(&q.lock);
     }
-    for (int i = 1; i <= started; ++i)
+    int rc = BO_OK;
+    if (!caller_works && started == 0) {
+        /* No thread with the stack the program needs: refuse rather than overflow ours. */
+        rc = bo_error(ctx, BO_ERR_NOMEM,
+                      "cannot start a thread with the %zu bytes of stack this program needs", need);
+    } else if (caller_works && !progress && !interrupt) {
+        worker_share(&q);
+    } else {
+        rc = caller_loop(ctx, &q, caller_works, progress, interrupt, user);
+    }
+    for (int i = 0; i < started; ++i)
         pthread_join(tids[i], NULL);
     free(tids);
-    if (stopped)
-        return bo_error(ctx, BO_ERR_CANCELLED, "solve interrupted after %lld of %lld runs",
-                        (long long)atomic_load(&q.done), (long long)run_count);
-    if (progress)
+    pthread_cond_destroy(&q.finished);
+    pthread_mutex_destroy(&q.lock);
+    if (rc == BO_OK && progress)
         progress(user, (size_t)run_count, (size_t)run_count);
-    return BO_OK;
+    return rc;
 }
