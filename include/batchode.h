@@ -257,8 +257,8 @@ BO_API double bo_results_summary(const bo_results *r, size_t window, size_t colu
 BO_API const double *bo_results_summary_array(const bo_results *r);
 /* Write results into dir (created if needed): format "csv" or "npy". Always writes
  * final.csv (csv) or final.npy + legend (npy); the time series when saves exist; the
- * summaries (summaries.csv or summaries.npy) when there are some.
- * See docs/outputs.md for the files and columns. */
+ * summaries (summaries.csv or summaries.npy) when there are some. CSV is formatted on the
+ * solve's `threads` host threads. See docs/outputs.md for the files and columns. */
 BO_API int bo_results_write(const bo_results *r, const char *dir, const char *format);
 
 /* ---------------------------------------------------------------------------------------

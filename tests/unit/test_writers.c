@@ -1,8 +1,10 @@
 /* Writers: results written as CSV and NPY into a fresh nested directory, then read back
  * independently (CSV with the CSV reader, NPY by parsing the format in this file and, when
  * available, with numpy.load), plus the error paths (unknown format, unusable directory, a
- * directory in the way) leaving no partial or temporary files. */
+ * directory in the way) leaving no partial or temporary files; and a large CSV, formatted in
+ * parallel pieces, reading back bit for bit and identical whatever the thread count. */
 #include <dirent.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -88,7 +90,7 @@ static bo_results *make_results(bo_context *ctx, const bo_model *m, size_t n_sav
 
 static int file_exists(const char *dir, const char *name)
 {
-    char p[512];
+    char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return access(p, F_OK) == 0;
 }
@@ -349,6 +351,189 @@ static void check_numpy(const char *dir)
     T_EQ_STR(out, want);
 }
 
+/* ---- a large CSV in parallel pieces ---------------------------------------------------- */
+
+#define BIG 40000 /* runs: final.csv and series.csv span several pieces of rows */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1du;
+}
+
+/* Mostly random bit patterns (every magnitude, subnormals included), some plain values. */
+static double any_double(void)
+{
+    uint64_t b = rng();
+    switch (b % 8) {
+    case 0:
+        return (double)(b >> 40) / 1024.0;
+    case 1:
+        return b & 256 ? -0.0 : (b & 512 ? INFINITY : -INFINITY);
+    default: {
+        double v;
+        memcpy(&v, &b, sizeof v);
+        return v; /* NaN too, now and then */
+    }
+    }
+}
+
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Field `*p` (up to ',' or '\n') read as a double equals want bit for bit (nan: any NaN). */
+static int next_is(char **p, double want)
+{
+    char *end;
+    double got = strtod(*p, &end);
+    int ok = (*end == ',' || *end == '\n') && end > *p &&
+             (isnan(want) ? isnan(got) && strncmp(*p, "nan", 3) == 0
+                          : memcmp(&got, &want, sizeof got) == 0);
+    *p = end + (*end != '\0');
+    return ok;
+}
+
+static int next_int(char **p, long long want)
+{
+    char *end;
+    long long got = strtoll(*p, &end, 10);
+    int ok = (*end == ',' || *end == '\n') && end > *p && got == want;
+    *p = end + (*end != '\0');
+    return ok;
+}
+
+static char *skip_line(char *p)
+{
+    char *nl = strchr(p, '\n');
+    return nl ? nl + 1 : p + strlen(p);
+}
+
+static void test_big_csv(bo_context *ctx, bo_model *m, const char *base)
+{
+    const char *vars[] = {"x", "obs"};
+    bo_results *r = NULL;
+    T_EQ_INT(rs_create(ctx, m, BIG, 3, 2, vars, NULL, &r), BO_OK);
+    if (!r)
+        return;
+    rs_sum_column cols[2] = {{"x", "mean", NULL, NULL}, {"x", "peaks[1]", "t1", "s"}};
+    T_EQ_INT(rs_set_summaries(r, 2, 0.5, 0.25, 2, cols, NULL), BO_OK);
+    r->write_counters = 1;
+    for (size_t i = 0; i < 2 * BIG; ++i) {
+        r->params[i] = any_double();
+        r->init[i] = any_double();
+        r->final[i] = any_double();
+    }
+    for (size_t i = 0; i < BIG; ++i) {
+        r->final_t[i] = any_double();
+        r->status[i] = (int32_t)(uint32_t)rng();
+        r->steps[i] = (int64_t)rng();
+        r->rejections[i] = (int64_t)(rng() >> 20);
+        r->newton_iters[i] = -(int64_t)(rng() >> 1);
+    }
+    for (size_t k = 0; k < 3; ++k)
+        r->save_t[k] = 0.1 * (double)k;
+    for (size_t i = 0; i < 3 * 2 * BIG; ++i)
+        r->series[i] = any_double();
+    for (size_t i = 0; i < 2 * 2 * BIG; ++i)
+        r->summaries[i] = any_double();
+
+    static const char *files[] = {"final.csv", "series.csv", "summaries.csv", "counters.csv"};
+    char *ref[4] = {NULL, NULL, NULL, NULL};
+    size_t ref_len[4] = {0, 0, 0, 0};
+    const int threads[] = {1, 2, 3, 8};
+    for (int t = 0; t < 4; ++t) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/big%d", base, threads[t]);
+        r->threads = threads[t];
+        T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+        for (int f = 0; f < 4; ++f) {
+            size_t len = 0;
+            char *text = slurp(dir, files[f], &len);
+            T_CHECKF(text != NULL, "%s/%s", dir, files[f]);
+            if (t == 0) {
+                ref[f] = text;
+                ref_len[f] = len;
+            } else {
+                T_CHECKF(text && len == ref_len[f] && memcmp(text, ref[f], len) == 0,
+                         "%s with %d threads differs from 1 thread", files[f], threads[t]);
+                free(text);
+            }
+        }
+    }
+    if (!ref[0] || !ref[1] || !ref[2] || !ref[3]) {
+        bo_results_destroy(r);
+        return;
+    }
+    /* Every value reads back to the same bits, in the documented row order. */
+    long bad = 0;
+    char *p = skip_line(ref[0]);
+    for (size_t i = 0; i < BIG; ++i) {
+        int ok =
+            next_int(&p, (long long)i) && next_int(&p, r->status[i]) && next_is(&p, r->final_t[i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->params[k * BIG + i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->init[k * BIG + i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->final[k * BIG + i]);
+        bad += !ok || p[-1] != '\n';
+    }
+    T_CHECK(*p == '\0');
+    p = skip_line(ref[1]);
+    for (size_t i = 0; i < BIG; ++i)
+        for (size_t k = 0; k < 3; ++k) {
+            int ok = next_int(&p, (long long)i) && next_is(&p, r->params[i]) &&
+                     next_is(&p, r->params[BIG + i]) && next_is(&p, r->save_t[k]) &&
+                     next_is(&p, r->series[(k * 2 + 0) * BIG + i]) &&
+                     next_is(&p, r->series[(k * 2 + 1) * BIG + i]);
+            bad += !ok || p[-1] != '\n';
+        }
+    T_CHECK(*p == '\0');
+    p = ref[2];
+    T_CHECK(strncmp(p, "run,k,alpha,window,t_start,t_end,x.mean,x.peaks.t1\n", 51) == 0);
+    p = skip_line(p);
+    for (size_t i = 0; i < BIG; ++i)
+        for (size_t w = 0; w < 2; ++w) {
+            int ok = next_int(&p, (long long)i) && next_is(&p, r->params[i]) &&
+                     next_is(&p, r->params[BIG + i]) && next_int(&p, (long long)w) &&
+                     next_is(&p, 0.5 + 0.25 * (double)w) &&
+                     next_is(&p, 0.5 + 0.25 * (double)(w + 1)) &&
+                     next_is(&p, r->summaries[(w * 2 + 0) * BIG + i]) &&
+                     next_is(&p, r->summaries[(w * 2 + 1) * BIG + i]);
+            bad += !ok || p[-1] != '\n';
+        }
+    T_CHECK(*p == '\0');
+    p = skip_line(ref[3]);
+    for (size_t i = 0; i < BIG; ++i) {
+        int ok = next_int(&p, (long long)i) && next_int(&p, r->status[i]) &&
+                 next_int(&p, r->steps[i]) && next_int(&p, r->rejections[i]) &&
+                 next_int(&p, r->newton_iters[i]);
+        bad += !ok || p[-1] != '\n';
+    }
+    T_CHECK(*p == '\0');
+    T_EQ_INT(bad, 0);
+    for (int f = 0; f < 4; ++f)
+        free(ref[f]);
+    bo_results_destroy(r);
+}
+
 int main(void)
 {
     bo_context *ctx;
@@ -422,6 +607,8 @@ int main(void)
     T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
     T_CHECK(file_exists(dir, "final.csv") && !file_exists(dir, "series.csv"));
     bo_results_destroy(r);
+
+    test_big_csv(ctx, m, base);
 
     snprintf(p, sizeof p, "rm -rf %s", base);
     T_EQ_INT(system(p), 0);
