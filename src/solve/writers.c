@@ -2,9 +2,11 @@
  * and NumPy .npy files with a legend.json (docs/outputs.md lists every file and
  * column).
  *
- * Each file is written to a temporary name in the target directory and only
- * renamed into place once every file of the call has been written, so a failed
- * call leaves no partial file and replaces nothing.
+ * A write is one transaction on the directory: each file is written to a hidden
+ * temporary name in it; then the result files of an earlier write that this one
+ * does not produce are removed and the temporaries renamed into place. A failed
+ * call leaves no partial file and replaces nothing; a finished one leaves
+ * exactly its own files.
  *
  * CSV rows are formatted in parallel pieces (numbers by util/numfmt, never
  * printf) and written in order by whichever thread holds the next piece, so
@@ -25,11 +27,26 @@
 #include "util/parallel.h"
 #include "util/strbuf.h"
 
-#define WR_MAX_FILES 16
+/* Every file a write can produce, in either format. A write removes those of
+ * them it did not produce (from an earlier write), and only those. */
+static const char *const known_files[] = {
+    "final.csv",  "series.csv", "summaries.csv",  "counters.csv",     "final.npy", "final_t.npy",
+    "status.npy", "steps.npy",  "rejections.npy", "newton_iters.npy", "init.npy",  "params.npy",
+    "save_t.npy", "series.npy", "summaries.npy",  "legend.json"};
+#define WR_MAX_FILES (sizeof known_files / sizeof known_files[0])
+
+static int known_index(const char *name, size_t len)
+{
+    for (size_t i = 0; i < WR_MAX_FILES; ++i)
+        if (strlen(known_files[i]) == len && memcmp(known_files[i], name, len) == 0)
+            return (int)i;
+    return -1;
+}
 
 typedef struct {
     char *path; /* final name */
     char *tmp;  /* temporary name in the same directory (so rename is atomic) */
+    int known;  /* index in known_files */
 } wr_file;
 
 typedef struct {
@@ -79,18 +96,20 @@ static void job_abandon(wr_job *j)
     j->n = 0;
 }
 
-/* Open a temporary file that will become dir/name. The temporary is
- * created with O_EXCL so that concurrent writers into one directory never share
- * it, and with mode 0666 so the renamed file gets the user's usual permissions
- * (mkstemp would make it 0600). */
+/* Open a temporary file that will become dir/name (one of known_files). The
+ * temporary is created with O_EXCL so that concurrent writers into one
+ * directory never share it, and with mode 0666 so the renamed file gets the
+ * user's usual permissions (mkstemp would make it 0600). */
 static int job_open(wr_job *j, const char *name, int *out)
 {
     *out = -1;
-    if (j->n == WR_MAX_FILES)
-        return bo_error(j->ctx, BO_ERR_INTERNAL, "too many output files");
+    int known = known_index(name, strlen(name));
+    if (known < 0 || j->n == WR_MAX_FILES)
+        return bo_error(j->ctx, BO_ERR_INTERNAL, "results: unexpected output file %s", name);
     wr_file *f = &j->file[j->n];
     f->path = bo_asprintf("%s/%s", j->dir, name);
     f->tmp = NULL;
+    f->known = known;
     if (!f->path)
         return bo_error(j->ctx, BO_ERR_NOMEM, "out of memory");
     struct stat st;
@@ -150,12 +169,30 @@ static int job_close(wr_job *j, int fd, int rc)
     return rc;
 }
 
-/* Rename every temporary into place. A rename failure (rare: the directory
- * changed under us) leaves the files renamed so far, which are complete, and
- * removes the rest. */
+/* Remove the known result files this write does not produce and rename every
+ * temporary into place. Stale files go first: should the process die in
+ * between, the directory holds the earlier write's files that this one replaces
+ * and no others, never a mix of two writes beyond the file being renamed. A
+ * rename failure (rare: the directory changed under us) leaves the files
+ * renamed so far, which are complete, and removes the rest. */
 static int job_commit(wr_job *j)
 {
     int rc = BO_OK;
+    int produced[WR_MAX_FILES] = {0};
+    for (size_t i = 0; i < j->n; ++i)
+        produced[j->file[i].known] = 1;
+    for (size_t k = 0; k < WR_MAX_FILES && rc == BO_OK; ++k) {
+        if (produced[k])
+            continue;
+        char *p = bo_asprintf("%s/%s", j->dir, known_files[k]);
+        struct stat st;
+        if (!p)
+            rc = bo_error(j->ctx, BO_ERR_NOMEM, "out of memory");
+        else if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(p) != 0 && errno != ENOENT)
+            rc = bo_error(j->ctx, BO_ERR_IO, "cannot remove %s (from an earlier write): %s", p,
+                          strerror(errno));
+        bo_free(p);
+    }
     for (size_t i = 0; i < j->n && rc == BO_OK; ++i) {
         if (rename(j->file[i].tmp, j->file[i].path) != 0) {
             rc = bo_error(j->ctx, BO_ERR_IO, "cannot rename %s to %s: %s", j->file[i].tmp,

@@ -1,7 +1,8 @@
 /* Writers: results written as CSV and NPY into a fresh nested directory, then read back
  * independently (CSV with the CSV reader, NPY by parsing the format in this file and, when
  * available, with numpy.load), plus the error paths (unknown format, unusable directory, a
- * directory in the way) leaving no partial or temporary files; and a large CSV, formatted in
+ * directory in the way) leaving no partial or temporary files; a directory holding only the
+ * files of the last write (none left from an earlier one); and a large CSV, formatted in
  * parallel pieces, reading back bit for bit and identical whatever the thread count. */
 #include <dirent.h>
 #include <inttypes.h>
@@ -351,6 +352,71 @@ static void check_numpy(const char *dir)
     T_EQ_STR(out, want);
 }
 
+/* ---- the directory holds the last write's files only ---------------------------------- */
+
+static void touch(const char *dir, const char *name)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    T_CHECKF(f != NULL, "%s", p);
+    if (f) {
+        fputs("earlier\n", f);
+        fclose(f);
+    }
+}
+
+static void test_no_stale_results(bo_context *ctx, bo_model *m, const char *base)
+{
+    char dir[512], p[600];
+    snprintf(dir, sizeof dir, "%s/stale", base);
+    /* An earlier sweep with saves, summaries and counters, as CSV. */
+    bo_results *r = make_results(ctx, m, 2);
+    T_CHECK(r != NULL);
+    if (!r)
+        return;
+    rs_sum_column col = {"x", "mean", NULL, NULL};
+    T_EQ_INT(rs_set_summaries(r, 2, 0.0, 5.0, 1, &col, NULL), BO_OK);
+    for (size_t i = 0; i < 2 * RUNS; ++i)
+        r->summaries[i] = 0.25 * (double)i;
+    r->write_counters = 1;
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "series.csv") && file_exists(dir, "summaries.csv") &&
+            file_exists(dir, "counters.csv"));
+    bo_results_destroy(r);
+    /* Files that are not results stay, and so does a directory with a result's name. */
+    touch(dir, "notes.txt");
+    snprintf(p, sizeof p, "%s/summaries.npy", dir);
+    T_EQ_INT(mkdir(p, 0777), 0);
+
+    /* A solve of one kind fewer: only final.csv. */
+    r = make_results(ctx, m, 0);
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_CHECK(!file_exists(dir, "series.csv"));
+    T_CHECK(!file_exists(dir, "summaries.csv"));
+    T_CHECK(!file_exists(dir, "counters.csv"));
+    T_CHECK(file_exists(dir, "notes.txt") && file_exists(dir, "summaries.npy"));
+
+    /* NPY into the same directory replaces the CSV set, and CSV the NPY set, legend too. */
+    T_EQ_INT(bo_results_write(r, dir, "npy"), BO_OK);
+    T_CHECK(file_exists(dir, "final.npy") && file_exists(dir, "legend.json"));
+    T_CHECK(!file_exists(dir, "final.csv"));
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_CHECK(!file_exists(dir, "final.npy") && !file_exists(dir, "legend.json") &&
+            !file_exists(dir, "status.npy"));
+    T_CHECK(file_exists(dir, "notes.txt"));
+
+    /* A failed write removes nothing: a directory where final.npy belongs. */
+    snprintf(p, sizeof p, "%s/final.npy", dir);
+    T_EQ_INT(mkdir(p, 0777), 0);
+    T_EQ_INT(bo_results_write(r, dir, "npy"), BO_ERR_IO);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_EQ_INT(hidden_entries(dir), 0);
+    bo_results_destroy(r);
+}
+
 /* ---- a large CSV in parallel pieces ---------------------------------------------------- */
 
 #define BIG 40000 /* runs: final.csv and series.csv span several pieces of rows */
@@ -608,6 +674,7 @@ int main(void)
     T_CHECK(file_exists(dir, "final.csv") && !file_exists(dir, "series.csv"));
     bo_results_destroy(r);
 
+    test_no_stale_results(ctx, m, base);
     test_big_csv(ctx, m, base);
 
     snprintf(p, sizeof p, "rm -rf %s", base);
