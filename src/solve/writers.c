@@ -1,19 +1,25 @@
-/* Writers for results: CSV (final.csv, series.csv, summaries.csv, counters.csv)
- * and NumPy .npy files with a legend.json (docs/outputs.md lists every file and
- * column).
+/* Writers for results: CSV (final.csv, series.csv, summaries.csv, counters.csv) and NumPy .npy
+ * files with a legend.json (docs/outputs.md lists every file and column).
  *
- * A write is one transaction on the directory: each file is written to a hidden
- * temporary name in it; then the result files of an earlier write that this one
- * does not produce are removed and the temporaries renamed into place. A failed
- * call leaves no partial file and replaces nothing; a finished one leaves
- * exactly its own files.
+ * A write is one transaction on the directory: each file is written to a hidden temporary
+ * name in it and synced; then the result files of an earlier write that this one does not
+ * produce are removed, the temporaries renamed into place, and the directory synced. A failed
+ * call leaves no partial file and replaces nothing; a finished one leaves exactly its own
+ * files. Temporaries that an interrupted write left behind are removed by the next write into
+ * the directory, once the process that made them is gone.
  *
- * CSV rows are formatted in parallel pieces (numbers by util/numfmt, never
- * printf) and written in order by whichever thread holds the next piece, so
- * formatting and writing overlap. */
+ * CSV rows are formatted in parallel pieces (numbers by util/numfmt, never printf) and written
+ * in order by whichever thread holds the next piece, so formatting and writing overlap. The
+ * disk writes start as data is written (on Linux) and are waited for once, for all files, at
+ * the end, so the syncs overlap the formatting and each other. */
+#if defined(__linux__)
+#define _GNU_SOURCE /* sync_file_range */
+#endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +27,14 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "results_internal.h"
 #include "util/internal.h"
+#include "results_internal.h"
 #include "util/numfmt.h"
 #include "util/parallel.h"
 #include "util/strbuf.h"
 
-/* Every file a write can produce, in either format. A write removes those of
- * them it did not produce (from an earlier write), and only those. */
+/* Every file a write can produce, in either format. A write removes those of them it did not
+ * produce (from an earlier write), and only those. */
 static const char *const known_files[] = {
     "final.csv",  "series.csv", "summaries.csv",  "counters.csv",     "final.npy", "final_t.npy",
     "status.npy", "steps.npy",  "rejections.npy", "newton_iters.npy", "init.npy",  "params.npy",
@@ -47,6 +53,7 @@ typedef struct {
     char *path; /* final name */
     char *tmp;  /* temporary name in the same directory (so rename is atomic) */
     int known;  /* index in known_files */
+    int fd;     /* open until the commit syncs it; -1 after */
 } wr_file;
 
 typedef struct {
@@ -54,7 +61,8 @@ typedef struct {
     const char *dir;
     wr_file file[WR_MAX_FILES];
     size_t n;
-    int threads; /* threads for formatting */
+    char host[65]; /* this host's name as temporaries carry it */
+    int threads;   /* threads for formatting */
     par_pool *pool;
 } wr_job;
 
@@ -85,9 +93,99 @@ static int make_dirs(bo_context *ctx, const char *dir)
     return rc;
 }
 
+/* ---- temporaries ----------------------------------------------------------------------- */
+
+/* This host's name, reduced to the characters a temporary's name may carry ([A-Za-z0-9._]):
+ * a temporary names its host so that a process on another host (or in another PID namespace,
+ * which containers give their own host name) sharing the directory never judges it. */
+static void host_tag(char *out, size_t len)
+{
+    char h[256] = "";
+    if (gethostname(h, sizeof h - 1) != 0 || !h[0])
+        strcpy(h, "localhost");
+    h[sizeof h - 1] = '\0';
+    size_t n = 0;
+    for (const char *p = h; *p && n + 1 < len; ++p) {
+        char c = *p;
+        int ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.';
+        out[n++] = ok ? c : '_';
+    }
+    out[n] = '\0';
+}
+
+/* Digits only, at least one, no overflow past long. */
+static int parse_digits(const char *s, size_t len, long *out)
+{
+    if (len == 0 || len > 9)
+        return 0;
+    long v = 0;
+    for (size_t i = 0; i < len; ++i) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = 10 * v + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* The process id in a temporary's name ".<known file>.tmp-<host>-<pid>-<n>" when the name is
+ * one and names this host; 0 otherwise. Names without a host (".final.csv.tmp-<pid>-<n>",
+ * from before temporaries carried one) count as this host's. */
+static long temp_owner(const char *name, const char *host)
+{
+    if (name[0] != '.')
+        return 0;
+    const char *tag = strstr(name, ".tmp-");
+    if (!tag || known_index(name + 1, (size_t)(tag - name - 1)) < 0)
+        return 0;
+    const char *rest = tag + 5, *last = strrchr(rest, '-');
+    long pid, n;
+    if (!last || !parse_digits(last + 1, strlen(last + 1), &n))
+        return 0;
+    const char *prev = last;
+    while (prev > rest && prev[-1] != '-')
+        --prev;
+    if (!parse_digits(prev, (size_t)(last - prev), &pid) || pid <= 0)
+        return 0;
+    if (prev > rest) { /* a host: rest up to the '-' before the pid */
+        size_t hl = (size_t)(prev - 1 - rest);
+        if (strlen(host) != hl || memcmp(rest, host, hl) != 0)
+            return 0;
+    }
+    return pid;
+}
+
+/* Remove the temporaries in dir that writes of processes no longer running on this host left
+ * behind (a write interrupted by a signal, a crash or a power cut). A live process's are
+ * kept: it may still be writing them, and this process's own are its other threads'. Best
+ * effort: what cannot be removed stays for a later write. */
+static void remove_stale_temps(const wr_job *j)
+{
+    DIR *d = opendir(j->dir);
+    if (!d)
+        return;
+    long self = (long)getpid();
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_owner(e->d_name, j->host);
+        if (pid == 0 || pid == self || (pid_t)pid != pid)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (EPERM: alive, another user's) */
+        char *p = bo_asprintf("%s/%s", j->dir, e->d_name);
+        if (p)
+            unlink(p);
+        bo_free(p);
+    }
+    closedir(d);
+}
+
 static void job_abandon(wr_job *j)
 {
     for (size_t i = 0; i < j->n; ++i) {
+        if (j->file[i].fd >= 0)
+            close(j->file[i].fd);
         if (j->file[i].tmp)
             unlink(j->file[i].tmp);
         bo_free(j->file[i].tmp);
@@ -96,10 +194,10 @@ static void job_abandon(wr_job *j)
     j->n = 0;
 }
 
-/* Open a temporary file that will become dir/name (one of known_files). The
- * temporary is created with O_EXCL so that concurrent writers into one
- * directory never share it, and with mode 0666 so the renamed file gets the
- * user's usual permissions (mkstemp would make it 0600). */
+/* Open a temporary file that will become dir/name (one of known_files). The temporary is
+ * created with O_EXCL so that concurrent writers into one directory never share it, and with
+ * mode 0666 so the renamed file gets the user's usual permissions (mkstemp would make it
+ * 0600). Its name carries host and process id for remove_stale_temps. */
 static int job_open(wr_job *j, const char *name, int *out)
 {
     *out = -1;
@@ -121,7 +219,8 @@ static int job_open(wr_job *j, const char *name, int *out)
     int fd = -1;
     for (unsigned attempt = 0; attempt < 100 && fd < 0; ++attempt) {
         bo_free(f->tmp);
-        f->tmp = bo_asprintf("%s/.%s.tmp-%ld-%u", j->dir, name, (long)getpid(), attempt);
+        f->tmp =
+            bo_asprintf("%s/.%s.tmp-%s-%ld-%u", j->dir, name, j->host, (long)getpid(), attempt);
         if (!f->tmp)
             break;
         fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
@@ -134,7 +233,8 @@ static int job_open(wr_job *j, const char *name, int *out)
         bo_free(f->path);
         return bo_error(j->ctx, BO_ERR_IO, "cannot create a file in %s: %s", j->dir, strerror(err));
     }
-    ++j->n; /* from here on job_abandon removes it */
+    f->fd = fd;
+    ++j->n; /* from here on job_abandon closes and removes it */
     *out = fd;
     return BO_OK;
 }
@@ -161,23 +261,54 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* Close the file opened last; rc is the status of writing it. */
+/* Start writing bytes [off, off + len) of fd to the disk without waiting (the commit waits);
+ * len 0: to the end of the file. Only a head start: without it the commit's fsync does it all. */
+static void start_writeback(int fd, size_t off, size_t len)
+{
+#if defined(__linux__)
+    (void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+    (void)off;
+    (void)len;
+#endif
+}
+
+/* The file opened last is complete (rc: the status of writing it): start its writeback. It
+ * stays open for the commit to sync. */
 static int job_close(wr_job *j, int fd, int rc)
 {
-    if (close(fd) != 0 && rc == BO_OK)
-        rc = write_error(j, errno);
+    (void)j;
+    if (rc == BO_OK)
+        start_writeback(fd, 0, 0);
     return rc;
 }
 
-/* Remove the known result files this write does not produce and rename every
- * temporary into place. Stale files go first: should the process die in
- * between, the directory holds the earlier write's files that this one replaces
- * and no others, never a mix of two writes beyond the file being renamed. A
- * rename failure (rare: the directory changed under us) leaves the files
- * renamed so far, which are complete, and removes the rest. */
+/* Wait until every file's data is on the disk: a rename must not reach the disk before the
+ * data does, or a crash could leave an empty or partial file under the final name. */
+static int job_sync(wr_job *j)
+{
+    for (size_t i = 0; i < j->n; ++i) {
+        wr_file *f = &j->file[i];
+        int err = fsync(f->fd) != 0 ? errno : 0;
+        if (close(f->fd) != 0 && !err)
+            err = errno;
+        f->fd = -1;
+        if (err)
+            return bo_error(j->ctx, BO_ERR_IO, "cannot write %s: %s", f->path, strerror(err));
+    }
+    return BO_OK;
+}
+
+/* Sync every file, remove the known result files this write does not produce, rename every
+ * temporary into place and sync the directory. Stale files go first: should the process die in
+ * between, the directory holds the earlier write's files that this one replaces and no others,
+ * never a mix of two writes beyond the file being renamed. A rename failure (rare: the directory
+ * changed under us) leaves the files renamed so far, which are complete, and removes the
+ * rest. */
 static int job_commit(wr_job *j)
 {
-    int rc = BO_OK;
+    int rc = job_sync(j);
     int produced[WR_MAX_FILES] = {0};
     for (size_t i = 0; i < j->n; ++i)
         produced[j->file[i].known] = 1;
@@ -203,15 +334,22 @@ static int job_commit(wr_job *j)
         j->file[i].tmp = NULL;
     }
     job_abandon(j);
+    if (rc == BO_OK) {
+        /* Make the renames and removals durable. The files are in place whatever this
+         * returns, and some file systems cannot sync a directory, so a failure is not an
+         * error of the write. */
+        int fd = open(j->dir, O_RDONLY | O_DIRECTORY);
+        if (fd >= 0) {
+            (void)fsync(fd);
+            close(fd);
+        }
+    }
     return rc;
 }
 
-/* ---- CSV
- * -------------------------------------------------------------------------------
- */
+/* ---- CSV ------------------------------------------------------------------------------- */
 
-/* The longest a field and its separator can be: a number (NF_DOUBLE_MAX covers
- * integers). */
+/* The longest a field and its separator can be: a number (NF_DOUBLE_MAX covers integers). */
 #define FIELD_MAX (NF_DOUBLE_MAX + 1)
 
 /* Names are model identifiers, but quote anything a CSV reader would split. */
@@ -253,8 +391,8 @@ static inline char *put_params(char *p, const bo_results *r, size_t i)
     return p;
 }
 
-/* A CSV file: a header, then rows formatted by `row` (row index -> text ending
- * in '\n', at most max_row bytes). */
+/* A CSV file: a header, then rows formatted by `row` (row index -> text ending in '\n', at
+ * most max_row bytes). */
 typedef struct {
     const char *name;
     char *(*row)(const bo_results *r, size_t row, char *out);
@@ -291,8 +429,7 @@ static char *row_series(const bo_results *r, size_t row, char *p)
     return p;
 }
 
-/* summaries.csv: one row per (run, window):
- * run,<params>,window,t_start,t_end,<columns> */
+/* summaries.csv: one row per (run, window): run,<params>,window,t_start,t_end,<columns> */
 static char *row_summaries(const bo_results *r, size_t row, char *p)
 {
     size_t R = r->runs, i = row / r->n_windows, w = row % r->n_windows;
@@ -324,11 +461,10 @@ static char *row_counters(const bo_results *r, size_t i, char *p)
     return p;
 }
 
-/* Rows are formatted in pieces of `per_piece` rows into a ring of `ring`
- * buffers: piece s goes to buffer s % ring once piece s - ring has been
- * written. The thread that finishes the piece next in file order writes it, and
- * every finished piece after it, while the others format on; so formatting runs
- * on every thread and writing overlaps it. */
+/* Rows are formatted in pieces of `per_piece` rows into a ring of `ring` buffers: piece s
+ * goes to buffer s % ring once piece s - ring has been written. The thread that finishes the
+ * piece next in file order writes it, and every finished piece after it, while the others
+ * format on; so formatting runs on every thread and writing overlaps it. */
 #define PIECE_BYTES ((size_t)2 << 20) /* bound on a piece's text (writes of ~1 MB) */
 #define RING_BYTES ((size_t)64 << 20) /* bound on all buffers together */
 
@@ -339,11 +475,11 @@ typedef struct {
     size_t per_piece, pieces, ring, cap;
     char *buf;     /* ring * cap bytes */
     size_t *len;   /* [ring]: length of the formatted piece in the buffer */
-    size_t *ready; /* [ring]: piece number + 1 of the formatted piece waiting in
-                      it, 0 none */
+    size_t *ready; /* [ring]: piece number + 1 of the formatted piece waiting in it, 0 none */
     pthread_mutex_t mu;
     pthread_cond_t freed;
     size_t next_claim, written;
+    size_t offset; /* bytes of rows written (after the header) */
     int writing, err;
 } csv_pipe;
 
@@ -378,7 +514,10 @@ static void pipe_worker(void *user, size_t begin, size_t end)
                     break;
                 pthread_mutex_unlock(&pp->mu);
                 int err = write_all(pp->fd, pp->buf + ws * pp->cap, pp->len[ws]);
+                if (!err)
+                    start_writeback(pp->fd, pp->offset, pp->len[ws]);
                 pthread_mutex_lock(&pp->mu);
+                pp->offset += pp->len[ws];
                 pp->ready[ws] = 0;
                 if (err)
                     pp->err = err;
@@ -411,15 +550,15 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     pp.r = r;
     pp.t = t;
     pp.fd = fd;
+    pp.offset = head->len;
     size_t max_row = t->fields <= (SIZE_MAX - 1) / FIELD_MAX ? t->fields * FIELD_MAX + 1 : 0;
     if (max_row == 0)
         return job_close(j, fd, bo_error(j->ctx, BO_ERR_RANGE, "rows of %s too long", t->name));
     pp.per_piece = PIECE_BYTES / max_row ? PIECE_BYTES / max_row : 1;
     pp.pieces = t->rows / pp.per_piece + (t->rows % pp.per_piece != 0);
     pp.cap = pp.per_piece * max_row;
-    /* Two buffers per thread, so a thread can format while its last piece waits
-     * its turn; no more than the pieces, nor (beyond two) than RING_BYTES hold.
-     */
+    /* Two buffers per thread, so a thread can format while its last piece waits its turn;
+     * no more than the pieces, nor (beyond two) than RING_BYTES hold. */
     size_t threads = j->threads < 1 ? 1 : (size_t)j->threads;
     pp.ring = 2 * threads;
     if (pp.ring > RING_BYTES / pp.cap)
@@ -501,9 +640,7 @@ static int write_csv(const bo_results *r, wr_job *j)
     return rc;
 }
 
-/* ---- NPY
- * -------------------------------------------------------------------------------
- */
+/* ---- NPY ------------------------------------------------------------------------------- */
 
 static int host_is_little_endian(void)
 {
@@ -535,10 +672,9 @@ static int write_le(int fd, const void *data, size_t count, size_t size)
     return 0;
 }
 
-/* NPY format 1.0 (numpy.lib.format): magic "\x93NUMPY", version 1 0, a
- * little-endian uint16 header length, then a Python dict literal padded with
- * spaces and ended by '\n' so that the data starts at a multiple of 64 bytes.
- */
+/* NPY format 1.0 (numpy.lib.format): magic "\x93NUMPY", version 1 0, a little-endian uint16
+ * header length, then a Python dict literal padded with spaces and ended by '\n' so that the
+ * data starts at a multiple of 64 bytes. */
 static int write_npy(wr_job *j, const char *name, const char *descr, const size_t *shape,
                      size_t ndim, const void *data, size_t size)
 {
@@ -670,8 +806,7 @@ static int write_npy_all(const bo_results *r, wr_job *j)
                           r->rejections, r->newton_iters, r->init,     r->params,
                           r->save_t,     r->series,       r->summaries};
     const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8};
-    /* Which entries exist: always (0), only with saves (1), only with summary
-     * windows (2). */
+    /* Which entries exist: always (0), only with saves (1), only with summary windows (2). */
     const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2};
     npy_entry e[] = {
         {"final.npy",
@@ -711,8 +846,7 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          3,
          {r->n_windows, r->n_sum_cols, R}},
     };
-    /* The series entries when there are saves, the summaries entry when there are
-     * windows. */
+    /* The series entries when there are saves, the summaries entry when there are windows. */
     size_t n = 0;
     for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
         if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows))
@@ -752,6 +886,8 @@ int bo_results_write(const bo_results *r, const char *dir, const char *format)
     memset(&j, 0, sizeof j);
     j.ctx = r->ctx;
     j.dir = dir;
+    host_tag(j.host, sizeof j.host);
+    remove_stale_temps(&j);
     int csv = strcmp(format, "csv") == 0;
     j.threads = r->threads > 0 ? r->threads : par_cores();
     if (csv && j.threads > 1)

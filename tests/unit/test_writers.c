@@ -2,13 +2,17 @@
  * independently (CSV with the CSV reader, NPY by parsing the format in this file and, when
  * available, with numpy.load), plus the error paths (unknown format, unusable directory, a
  * directory in the way) leaving no partial or temporary files; a directory holding only the
- * files of the last write (none left from an earlier one); and a large CSV, formatted in
- * parallel pieces, reading back bit for bit and identical whatever the thread count. */
+ * files of the last write (none left from an earlier one); the temporaries of dead writers
+ * removed and those of live ones kept; and a large CSV, formatted in parallel pieces, reading
+ * back bit for bit and identical whatever the thread count. */
+#include <ctype.h>
 #include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/csv.h"
@@ -417,6 +421,65 @@ static void test_no_stale_results(bo_context *ctx, bo_model *m, const char *base
     bo_results_destroy(r);
 }
 
+/* ---- temporaries of interrupted writes ------------------------------------------------ */
+
+/* The host name as temporaries carry it (docs/outputs.md): letters, digits and '.', anything
+ * else as '_'. */
+static void host_name(char *out, size_t len)
+{
+    char h[256] = "";
+    if (gethostname(h, sizeof h - 1) != 0 || !h[0])
+        strcpy(h, "localhost");
+    size_t n = 0;
+    for (const char *c = h; *c && n + 1 < len; ++c)
+        out[n++] = (isalnum((unsigned char)*c) || *c == '.') ? *c : '_';
+    out[n] = '\0';
+}
+
+/* A process id that was just used and no longer runs. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int status;
+    waitpid(pid, &status, 0);
+    return (long)pid;
+}
+
+static void test_stale_temps(bo_context *ctx, bo_model *m, const char *base)
+{
+    char dir[512], host[128], name[16][200];
+    snprintf(dir, sizeof dir, "%s/temps", base);
+    T_EQ_INT(mkdir(dir, 0777), 0);
+    host_name(host, sizeof host);
+    long dead = dead_pid(), live = (long)getppid(), self = (long)getpid();
+    T_CHECK(dead > 0 && kill((pid_t)dead, 0) != 0);
+    /* Removed: a dead writer's, with this host or without a host (the older form). */
+    snprintf(name[0], sizeof name[0], ".final.csv.tmp-%s-%ld-0", host, dead);
+    snprintf(name[1], sizeof name[1], ".series.csv.tmp-%ld-3", dead);
+    snprintf(name[2], sizeof name[2], ".legend.json.tmp-%s-%ld-12", host, dead);
+    /* Kept: a live process's, this process's own, another host's, and anything that is not
+     * exactly a writer's temporary. */
+    snprintf(name[3], sizeof name[3], ".final.csv.tmp-%s-%ld-0", host, live);
+    snprintf(name[4], sizeof name[4], ".final.npy.tmp-%s-%ld-1", host, self);
+    snprintf(name[5], sizeof name[5], ".final.csv.tmp-other-host-%ld-0", dead);
+    snprintf(name[6], sizeof name[6], ".notes.txt.tmp-%s-%ld-0", host, dead);
+    snprintf(name[7], sizeof name[7], ".final.csv.tmp-%s-%ldx-0", host, dead);
+    snprintf(name[8], sizeof name[8], "final.csv.tmp-%s-%ld-0", host, dead);
+    snprintf(name[9], sizeof name[9], ".final.csv.tmp-%s-%ld-", host, dead);
+    for (int i = 0; i < 10; ++i)
+        touch(dir, name[i]);
+    bo_results *r = make_results(ctx, m, 0);
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    for (int i = 0; i < 3; ++i)
+        T_CHECKF(!file_exists(dir, name[i]), "%s was kept", name[i]);
+    for (int i = 3; i < 10; ++i)
+        T_CHECKF(file_exists(dir, name[i]), "%s was removed", name[i]);
+    T_CHECK(file_exists(dir, "final.csv"));
+    bo_results_destroy(r);
+}
+
 /* ---- a large CSV in parallel pieces ---------------------------------------------------- */
 
 #define BIG 40000 /* runs: final.csv and series.csv span several pieces of rows */
@@ -675,6 +738,7 @@ int main(void)
     bo_results_destroy(r);
 
     test_no_stale_results(ctx, m, base);
+    test_stale_temps(ctx, m, base);
     test_big_csv(ctx, m, base);
 
     snprintf(p, sizeof p, "rm -rf %s", base);
