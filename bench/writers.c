@@ -3,16 +3,18 @@
  * examples/lorenz.ode with rho = 0:21:2^20 (t in [0, 1], the CLI's default settings, final
  * state only), which makes a 100 MB final.csv and 105 MB of .npy files.
  *
- *   bench_writers [--model FILE] [--log2n N] [--reps R] [--save-every S] [--dir DIR]
+ *   bench_writers [--model FILE] [--log2n N] [--reps R] [--save-every S] [--threads N]
+ *                 [--dir DIR]
  *
  * The sweep is solved once; then each repetition writes CSV into DIR/csv and NPY into DIR/npy
  * (alternating, so both see the same state of the machine), timing each whole
  * bo_results_write call (formatting, writing, syncing and renaming every file). The table
  * gives the median, the fastest and the slowest of R repetitions (default 7), the bytes
- * written, CSV's median over NPY's, and the median CPU time (user + system, all threads) of
- * a write, which other work on the machine disturbs less than the wall time. --save-every adds the
- * time series (series.csv / series.npy). DIR defaults to a fresh directory under /tmp, removed at
- * the end. */
+ * written, CSV's median over NPY's, and the median user and system CPU time of a write (all
+ * threads), which other work on the machine disturbs less than the wall time. --save-every adds the
+ * time series (series.csv / series.npy); --threads sets the solver's threads setting, which the CSV
+ * writer formats with (default: every core). DIR defaults to a fresh directory under /tmp, removed
+ * at the end. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +33,13 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* User + system CPU seconds of the process (all threads). */
-static double cpu_seconds(void)
+/* User (sys = 0) or system (sys = 1) CPU seconds of the process (all threads). */
+static double cpu_seconds(int sys)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+    struct timeval t = sys ? ru.ru_stime : ru.ru_utime;
+    return (double)t.tv_sec + 1e-6 * (double)t.tv_usec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -75,7 +77,8 @@ static void die(bo_context *ctx, const char *what)
 
 int main(int argc, char **argv)
 {
-    const char *model_path = "examples/lorenz.ode", *save_every = NULL, *dir_arg = NULL;
+    const char *model_path = "examples/lorenz.ode", *save_every = NULL, *dir_arg = NULL,
+               *threads = NULL;
     int log2n = 20, reps = 7;
     for (int i = 1; i < argc; ++i) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -89,9 +92,11 @@ int main(int argc, char **argv)
             save_every = v;
         else if (strcmp(argv[i], "--dir") == 0 && v)
             dir_arg = v;
+        else if (strcmp(argv[i], "--threads") == 0 && v)
+            threads = v;
         else {
             fprintf(stderr, "usage: bench_writers [--model FILE] [--log2n N] [--reps R] "
-                            "[--save-every S] [--dir DIR]\n");
+                            "[--save-every S] [--threads N] [--dir DIR]\n");
             return 2;
         }
         ++i;
@@ -124,7 +129,8 @@ int main(int argc, char **argv)
     if (bo_model_load_file(ctx, model_path, &model) != BO_OK)
         die(ctx, model_path);
     if (bo_settings_create(ctx, &set) != BO_OK ||
-        (save_every && bo_settings_set(set, "save_every", save_every) != BO_OK))
+        (save_every && bo_settings_set(set, "save_every", save_every) != BO_OK) ||
+        (threads && bo_settings_set(set, "threads", threads) != BO_OK))
         die(ctx, "settings");
     if (bo_solver_create(ctx, model, set, &solver) != BO_OK)
         die(ctx, "solver");
@@ -138,21 +144,23 @@ int main(int argc, char **argv)
         die(ctx, "solve");
     double t_solve = now() - t0;
 
-    double *times[2], *cpu[2];
+    double *times[2], *user[2], *sys[2];
     for (int f = 0; f < 2; ++f) {
         times[f] = calloc((size_t)reps, sizeof(double));
-        cpu[f] = calloc((size_t)reps, sizeof(double));
-        if (!times[f] || !cpu[f])
+        user[f] = calloc((size_t)reps, sizeof(double));
+        sys[f] = calloc((size_t)reps, sizeof(double));
+        if (!times[f] || !user[f] || !sys[f])
             return 1;
     }
     for (int r = 0; r < reps; ++r) {
         for (int f = 0; f < 2; ++f) {
-            double c0 = cpu_seconds();
+            double u0 = cpu_seconds(0), s0 = cpu_seconds(1);
             t0 = now();
             if (bo_results_write(res, sub[f], formats[f]) != BO_OK)
                 die(ctx, "write");
             times[f][r] = now() - t0;
-            cpu[f][r] = cpu_seconds() - c0;
+            user[f][r] = cpu_seconds(0) - u0;
+            sys[f][r] = cpu_seconds(1) - s0;
         }
     }
 
@@ -163,19 +171,21 @@ int main(int argc, char **argv)
            model_path, spec, bo_results_run_count(res), save_every ? save_every : "none", t_solve,
            sysconf(_SC_NPROCESSORS_ONLN), bo_version(), reps, dir);
     printf("| format | files | MB written | median s | fastest s | slowest s | MB/s | "
-           "median / npy median | CPU s (median) |\n|---|---|---|---|---|---|---|---|---|\n");
+           "median / npy median | user CPU s | system CPU s |\n"
+           "|---|---|---|---|---|---|---|---|---|---|\n");
     double med[2];
     for (int f = 0; f < 2; ++f) {
         qsort(times[f], (size_t)reps, sizeof(double), cmp_double);
-        qsort(cpu[f], (size_t)reps, sizeof(double), cmp_double);
+        qsort(user[f], (size_t)reps, sizeof(double), cmp_double);
+        qsort(sys[f], (size_t)reps, sizeof(double), cmp_double);
         med[f] = times[f][reps / 2];
     }
     for (int f = 0; f < 2; ++f) {
         int files;
         double mb = dir_bytes(sub[f], &files) / 1e6;
-        printf("| %s | %d | %.1f | %.3f | %.3f | %.3f | %.0f | %.2f | %.3f |\n", formats[f], files,
-               mb, med[f], times[f][0], times[f][reps - 1], mb / med[f], med[f] / med[1],
-               cpu[f][reps / 2]);
+        printf("| %s | %d | %.1f | %.3f | %.3f | %.3f | %.0f | %.2f | %.3f | %.3f |\n", formats[f],
+               files, mb, med[f], times[f][0], times[f][reps - 1], mb / med[f], med[f] / med[1],
+               user[f][reps / 2], sys[f][reps / 2]);
     }
     if (!dir_arg) {
         char cmd[4200];
@@ -185,7 +195,8 @@ int main(int argc, char **argv)
     }
     for (int f = 0; f < 2; ++f) {
         free(times[f]);
-        free(cpu[f]);
+        free(user[f]);
+        free(sys[f]);
     }
     bo_results_destroy(res);
     bo_batch_destroy(batch);

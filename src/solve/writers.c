@@ -383,62 +383,99 @@ static inline char *put_num(char *p, double v)
     return p + nf_double(p, v);
 }
 
-/* One column of every parameter of run i. */
-static inline char *put_params(char *p, const bo_results *r, size_t i)
+/* The text a column last had in the piece being formatted. Parameters, initial values, save
+ * and window times repeat from row to row (a sweep varies a few parameters; series rows
+ * repeat their run's parameters and every run has the same save times): a repeated value is
+ * copied from its earlier text instead of formatted again. */
+typedef struct {
+    uint64_t bits;
+    const char *text; /* NULL: none yet */
+    size_t len;
+} col_memo;
+
+static inline char *put_memo(char *p, double v, col_memo *m)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    *p++ = ',';
+    if (m->text && bits == m->bits) {
+        memcpy(p, m->text, m->len); /* an earlier row: no overlap */
+    } else {
+        m->bits = bits;
+        m->len = nf_double(p, v);
+    }
+    m->text = p; /* the latest copy, in the piece's buffer */
+    return p + m->len;
+}
+
+/* Saves and windows beyond this many format their times each time (their memos would cost
+ * more to clear for each piece than they save). */
+#define MEMO_INDEXED 4096
+
+/* One column of every parameter of run i (memos memo[0 .. n_params)). */
+static inline char *put_params(char *p, const bo_results *r, size_t i, col_memo *memo)
 {
     for (size_t k = 0; k < r->n_params; ++k)
-        p = put_num(p, r->params[k * r->runs + i]);
+        p = put_memo(p, r->params[k * r->runs + i], &memo[k]);
     return p;
 }
 
 /* A CSV file: a header, then rows formatted by `row` (row index -> text ending in '\n', at
- * most max_row bytes). */
+ * most `fields` fields), which may use `memos` column memos (cleared for each piece). */
 typedef struct {
     const char *name;
-    char *(*row)(const bo_results *r, size_t row, char *out);
-    size_t rows, fields;
+    char *(*row)(const bo_results *r, size_t row, char *out, col_memo *memo);
+    size_t rows, fields, memos;
 } csv_table;
 
-/* final.csv: run,status,t,<params>,<state>_0...,<state>... */
-static char *row_final(const bo_results *r, size_t i, char *p)
+/* final.csv: run,status,t,<params>,<state>_0...,<state>...; memos: params, t, init. */
+static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
 {
     size_t R = r->runs;
     p += nf_u64(p, i);
     *p++ = ',';
     p += nf_i64(p, r->status[i]);
-    p = put_num(p, r->final_t[i]);
-    p = put_params(p, r, i);
+    p = put_memo(p, r->final_t[i], &memo[r->n_params]);
+    p = put_params(p, r, i, memo);
     for (size_t s = 0; s < r->n_states; ++s)
-        p = put_num(p, r->init[s * R + i]);
+        p = put_memo(p, r->init[s * R + i], &memo[r->n_params + 1 + s]);
     for (size_t s = 0; s < r->n_states; ++s)
         p = put_num(p, r->final[s * R + i]);
     *p++ = '\n';
     return p;
 }
 
-/* series.csv: one row per (run, save): run,<params>,t,<vars> */
-static char *row_series(const bo_results *r, size_t row, char *p)
+/* series.csv: one row per (run, save): run,<params>,t,<vars>; memos: params, then one per
+ * save for its time. */
+static char *row_series(const bo_results *r, size_t row, char *p, col_memo *memo)
 {
     size_t R = r->runs, i = row / r->n_saves, k = row % r->n_saves;
     p += nf_u64(p, i);
-    p = put_params(p, r, i);
-    p = put_num(p, r->save_t[k]);
+    p = put_params(p, r, i, memo);
+    p = k < MEMO_INDEXED ? put_memo(p, r->save_t[k], &memo[r->n_params + k])
+                         : put_num(p, r->save_t[k]);
     for (size_t v = 0; v < r->n_vars; ++v)
         p = put_num(p, r->series[(k * r->n_vars + v) * R + i]);
     *p++ = '\n';
     return p;
 }
 
-/* summaries.csv: one row per (run, window): run,<params>,window,t_start,t_end,<columns> */
-static char *row_summaries(const bo_results *r, size_t row, char *p)
+/* summaries.csv: one row per (run, window): run,<params>,window,t_start,t_end,<columns>;
+ * memos: params, then two per window for its times. */
+static char *row_summaries(const bo_results *r, size_t row, char *p, col_memo *memo)
 {
     size_t R = r->runs, i = row / r->n_windows, w = row % r->n_windows;
     p += nf_u64(p, i);
-    p = put_params(p, r, i);
+    p = put_params(p, r, i, memo);
     *p++ = ',';
     p += nf_u64(p, w);
-    p = put_num(p, r->window_t[2 * w]);
-    p = put_num(p, r->window_t[2 * w + 1]);
+    if (w < MEMO_INDEXED) {
+        p = put_memo(p, r->window_t[2 * w], &memo[r->n_params + 2 * w]);
+        p = put_memo(p, r->window_t[2 * w + 1], &memo[r->n_params + 2 * w + 1]);
+    } else {
+        p = put_num(p, r->window_t[2 * w]);
+        p = put_num(p, r->window_t[2 * w + 1]);
+    }
     for (size_t c = 0; c < r->n_sum_cols; ++c)
         p = put_num(p, r->summaries[(w * r->n_sum_cols + c) * R + i]);
     *p++ = '\n';
@@ -446,8 +483,9 @@ static char *row_summaries(const bo_results *r, size_t row, char *p)
 }
 
 /* counters.csv: run,status,steps,rejections,newton_iters */
-static char *row_counters(const bo_results *r, size_t i, char *p)
+static char *row_counters(const bo_results *r, size_t i, char *p, col_memo *memo)
 {
+    (void)memo;
     p += nf_u64(p, i);
     *p++ = ',';
     p += nf_i64(p, r->status[i]);
@@ -473,9 +511,10 @@ typedef struct {
     const csv_table *t;
     int fd;
     size_t per_piece, pieces, ring, cap;
-    char *buf;     /* ring * cap bytes */
-    size_t *len;   /* [ring]: length of the formatted piece in the buffer */
-    size_t *ready; /* [ring]: piece number + 1 of the formatted piece waiting in it, 0 none */
+    char *buf;      /* ring * cap bytes */
+    size_t *len;    /* [ring]: length of the formatted piece in the buffer */
+    size_t *ready;  /* [ring]: piece number + 1 of the formatted piece waiting in it, 0 none */
+    col_memo *memo; /* [threads][t->memos] */
     pthread_mutex_t mu;
     pthread_cond_t freed;
     size_t next_claim, written;
@@ -486,7 +525,7 @@ typedef struct {
 static void pipe_worker(void *user, size_t begin, size_t end)
 {
     csv_pipe *pp = user;
-    (void)begin;
+    col_memo *memo = pp->memo + begin * pp->t->memos; /* item `begin`: this worker's */
     (void)end;
     for (;;) {
         pthread_mutex_lock(&pp->mu);
@@ -500,8 +539,10 @@ static void pipe_worker(void *user, size_t begin, size_t end)
         size_t slot = s % pp->ring, first = s * pp->per_piece;
         size_t last = first + pp->per_piece < pp->t->rows ? first + pp->per_piece : pp->t->rows;
         char *start = pp->buf + slot * pp->cap, *p = start;
+        if (pp->t->memos)
+            memset(memo, 0, pp->t->memos * sizeof *memo); /* texts of a reused buffer */
         for (size_t row = first; row < last; ++row)
-            p = pp->t->row(pp->r, row, p);
+            p = pp->t->row(pp->r, row, p, memo);
         pthread_mutex_lock(&pp->mu);
         pp->len[slot] = (size_t)(p - start);
         pp->ready[slot] = s + 1;
@@ -570,10 +611,12 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     pp.buf = bo_array_realloc(NULL, pp.ring, pp.cap);
     pp.len = bo_calloc(pp.ring, sizeof *pp.len);
     pp.ready = bo_calloc(pp.ring, sizeof *pp.ready);
-    if (!pp.buf || !pp.len || !pp.ready) {
+    pp.memo = bo_array_realloc(NULL, threads * (t->memos ? t->memos : 1), sizeof *pp.memo);
+    if (!pp.buf || !pp.len || !pp.ready || !pp.memo) {
         bo_free(pp.buf);
         bo_free(pp.len);
         bo_free(pp.ready);
+        bo_free(pp.memo);
         return job_close(j, fd,
                          bo_error(j->ctx, BO_ERR_NOMEM, "out of memory writing %s", t->name));
     }
@@ -586,6 +629,7 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     bo_free(pp.buf);
     bo_free(pp.len);
     bo_free(pp.ready);
+    bo_free(pp.memo);
     return job_close(j, fd, pp.err ? write_error(j, pp.err) : BO_OK);
 }
 
@@ -598,12 +642,13 @@ static int write_csv(const bo_results *r, wr_job *j)
     csv_names(&h, r->state_names, r->n_states, "_0");
     csv_names(&h, r->state_names, r->n_states, "");
     sb_putc(&h, '\n');
-    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states};
+    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states,
+                   r->n_params + 1 + r->n_states};
     int rc = write_csv_file(r, j, &t, &h);
     if (rc == BO_OK && r->write_counters) {
         sb_free(&h);
         sb_append(&h, "run,status,steps,rejections,newton_iters\n");
-        t = (csv_table){"counters.csv", row_counters, r->runs, 5};
+        t = (csv_table){"counters.csv", row_counters, r->runs, 5, 0};
         rc = write_csv_file(r, j, &t, &h);
     }
     if (rc == BO_OK && r->n_windows > 0) {
@@ -613,7 +658,9 @@ static int write_csv(const bo_results *r, wr_job *j)
         sb_append(&h, ",window,t_start,t_end");
         csv_names(&h, r->sum_names, r->n_sum_cols, "");
         sb_putc(&h, '\n');
-        t = (csv_table){"summaries.csv", row_summaries, 0, 4 + r->n_params + r->n_sum_cols};
+        size_t w = r->n_windows < MEMO_INDEXED ? r->n_windows : MEMO_INDEXED;
+        t = (csv_table){"summaries.csv", row_summaries, 0, 4 + r->n_params + r->n_sum_cols,
+                        r->n_params + 2 * w};
         if (r->runs > SIZE_MAX / r->n_windows)
             rc = bo_error(j->ctx, BO_ERR_RANGE, "too many rows for summaries.csv");
         else
@@ -628,7 +675,8 @@ static int write_csv(const bo_results *r, wr_job *j)
         sb_append(&h, ",t");
         csv_names(&h, r->var_names, r->n_vars, "");
         sb_putc(&h, '\n');
-        t = (csv_table){"series.csv", row_series, 0, 2 + r->n_params + r->n_vars};
+        size_t k = r->n_saves < MEMO_INDEXED ? r->n_saves : MEMO_INDEXED;
+        t = (csv_table){"series.csv", row_series, 0, 2 + r->n_params + r->n_vars, r->n_params + k};
         if (r->runs > SIZE_MAX / r->n_saves)
             rc = bo_error(j->ctx, BO_ERR_RANGE, "too many rows for series.csv");
         else

@@ -569,8 +569,23 @@ static void test_big_csv(bo_context *ctx, bo_model *m, const char *base)
         r->init[i] = any_double();
         r->final[i] = any_double();
     }
+    /* Columns that repeat, as in a sweep of one parameter: alpha in runs of equal values,
+     * changing now and then to its neighbour (one bit apart), to 0 or -0, or to anything; y0
+     * constant; final times mostly one value. */
+    double alpha = 2.385;
     for (size_t i = 0; i < BIG; ++i) {
-        r->final_t[i] = any_double();
+        uint64_t pick = rng() % 27;
+        if (pick == 0)
+            alpha = isfinite(alpha) ? nextafter(alpha, INFINITY) : 1.5;
+        else if (pick == 1)
+            alpha = alpha == 0 && !signbit(alpha) ? -0.0 : 0.0;
+        else if (pick == 2)
+            alpha = any_double();
+        r->params[BIG + i] = alpha;
+        r->init[BIG + i] = 6.02214076e23;
+    }
+    for (size_t i = 0; i < BIG; ++i) {
+        r->final_t[i] = rng() % 50 ? 10.0 : any_double();
         r->status[i] = (int32_t)(uint32_t)rng();
         r->steps[i] = (int64_t)rng();
         r->rejections[i] = (int64_t)(rng() >> 20);
