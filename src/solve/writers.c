@@ -505,6 +505,7 @@ static char *row_counters(const bo_results *r, size_t i, char *p, col_memo *memo
  * format on; so formatting runs on every thread and writing overlaps it. */
 #define PIECE_BYTES ((size_t)2 << 20) /* bound on a piece's text (writes of ~1 MB) */
 #define RING_BYTES ((size_t)64 << 20) /* bound on all buffers together */
+#define RING_PER_THREAD 4             /* buffers per thread */
 
 typedef struct {
     const bo_results *r;
@@ -598,10 +599,11 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     pp.per_piece = PIECE_BYTES / max_row ? PIECE_BYTES / max_row : 1;
     pp.pieces = t->rows / pp.per_piece + (t->rows % pp.per_piece != 0);
     pp.cap = pp.per_piece * max_row;
-    /* Two buffers per thread, so a thread can format while its last piece waits its turn;
-     * no more than the pieces, nor (beyond two) than RING_BYTES hold. */
+    /* Four buffers per thread, so threads format on while the piece next in file order is
+     * late (its thread descheduled, on a busy machine); no more than the pieces, nor (beyond
+     * two) than RING_BYTES hold. */
     size_t threads = j->threads < 1 ? 1 : (size_t)j->threads;
-    pp.ring = 2 * threads;
+    pp.ring = RING_PER_THREAD * threads;
     if (pp.ring > RING_BYTES / pp.cap)
         pp.ring = RING_BYTES / pp.cap > 2 ? RING_BYTES / pp.cap : 2;
     if (pp.ring > pp.pieces)
