@@ -399,7 +399,12 @@ static inline char *put_memo(char *p, double v, col_memo *m)
     memcpy(&bits, &v, sizeof bits);
     *p++ = ',';
     if (m->text && bits == m->bits) {
-        memcpy(p, m->text, m->len); /* an earlier row: no overlap */
+        /* From an earlier row. A fixed-size copy (a few moves, within the field's room) when
+         * the two cannot overlap, as in all but the shortest rows. */
+        if (p - m->text >= 32)
+            memcpy(p, m->text, 32);
+        else
+            memcpy(p, m->text, m->len);
     } else {
         m->bits = bits;
         m->len = nf_double(p, v);
