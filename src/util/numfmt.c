@@ -207,7 +207,7 @@ static inline uint64_t round_to_odd(uint64_t ghi, uint64_t glo, uint64_t cp)
 
 /* The shortest (then nearest) decimal of c 2^q as *f 10^*k (f may end in zeros); dk is added
  * to the exponent (the caller scaled c by 10^-dk). */
-static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *k_out)
+static inline void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *k_out)
 {
     uint64_t out = c & 1; /* odd c: the interval's ends read back as the neighbours */
     uint64_t cb = c << 2, cbl;
@@ -246,30 +246,29 @@ static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *k_out)
     *f = vb < mid || (vb == mid && (s & 1) == 0) ? s : t;
 }
 
-void nf_decimal(double v, uint64_t *digits, int *exp10)
+/* nf_decimal for nf_double to inline. */
+static inline void decimal(double v, uint64_t *digits, int *exp10)
 {
     g_ensure();
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint64_t frac = bits & (C_MIN - 1);
     int biased = (int)(bits >> 52 & 0x7ff);
-    uint64_t f;
+    int q = biased - 1075, dk = 0;
+    uint64_t c = C_MIN | frac, f;
     int k;
-    if (biased != 0) {
-        int q = biased - 1075;
-        uint64_t c = C_MIN | frac;
-        if (q <= 0 && q > -53 && (c >> -q) << -q == c) {
-            f = c >> -q; /* an integer below 2^53: its own digits are the shortest */
-            k = 0;
-        } else {
-            to_decimal(q, c, 0, &f, &k);
-        }
-    } else if (frac < 3) {
-        /* The two smallest subnormals: the paper computes 10 v, whose significand is large
-         * enough for its bounds, and moves the decimal point back. */
-        to_decimal(Q_MIN, 10 * frac, -1, &f, &k);
+    if (biased != 0 && q <= 0 && q > -53 && (c >> -q) << -q == c) {
+        f = c >> -q; /* an integer below 2^53: its own digits are the shortest */
+        k = 0;
     } else {
-        to_decimal(Q_MIN, frac, 0, &f, &k);
+        if (biased == 0) {
+            /* Subnormal. The two smallest: the paper computes 10 v, whose significand is
+             * large enough for its bounds, and moves the decimal point back. */
+            q = Q_MIN;
+            c = frac < 3 ? 10 * frac : frac;
+            dk = frac < 3 ? -1 : 0;
+        }
+        to_decimal(q, c, dk, &f, &k);
     }
     while (f % 100000000 == 0) {
         f /= 100000000;
@@ -281,6 +280,11 @@ void nf_decimal(double v, uint64_t *digits, int *exp10)
     }
     *digits = f;
     *exp10 = k;
+}
+
+void nf_decimal(double v, uint64_t *digits, int *exp10)
+{
+    decimal(v, digits, exp10);
 }
 
 /* ---- digits --------------------------------------------------------------------------- */
@@ -407,7 +411,7 @@ size_t nf_double(char *buf, double v)
     }
     uint64_t f;
     int k;
-    nf_decimal(v, &f, &k);
+    decimal(v, &f, &k);
     /* The digits go straight to their place (copying them from a scratch buffer with wide
      * loads right after writing them byte pairs stalls on store forwarding). */
     int n = digit_count(f);
