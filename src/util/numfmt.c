@@ -441,10 +441,14 @@ size_t nf_double(char *buf, double v)
         memcpy(p + n, "0000000000000000", 16); /* zeros up to the point, x + 1 - n <= 16 */
         p += x + 1;
     } else {
-        /* ddd.ddd: all digits one place right, then the integer part moved left by one. */
+        /* ddd.ddd: all digits one place right, then the integer part moved left by one: one
+         * or two digits (most numbers) inline, more by memmove (a loop becomes that call). */
         digits_before(p + 1 + n, f);
-        for (int i = 0; i <= x; ++i)
-            p[i] = p[i + 1];
+        p[0] = p[1];
+        if (x == 1)
+            p[1] = p[2];
+        else if (x > 1)
+            memmove(p + 1, p + 2, (size_t)x);
         p[x + 1] = '.';
         p += n + 1;
     }
