@@ -760,8 +760,9 @@ static const cli_option solve_options[] = {
      OPT_SET},
     {"output", 'o', "DIR",
      "Write the results into DIR (created if needed): final.csv, plus the saved series when "
-     "there are saves and the summaries when there are some. Without -o the final-state table is "
-     "printed to standard output.",
+     "there are saves and the summaries when there are some; result files of an earlier solve "
+     "that this one does not write are removed. Without -o the final-state table is printed to "
+     "standard output.",
      OPT_OUTPUT},
     {"format", 0, "F",
      "Output format with -o: csv (default) or npy (NumPy files final.npy, ... and "

@@ -288,7 +288,12 @@ BO_API double bo_results_summary(const bo_results *r, size_t window, size_t colu
 BO_API const double *bo_results_summary_array(const bo_results *r);
 /* Write results into dir (created if needed): format "csv" or "npy". Always writes
  * final.csv (csv) or final.npy + legend (npy); the time series when saves exist; the
- * summaries (summaries.csv or summaries.npy) when there are some.
+ * summaries (summaries.csv or summaries.npy) when there are some. All or nothing: files are
+ * written under temporary names, synced, and renamed into place together; result files of an
+ * earlier write that this one does not produce are removed, so dir holds one write's results;
+ * temporaries that interrupted writes of processes no longer running left in dir are removed.
+ * CSV is formatted on the solve's `threads` host threads. Writes into one dir at the same time
+ * (threads or processes) each leave whole files, but which write's files remain is undefined.
  * See docs/outputs.md for the files and columns. */
 BO_API int bo_results_write(const bo_results *r, const char *dir, const char *format);
 

@@ -100,7 +100,8 @@ const st_entry st_table[] = {
      .hi = 65536,
      .flags = ST_RUNTIME,
      .doc = "Host threads: the CPU backend's workers, and for both backends the passes that "
-            "expand the batch and convert and copy results; 0 uses every core."},
+            "expand the batch and convert and copy results, and the formatting of CSV results; "
+            "0 uses every core."},
     {.key = "device",
      .component = "solver",
      .type = ST_INT,

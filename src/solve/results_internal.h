@@ -31,6 +31,7 @@ struct bo_results {
     double *save_t;        /* [n_saves]: save times, shared by all runs */
     double *series;        /* [n_saves][n_vars][runs] (NaN for failed runs) */
     int write_counters;    /* the CSV writer adds counters.csv (outputs includes counters) */
+    int threads;           /* host threads the writers format with (0: every core) */
     /* Summaries (rs_set_summaries; all zero/NULL without them). Column c of variable v's
      * metric m output o is named "v.m" for single-output metrics, "v.m.o" otherwise. */
     size_t n_windows;   /* summary windows */

@@ -850,6 +850,7 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     }
     int host_threads = rp.threads > 0 ? (int)rp.threads : par_cores();
     par_pool *pool = host_pool(sv, host_threads);
+    res->threads = host_threads;
     sv->phase_ms[0] = 1e3 * (now_seconds() - t_phase);
     /* The batch is expanded in pieces over the cores: on the GPU straight into the pinned
      * staging, with its copy in the results written while the kernel runs; on the CPU into

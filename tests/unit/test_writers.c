@@ -1,11 +1,18 @@
 /* Writers: results written as CSV and NPY into a fresh nested directory, then read back
  * independently (CSV with the CSV reader, NPY by parsing the format in this file and, when
  * available, with numpy.load), plus the error paths (unknown format, unusable directory, a
- * directory in the way) leaving no partial or temporary files. */
+ * directory in the way) leaving no partial or temporary files; a directory holding only the
+ * files of the last write (none left from an earlier one); the temporaries of dead writers
+ * removed and those of live ones kept; and a large CSV, formatted in parallel pieces, reading
+ * back bit for bit and identical whatever the thread count. */
+#include <ctype.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/csv.h"
@@ -89,7 +96,7 @@ static bo_results *make_results(bo_context *ctx, const bo_model *m, size_t n_sav
 
 static int file_exists(const char *dir, const char *name)
 {
-    char p[512];
+    char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return access(p, F_OK) == 0;
 }
@@ -350,6 +357,328 @@ static void check_numpy(const char *dir)
     T_EQ_STR(out, want);
 }
 
+/* ---- the directory holds the last write's files only ---------------------------------- */
+
+static void touch(const char *dir, const char *name)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    T_CHECKF(f != NULL, "%s", p);
+    if (f) {
+        fputs("earlier\n", f);
+        fclose(f);
+    }
+}
+
+static void test_no_stale_results(bo_context *ctx, bo_model *m, const char *base)
+{
+    char dir[512], p[600];
+    snprintf(dir, sizeof dir, "%s/stale", base);
+    /* An earlier sweep with saves, summaries and counters, as CSV. */
+    bo_results *r = make_results(ctx, m, 2);
+    T_CHECK(r != NULL);
+    if (!r)
+        return;
+    rs_sum_column col = {"x", "mean", NULL, NULL};
+    T_EQ_INT(rs_set_summaries(r, 2, 0.0, 5.0, 1, &col, NULL), BO_OK);
+    for (size_t i = 0; i < 2 * RUNS; ++i)
+        r->summaries[i] = 0.25 * (double)i;
+    r->write_counters = 1;
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "series.csv") && file_exists(dir, "summaries.csv") &&
+            file_exists(dir, "counters.csv"));
+    bo_results_destroy(r);
+    /* Files that are not results stay, and so does a directory with a result's name. */
+    touch(dir, "notes.txt");
+    snprintf(p, sizeof p, "%s/summaries.npy", dir);
+    T_EQ_INT(mkdir(p, 0777), 0);
+
+    /* A solve of one kind fewer: only final.csv. */
+    r = make_results(ctx, m, 0);
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_CHECK(!file_exists(dir, "series.csv"));
+    T_CHECK(!file_exists(dir, "summaries.csv"));
+    T_CHECK(!file_exists(dir, "counters.csv"));
+    T_CHECK(file_exists(dir, "notes.txt") && file_exists(dir, "summaries.npy"));
+
+    /* NPY into the same directory replaces the CSV set, and CSV the NPY set, legend too. */
+    T_EQ_INT(bo_results_write(r, dir, "npy"), BO_OK);
+    T_CHECK(file_exists(dir, "final.npy") && file_exists(dir, "legend.json"));
+    T_CHECK(!file_exists(dir, "final.csv"));
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_CHECK(!file_exists(dir, "final.npy") && !file_exists(dir, "legend.json") &&
+            !file_exists(dir, "status.npy"));
+    T_CHECK(file_exists(dir, "notes.txt"));
+
+    /* A failed write removes nothing: a directory where final.npy belongs. */
+    snprintf(p, sizeof p, "%s/final.npy", dir);
+    T_EQ_INT(mkdir(p, 0777), 0);
+    T_EQ_INT(bo_results_write(r, dir, "npy"), BO_ERR_IO);
+    T_CHECK(file_exists(dir, "final.csv"));
+    T_EQ_INT(hidden_entries(dir), 0);
+    bo_results_destroy(r);
+}
+
+/* ---- temporaries of interrupted writes ------------------------------------------------ */
+
+/* The host name as temporaries carry it (docs/outputs.md): letters, digits and '.', anything
+ * else as '_'. */
+static void host_name(char *out, size_t len)
+{
+    char h[256] = "";
+    if (gethostname(h, sizeof h - 1) != 0 || !h[0])
+        strcpy(h, "localhost");
+    size_t n = 0;
+    for (const char *c = h; *c && n + 1 < len; ++c)
+        out[n++] = (isalnum((unsigned char)*c) || *c == '.') ? *c : '_';
+    out[n] = '\0';
+}
+
+/* A process id that was just used and no longer runs. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int status;
+    waitpid(pid, &status, 0);
+    return (long)pid;
+}
+
+static void test_stale_temps(bo_context *ctx, bo_model *m, const char *base)
+{
+    char dir[512], host[128], name[16][200];
+    snprintf(dir, sizeof dir, "%s/temps", base);
+    T_EQ_INT(mkdir(dir, 0777), 0);
+    host_name(host, sizeof host);
+    long dead = dead_pid(), live = (long)getppid(), self = (long)getpid();
+    T_CHECK(dead > 0 && kill((pid_t)dead, 0) != 0);
+    /* Removed: a dead writer's, with this host or without a host (the older form). */
+    snprintf(name[0], sizeof name[0], ".final.csv.tmp-%s-%ld-0", host, dead);
+    snprintf(name[1], sizeof name[1], ".series.csv.tmp-%ld-3", dead);
+    snprintf(name[2], sizeof name[2], ".legend.json.tmp-%s-%ld-12", host, dead);
+    /* Kept: a live process's, this process's own, another host's, and anything that is not
+     * exactly a writer's temporary. */
+    snprintf(name[3], sizeof name[3], ".final.csv.tmp-%s-%ld-0", host, live);
+    snprintf(name[4], sizeof name[4], ".final.npy.tmp-%s-%ld-1", host, self);
+    snprintf(name[5], sizeof name[5], ".final.csv.tmp-other-host-%ld-0", dead);
+    snprintf(name[6], sizeof name[6], ".notes.txt.tmp-%s-%ld-0", host, dead);
+    snprintf(name[7], sizeof name[7], ".final.csv.tmp-%s-%ldx-0", host, dead);
+    snprintf(name[8], sizeof name[8], "final.csv.tmp-%s-%ld-0", host, dead);
+    snprintf(name[9], sizeof name[9], ".final.csv.tmp-%s-%ld-", host, dead);
+    for (int i = 0; i < 10; ++i)
+        touch(dir, name[i]);
+    bo_results *r = make_results(ctx, m, 0);
+    T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+    for (int i = 0; i < 3; ++i)
+        T_CHECKF(!file_exists(dir, name[i]), "%s was kept", name[i]);
+    for (int i = 3; i < 10; ++i)
+        T_CHECKF(file_exists(dir, name[i]), "%s was removed", name[i]);
+    T_CHECK(file_exists(dir, "final.csv"));
+    bo_results_destroy(r);
+}
+
+/* ---- a large CSV in parallel pieces ---------------------------------------------------- */
+
+#define BIG 40000 /* runs: final.csv and series.csv span several pieces of rows */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1du;
+}
+
+/* Mostly random bit patterns (every magnitude, subnormals included), some plain values. */
+static double any_double(void)
+{
+    uint64_t b = rng();
+    switch (b % 8) {
+    case 0:
+        return (double)(b >> 40) / 1024.0;
+    case 1:
+        return b & 256 ? -0.0 : (b & 512 ? INFINITY : -INFINITY);
+    default: {
+        double v;
+        memcpy(&v, &b, sizeof v);
+        return v; /* NaN too, now and then */
+    }
+    }
+}
+
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Field `*p` (up to ',' or '\n') read as a double equals want bit for bit (nan: any NaN). */
+static int next_is(char **p, double want)
+{
+    char *end;
+    double got = strtod(*p, &end);
+    int ok = (*end == ',' || *end == '\n') && end > *p &&
+             (isnan(want) ? isnan(got) && strncmp(*p, "nan", 3) == 0
+                          : memcmp(&got, &want, sizeof got) == 0);
+    *p = end + (*end != '\0');
+    return ok;
+}
+
+static int next_int(char **p, long long want)
+{
+    char *end;
+    long long got = strtoll(*p, &end, 10);
+    int ok = (*end == ',' || *end == '\n') && end > *p && got == want;
+    *p = end + (*end != '\0');
+    return ok;
+}
+
+static char *skip_line(char *p)
+{
+    char *nl = strchr(p, '\n');
+    return nl ? nl + 1 : p + strlen(p);
+}
+
+static void test_big_csv(bo_context *ctx, bo_model *m, const char *base)
+{
+    const char *vars[] = {"x", "obs"};
+    bo_results *r = NULL;
+    T_EQ_INT(rs_create(ctx, m, BIG, 3, 2, vars, NULL, &r), BO_OK);
+    if (!r)
+        return;
+    rs_sum_column cols[2] = {{"x", "mean", NULL, NULL}, {"x", "peaks[1]", "t1", "s"}};
+    T_EQ_INT(rs_set_summaries(r, 2, 0.5, 0.25, 2, cols, NULL), BO_OK);
+    r->write_counters = 1;
+    for (size_t i = 0; i < 2 * BIG; ++i) {
+        r->params[i] = any_double();
+        r->init[i] = any_double();
+        r->final[i] = any_double();
+    }
+    /* Columns that repeat, as in a sweep of one parameter: alpha in runs of equal values,
+     * changing now and then to its neighbour (one bit apart), to 0 or -0, or to anything; y0
+     * constant; final times mostly one value. */
+    double alpha = 2.385;
+    for (size_t i = 0; i < BIG; ++i) {
+        uint64_t pick = rng() % 27;
+        if (pick == 0)
+            alpha = isfinite(alpha) ? nextafter(alpha, INFINITY) : 1.5;
+        else if (pick == 1)
+            alpha = alpha == 0 && !signbit(alpha) ? -0.0 : 0.0;
+        else if (pick == 2)
+            alpha = any_double();
+        r->params[BIG + i] = alpha;
+        r->init[BIG + i] = 6.02214076e23;
+    }
+    for (size_t i = 0; i < BIG; ++i) {
+        r->final_t[i] = rng() % 50 ? 10.0 : any_double();
+        r->status[i] = (int32_t)(uint32_t)rng();
+        r->steps[i] = (int64_t)rng();
+        r->rejections[i] = (int64_t)(rng() >> 20);
+        r->newton_iters[i] = -(int64_t)(rng() >> 1);
+    }
+    for (size_t k = 0; k < 3; ++k)
+        r->save_t[k] = 0.1 * (double)k;
+    for (size_t i = 0; i < 3 * 2 * BIG; ++i)
+        r->series[i] = any_double();
+    for (size_t i = 0; i < 2 * 2 * BIG; ++i)
+        r->summaries[i] = any_double();
+
+    static const char *files[] = {"final.csv", "series.csv", "summaries.csv", "counters.csv"};
+    char *ref[4] = {NULL, NULL, NULL, NULL};
+    size_t ref_len[4] = {0, 0, 0, 0};
+    const int threads[] = {1, 2, 3, 8};
+    for (int t = 0; t < 4; ++t) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/big%d", base, threads[t]);
+        r->threads = threads[t];
+        T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
+        for (int f = 0; f < 4; ++f) {
+            size_t len = 0;
+            char *text = slurp(dir, files[f], &len);
+            T_CHECKF(text != NULL, "%s/%s", dir, files[f]);
+            if (t == 0) {
+                ref[f] = text;
+                ref_len[f] = len;
+            } else {
+                T_CHECKF(text && len == ref_len[f] && memcmp(text, ref[f], len) == 0,
+                         "%s with %d threads differs from 1 thread", files[f], threads[t]);
+                free(text);
+            }
+        }
+    }
+    if (!ref[0] || !ref[1] || !ref[2] || !ref[3]) {
+        bo_results_destroy(r);
+        return;
+    }
+    /* Every value reads back to the same bits, in the documented row order. */
+    long bad = 0;
+    char *p = skip_line(ref[0]);
+    for (size_t i = 0; i < BIG; ++i) {
+        int ok =
+            next_int(&p, (long long)i) && next_int(&p, r->status[i]) && next_is(&p, r->final_t[i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->params[k * BIG + i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->init[k * BIG + i]);
+        for (size_t k = 0; k < 2; ++k)
+            ok = ok && next_is(&p, r->final[k * BIG + i]);
+        bad += !ok || p[-1] != '\n';
+    }
+    T_CHECK(*p == '\0');
+    p = skip_line(ref[1]);
+    for (size_t i = 0; i < BIG; ++i)
+        for (size_t k = 0; k < 3; ++k) {
+            int ok = next_int(&p, (long long)i) && next_is(&p, r->params[i]) &&
+                     next_is(&p, r->params[BIG + i]) && next_is(&p, r->save_t[k]) &&
+                     next_is(&p, r->series[(k * 2 + 0) * BIG + i]) &&
+                     next_is(&p, r->series[(k * 2 + 1) * BIG + i]);
+            bad += !ok || p[-1] != '\n';
+        }
+    T_CHECK(*p == '\0');
+    p = ref[2];
+    T_CHECK(strncmp(p, "run,k,alpha,window,t_start,t_end,x.mean,x.peaks.t1\n", 51) == 0);
+    p = skip_line(p);
+    for (size_t i = 0; i < BIG; ++i)
+        for (size_t w = 0; w < 2; ++w) {
+            int ok = next_int(&p, (long long)i) && next_is(&p, r->params[i]) &&
+                     next_is(&p, r->params[BIG + i]) && next_int(&p, (long long)w) &&
+                     next_is(&p, 0.5 + 0.25 * (double)w) &&
+                     next_is(&p, 0.5 + 0.25 * (double)(w + 1)) &&
+                     next_is(&p, r->summaries[(w * 2 + 0) * BIG + i]) &&
+                     next_is(&p, r->summaries[(w * 2 + 1) * BIG + i]);
+            bad += !ok || p[-1] != '\n';
+        }
+    T_CHECK(*p == '\0');
+    p = skip_line(ref[3]);
+    for (size_t i = 0; i < BIG; ++i) {
+        int ok = next_int(&p, (long long)i) && next_int(&p, r->status[i]) &&
+                 next_int(&p, r->steps[i]) && next_int(&p, r->rejections[i]) &&
+                 next_int(&p, r->newton_iters[i]);
+        bad += !ok || p[-1] != '\n';
+    }
+    T_CHECK(*p == '\0');
+    T_EQ_INT(bad, 0);
+    for (int f = 0; f < 4; ++f)
+        free(ref[f]);
+    bo_results_destroy(r);
+}
+
 int main(void)
 {
     bo_context *ctx;
@@ -423,6 +752,10 @@ int main(void)
     T_EQ_INT(bo_results_write(r, dir, "csv"), BO_OK);
     T_CHECK(file_exists(dir, "final.csv") && !file_exists(dir, "series.csv"));
     bo_results_destroy(r);
+
+    test_no_stale_results(ctx, m, base);
+    test_stale_temps(ctx, m, base);
+    test_big_csv(ctx, m, base);
 
     snprintf(p, sizeof p, "rm -rf %s", base);
     T_EQ_INT(system(p), 0);
