@@ -109,21 +109,7 @@ const char *cli_closest(const char *word, const char *const *names, size_t n)
 
 void cli_format_double(double v, char *buf, size_t len)
 {
-    if (isnan(v)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(buf, len, v > 0 ? "inf" : "-inf");
-        return;
-    }
-    /* 15 significant digits always survive a round trip through text; 17 always suffice.
-     * Trying the short forms first keeps 0.1 as "0.1" rather than 0.10000000000000001. */
-    for (int digits = 15; digits <= 17; ++digits) {
-        snprintf(buf, len, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
+    bo_format_double(v, buf, len);
 }
 
 int cli_write_text(const char *path, const char *text)

@@ -400,6 +400,12 @@ BO_API int bo_solver_set_driver(bo_solver *s, const char *name, const double *t,
 BO_API int bo_solver_load_driver_csv(bo_solver *s, const char *name, const char *path,
                                      const bo_driver_options *opt);
 
+/* A double as the shortest text that reads back (strtod) to exactly v, the way the results
+ * writers print it: "0.1", "2.385", "4.540018782744335e-05", "nan", "inf", "-inf". Writes at
+ * most len bytes into buf, always NUL-terminated when len > 0, and returns the length of the
+ * whole text (at most 24), as snprintf does. Safe from any thread. */
+BO_API size_t bo_format_double(double v, char *buf, size_t len);
+
 /* Free memory returned by the library (strings). Accepts NULL. */
 BO_API void bo_free(void *p);
 

@@ -18,6 +18,8 @@
  * and read-only afterwards. */
 #include "numfmt.h"
 
+#include "batchode.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -453,4 +455,16 @@ size_t nf_double(char *buf, double v)
         p += n + 1;
     }
     return (size_t)(p - buf);
+}
+
+size_t bo_format_double(double v, char *buf, size_t len)
+{
+    char tmp[NF_DOUBLE_MAX];
+    size_t n = nf_double(tmp, v);
+    if (buf && len > 0) {
+        size_t k = n < len - 1 ? n : len - 1;
+        memcpy(buf, tmp, k);
+        buf[k] = '\0';
+    }
+    return n;
 }

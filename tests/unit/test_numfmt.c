@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "batchode.h"
 #include "harness.h"
 #include "util/numfmt.h"
 
@@ -324,5 +325,15 @@ int main(void)
     tally_report(&trip);
     tally_report(&shortest);
     tally_report(&same_as_old);
+    /* The public form: NUL-terminated, truncated like snprintf, full length returned. */
+    char small[8];
+    T_EQ_INT(bo_format_double(4.540018782744335e-05, small, sizeof small), 21);
+    T_EQ_STR(small, "4.54001");
+    char whole[32];
+    T_EQ_INT(bo_format_double(0.1, whole, sizeof whole), 3);
+    T_EQ_STR(whole, "0.1");
+    T_EQ_INT(bo_format_double(-INFINITY, whole, sizeof whole), 4);
+    T_EQ_STR(whole, "-inf");
+    T_EQ_INT(bo_format_double(2.385, NULL, 0), 5);
     T_DONE();
 }
