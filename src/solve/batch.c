@@ -803,8 +803,8 @@ int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t ro
             continue;
         for (size_t v = 0; v < b->n_var[k]; ++v)
             if (!md_values_produces(b->values, kind, v))
-                fill_row(b, kind, v, first_run, count, dst + v * row_stride * (size_t)elem_bytes,
-                         elem_bytes);
+                fill_row(b, (int)kind, v, first_run, count,
+                         dst + v * row_stride * (size_t)elem_bytes, elem_bytes);
     }
     return b->values ? fill_values(b, first_run, count, row_stride, init, params, elem_bytes)
                      : BO_OK;

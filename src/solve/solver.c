@@ -106,14 +106,15 @@ static int build(bo_solver *sv)
         sv_generate_config(ctx, sv->model, sv->settings, &sv->cfg, &sv->source, &sv->shared_stride);
     if (rc != BO_OK)
         return rc;
+    int disk_cache = 1;
+    if ((rc = st_get_bool(sv->settings, "cache", &disk_cache)) != BO_OK)
+        return rc;
     if (use_cuda) {
-        rc = cu_module_load(ctx, sv->source, (int)device, &sv->cu);
+        rc = cu_module_load(ctx, sv->source, (int)device, disk_cache, &sv->cu);
     } else {
         const char *cc, *cflags;
-        int disk_cache = 1;
         if ((rc = st_get_choice(sv->settings, "cc", &cc)) != BO_OK ||
-            (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK ||
-            (rc = st_get_bool(sv->settings, "cache", &disk_cache)) != BO_OK)
+            (rc = st_get_choice(sv->settings, "cflags", &cflags)) != BO_OK)
             return rc;
         rc = cpu_module_load(ctx, sv->source, cc, cflags, disk_cache, &sv->cpu);
     }

@@ -16,6 +16,8 @@
 static bo_context *ctx;
 static char root[64];
 
+static int use_disk_cache = 1;
+
 static int solve(double c, double *x)
 {
     char text[200];
@@ -35,6 +37,7 @@ static int solve(double c, double *x)
         bo_settings_set(s, "rtol", "1e-10");
         bo_settings_set(s, "atol", "1e-12");
         bo_settings_set(s, "duration", "1");
+        bo_settings_set(s, "cache", use_disk_cache ? "true" : "false");
         rc = bo_solver_create(ctx, m, s, &sv);
     }
     if (rc == BO_OK)
@@ -154,6 +157,19 @@ int main(void)
         struct stat st;
         T_CHECK(stat(cubin, &st) == 0 && st.st_uid == 0);
     }
+    /* cache=false neither reads nor writes the disk cache (the CUDA backend used to ignore it):
+     * a new model compiles, is right, and leaves no image behind. */
+    cc_mem_clear();
+    char fresh[128];
+    snprintf(fresh, sizeof fresh, "%s/fresh", root);
+    setenv("BATCHODE_CACHE_DIR", fresh, 1);
+    use_disk_cache = 0;
+    T_EQ_INT(solve(0.75, &x), BO_OK);
+    T_REL(x, 2.385 * exp(-1.5 * 0.75), 1e-8);
+    char none[300];
+    find_cubin(fresh, none);
+    T_CHECK(none[0] == '\0');
+    use_disk_cache = 1;
     cc_mem_clear();
     bo_context_destroy(ctx);
     char cmd[128];

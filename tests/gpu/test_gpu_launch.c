@@ -55,7 +55,7 @@ static int build(const bo_model *model, const char *const *kv, program *p)
     if (rc == BO_OK)
         rc = sv_generate(ctx, model, s, &src, &p->stride, &p->pbytes);
     if (rc == BO_OK)
-        rc = cu_module_load(ctx, src, 0, &p->m);
+        rc = cu_module_load(ctx, src, 0, 1, &p->m);
     if (rc != BO_OK)
         printf("build failed: %s\n%s\n", bo_errmsg(ctx), bo_errlog(ctx));
     bo_free(src);

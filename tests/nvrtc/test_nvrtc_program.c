@@ -274,10 +274,10 @@ static void check_backend_api(bo_context *ctx)
         T_CONTAINS(bo_errmsg(ctx), "CUDA backend unavailable");
         printf("no GPU here: %s\n", bo_errmsg(ctx));
         cu_module *m = (cu_module *)&avail; /* must be reset to NULL */
-        T_EQ_INT(cu_module_load(ctx, "int x;", 0, &m), BO_ERR_BACKEND);
+        T_EQ_INT(cu_module_load(ctx, "int x;", 0, 1, &m), BO_ERR_BACKEND);
         T_CHECK(m == NULL);
     }
-    T_EQ_INT(cu_module_load(ctx, "int x;", 0, NULL), BO_ERR_INVALID_ARG);
+    T_EQ_INT(cu_module_load(ctx, "int x;", 0, 1, NULL), BO_ERR_INVALID_ARG);
     cu_launch L;
     memset(&L, 0, sizeof L);
     T_EQ_INT(cu_run(ctx, NULL, &L), BO_ERR_INVALID_ARG);

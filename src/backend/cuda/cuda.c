@@ -163,14 +163,16 @@ static long source_define(const char *source, const char *name, long fallback)
 /* The cubin for the source: from the disk cache (when use_disk; the bytes handed back are
  * the ones the cache checked, and the driver gets exactly those) or compiled by NVRTC (and
  * then stored). */
+/* The image for source: from the disk cache when lookup is set and it has one, else compiled
+ * (and stored when store is set). */
 static int get_cubin(bo_context *ctx, const char *source, int sm, const char *extra,
-                     const char *key, int use_disk, void **cubin, size_t *size, int *disk_hit,
-                     double *compile_ms)
+                     const char *key, int lookup, int store, void **cubin, size_t *size,
+                     int *disk_hit, double *compile_ms)
 {
     *cubin = NULL;
     *disk_hit = 0;
     *compile_ms = 0.0;
-    int rc = use_disk ? cc_load_bytes(ctx, key, "cubin", cubin, size) : 0;
+    int rc = lookup ? cc_load_bytes(ctx, key, "cubin", cubin, size) : 0;
     if (rc == 1) {
         *disk_hit = 1;
         return BO_OK;
@@ -183,13 +185,13 @@ static int get_cubin(bo_context *ctx, const char *source, int sm, const char *ex
     *compile_ms = cu_now_ms() - t;
     if (rc != BO_OK)
         return rc;
-    if (cc_store_bytes(ctx, key, "cubin", bin, *size) != BO_OK)
+    if (store && cc_store_bytes(ctx, key, "cubin", bin, *size) != BO_OK)
         bo_clear_error(ctx); /* a cache that cannot be written only costs the next compile */
     *cubin = bin;
     return BO_OK;
 }
 
-int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **out)
+int cu_module_load(bo_context *ctx, const char *source, int device, int disk_cache, cu_module **out)
 {
     if (!out)
         return bo_error(ctx, BO_ERR_INVALID_ARG, "cu_module_load: out is NULL");
@@ -240,7 +242,8 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
     void *cubin = NULL;
     size_t size = 0;
     int disk_hit = 0;
-    rc = get_cubin(ctx, source, sm, extra, key, 1, &cubin, &size, &disk_hit, &m->compile_ms);
+    rc = get_cubin(ctx, source, sm, extra, key, disk_cache, disk_cache, &cubin, &size, &disk_hit,
+                   &m->compile_ms);
     if (rc == BO_OK)
         rc = load_cubin(ctx, &d, cubin, &lm);
     if (rc != BO_OK && disk_hit && rc != BO_ERR_NOMEM) {
@@ -253,7 +256,7 @@ int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **
         cc_remove(ctx, key, "cubin");
         bo_clear_error(ctx);
         free(cubin);
-        rc = get_cubin(ctx, source, sm, extra, key, 0, &cubin, &size, &disk_hit, &m->compile_ms);
+        rc = get_cubin(ctx, source, sm, extra, key, 0, 1, &cubin, &size, &disk_hit, &m->compile_ms);
         if (rc == BO_OK)
             rc = load_cubin(ctx, &d, cubin, &lm);
     }

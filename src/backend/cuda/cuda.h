@@ -21,8 +21,10 @@ int cu_available(bo_context *ctx, int device);
  * architecture + options), load it into the device's primary context, find bo_kernel and read
  * its resource use. *out: release with cu_module_release. Errors: BO_ERR_BACKEND (no driver,
  * device or NVRTC), BO_ERR_COMPILE (the NVRTC log in bo_errlog(ctx)), BO_ERR_DEVICE,
- * BO_ERR_NOMEM. A module may be used from any thread, one call at a time. */
-int cu_module_load(bo_context *ctx, const char *source, int device, cu_module **out);
+ * BO_ERR_NOMEM. A module may be used from any thread, one call at a time. disk_cache 0 (the
+ * setting cache=false) neither reads nor writes the disk cache. */
+int cu_module_load(bo_context *ctx, const char *source, int device, int disk_cache,
+                   cu_module **out);
 /* Accepts NULL. */
 void cu_module_release(cu_module *m);
 
