@@ -69,6 +69,11 @@ int main(void)
     T_EQ_INT(try_create(m, "cflags", "-DBO_PRECISION=1 -Werror"), BO_ERR_COMPILE);
     T_CONTAINS(bo_errmsg(ctx), "failed");
     T_CONTAINS(bo_errlog(ctx), "BO_PRECISION");
+    /* Words after the compiler's name are options too, and part of the cache key: the program
+     * the plain compiler made (cached above) must not serve this one. */
+    T_EQ_INT(try_create(m, "cc", "cc"), BO_OK);
+    T_EQ_INT(try_create(m, "cc", "cc -DBO_PRECISION=1 -Werror"), BO_ERR_COMPILE);
+    T_CONTAINS(bo_errlog(ctx), "BO_PRECISION");
     /* A model with drivers compiles; solving it needs data for each driver. */
     bo_model *drv = load("driver F\nstate y = 1\ndy/dt = F - y\n");
     T_EQ_INT(try_create(drv, "rtol", "1e-6"), BO_OK);

@@ -103,8 +103,12 @@ static int command_words(bo_context *ctx, const char *cc, const char *cflags, cp
                              getenv("BATCHODE_EXTRA_CFLAGS"), flags);
     if (rc != BO_OK)
         return rc;
+    /* The key holds every word of the command: the compiler's own (cc may be "gcc -m32" or
+     * "ccache cc", whose --version reads like the plain compiler's) and the flags. */
     sb_buf b;
     sb_init(&b);
+    for (size_t i = 0; i < ccw->n; ++i)
+        sb_printf(&b, "cc%zu:%s,", strlen(ccw->v[i]), ccw->v[i]);
     for (size_t i = 0; i < flags->n; ++i)
         sb_printf(&b, "%zu:%s,", strlen(flags->v[i]), flags->v[i]);
     sb_append(&b, "");
