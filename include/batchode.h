@@ -49,7 +49,7 @@ extern "C" {
     X(BO_ERR_NOT_FOUND, -11, "not found")                                                          \
     X(BO_ERR_RANGE, -12, "value out of range")                                                     \
     X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                         \
-    X(BO_ERR_INTERNAL, -14, "internal error")                                                     \
+    X(BO_ERR_INTERNAL, -14, "internal error")                                                      \
     X(BO_ERR_CANCELLED, -15, "cancelled by the caller's interrupt hook")
 
 typedef enum {
