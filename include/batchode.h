@@ -49,7 +49,7 @@ extern "C" {
     X(BO_ERR_NOT_FOUND, -11, "not found")                                                          \
     X(BO_ERR_RANGE, -12, "value out of range")                                                     \
     X(BO_ERR_STATE, -13, "object is not in a state that allows this call")                         \
-    X(BO_ERR_INTERNAL, -14, "internal error")                                                     \
+    X(BO_ERR_INTERNAL, -14, "internal error")                                                      \
     X(BO_ERR_CANCELLED, -15, "cancelled by the caller's interrupt hook")
 
 typedef enum {
@@ -246,6 +246,15 @@ BO_API const double *bo_results_series_array(const bo_results *r);
 /* The initial values and parameters each run used: init[state][run], params[param][run]. */
 BO_API const double *bo_results_init_array(const bo_results *r);
 BO_API const double *bo_results_param_array(const bo_results *r);
+/* The per-run values as arrays of run_count elements, run i at index i (the values of
+ * bo_results_status, bo_results_final_time, bo_results_steps, bo_results_rejections and
+ * bo_results_newton_iters), for reading a large batch without a call per run. Valid while r
+ * lives; NULL for NULL results. */
+BO_API const int32_t *bo_results_status_array(const bo_results *r);
+BO_API const double *bo_results_final_time_array(const bo_results *r);
+BO_API const int64_t *bo_results_steps_array(const bo_results *r);
+BO_API const int64_t *bo_results_rejections_array(const bo_results *r);
+BO_API const int64_t *bo_results_newton_iters_array(const bo_results *r);
 /* Summaries (docs/outputs.md): statistics of each run over window_count windows, one value
  * per (window, column, run). Columns are variable-major, the metrics in the order requested,
  * named "<variable>.<metric>" or "<variable>.<metric>.<output>" for metrics with several
