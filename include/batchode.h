@@ -193,6 +193,15 @@ BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name,
  * The rows form one block of paired columns: combined with other values as one variable
  * group (combinatorial) or paired with them (verbatim). Errors name file:line. */
 BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
+/* The same runs from arrays instead of a file (a table of runs in memory, such as a data
+ * frame): n_cols columns, column c named names[c] (a state or a parameter) with the n_rows
+ * values columns[c][0..n_rows) (copied), run r of the block being row r. A block like a CSV
+ * run file's: combined with other values as one variable group (combinatorial) or paired with
+ * them (verbatim). Errors: BO_ERR_NOT_FOUND (an unknown name; the closest one suggested),
+ * BO_ERR_INVALID_ARG (no columns or rows, a NULL column, a name twice, a value not finite).
+ * On error the batch is unchanged. */
+BO_API int bo_batch_set_runs(bo_batch *b, size_t n_cols, const char *const *names,
+                             const double *const *columns, size_t n_rows);
 /* Number of runs the batch describes (0 on an inconsistent verbatim batch: see
  * bo_batch_validate). */
 BO_API size_t bo_batch_run_count(const bo_batch *b);
