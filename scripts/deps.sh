@@ -8,7 +8,10 @@ need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # pkg-config and man-db (with groff) for the install tests: the installed batchode.pc is used,
 # the man page rendered. The build itself needs neither.
-pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db)
+# python3-venv for the Python package's tests (scripts/test-python.sh makes a virtual
+# environment; its packages come from PyPI).
+pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db
+    python3-venv)
 for extra in "$@"; do
     case "$extra" in
     fuzz) pkgs+=(clang libclang-rt-dev) ;;
