@@ -213,6 +213,15 @@ BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name,
  * The rows form one block of paired columns: combined with other values as one variable
  * group (combinatorial) or paired with them (verbatim). Errors name file:line. */
 BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
+/* The same runs from arrays instead of a file (a table of runs in memory, such as a data
+ * frame): n_cols columns, column c named names[c] (a state or a parameter) with the n_rows
+ * values columns[c][0..n_rows) (copied), run r of the block being row r. A block like a CSV
+ * run file's: combined with other values as one variable group (combinatorial) or paired with
+ * them (verbatim). Errors: BO_ERR_NOT_FOUND (an unknown name; the closest one suggested),
+ * BO_ERR_INVALID_ARG (no columns or rows, a NULL column, a name twice, a value not finite).
+ * On error the batch is unchanged. */
+BO_API int bo_batch_set_runs(bo_batch *b, size_t n_cols, const char *const *names,
+                             const double *const *columns, size_t n_rows);
 /* Number of runs the batch describes (0 on an inconsistent verbatim batch: see
  * bo_batch_validate). */
 BO_API size_t bo_batch_run_count(const bo_batch *b);
@@ -266,6 +275,15 @@ BO_API const double *bo_results_series_array(const bo_results *r);
 /* The initial values and parameters each run used: init[state][run], params[param][run]. */
 BO_API const double *bo_results_init_array(const bo_results *r);
 BO_API const double *bo_results_param_array(const bo_results *r);
+/* The per-run values as arrays of run_count elements, run i at index i (the values of
+ * bo_results_status, bo_results_final_time, bo_results_steps, bo_results_rejections and
+ * bo_results_newton_iters), for reading a large batch without a call per run. Valid while r
+ * lives; NULL for NULL results. */
+BO_API const int32_t *bo_results_status_array(const bo_results *r);
+BO_API const double *bo_results_final_time_array(const bo_results *r);
+BO_API const int64_t *bo_results_steps_array(const bo_results *r);
+BO_API const int64_t *bo_results_rejections_array(const bo_results *r);
+BO_API const int64_t *bo_results_newton_iters_array(const bo_results *r);
 /* Summaries (docs/outputs.md): statistics of each run over window_count windows, one value
  * per (window, column, run). Columns are variable-major, the metrics in the order requested,
  * named "<variable>.<metric>" or "<variable>.<metric>.<output>" for metrics with several

@@ -9,9 +9,11 @@ need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # pkg-config and man-db (with groff) for the install tests: the installed batchode.pc is used,
 # the man page rendered. clang with its runtimes (libclang-rt-dev) builds the model front end
-# under clang's UBSan in a unit test, and the fuzz targets. The build itself needs none.
+# under clang's UBSan in a unit test, and the fuzz targets. python3-venv for the Python
+# package's tests (scripts/test-python.sh makes a virtual environment; its packages come from
+# PyPI). The build itself needs none of these.
 pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db clang
-    libclang-rt-dev)
+    libclang-rt-dev python3-venv)
 for extra in "$@"; do
     case "$extra" in
     fuzz) ;;

@@ -468,6 +468,35 @@ static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
     return BO_OK;
 }
 
+/* Install block g (taken over on success and on failure): its columns leave the groups that
+ * held them, and it becomes the last group. what names the source in a memory error. */
+static int install_block(bo_batch *b, bt_group *g, const char *what)
+{
+    /* Reserve the slot and make the plan first so that detaching columns cannot be followed
+     * by a failure. */
+    md_values *plan = NULL;
+    bt_group *ng = bo_array_realloc(b->group, b->n_groups + 1, sizeof *ng);
+    if (ng)
+        b->group = ng;
+    if (!ng || plan_values(b, g->var, g->n_cols, &plan) != BO_OK) {
+        group_free(g);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory loading %s", what);
+    }
+    md_values_destroy(b->values);
+    b->values = plan;
+    for (size_t c = 0; c < g->n_cols; ++c) {
+        size_t slot;
+        detach_var(b, g->var[c], &slot);
+        if (slot != (size_t)-1)
+            remove_group(b, slot);
+    }
+    for (size_t gi = b->n_groups; gi-- > 0;)
+        if (b->group[gi].n_cols == 0)
+            remove_group(b, gi);
+    b->group[b->n_groups++] = *g;
+    return BO_OK;
+}
+
 int bo_batch_load_csv(bo_batch *b, const char *path)
 {
     if (!b)
@@ -484,29 +513,60 @@ int bo_batch_load_csv(bo_batch *b, const char *path)
         group_free(&g);
         return rc;
     }
-    /* Reserve the slot and make the plan first so that detaching columns cannot be followed
-     * by a failure. */
-    md_values *plan = NULL;
-    bt_group *ng = bo_array_realloc(b->group, b->n_groups + 1, sizeof *ng);
-    if (ng)
-        b->group = ng;
-    if (!ng || plan_values(b, g.var, g.n_cols, &plan) != BO_OK) {
+    return install_block(b, &g, path);
+}
+
+int bo_batch_set_runs(bo_batch *b, size_t n_cols, const char *const *names,
+                      const double *const *columns, size_t n_rows)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    if (n_cols == 0 || !names || !columns)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "bo_batch_set_runs: no columns given");
+    if (n_rows == 0)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "bo_batch_set_runs: no runs given");
+    bt_group g;
+    memset(&g, 0, sizeof g);
+    g.n_rows = n_rows;
+    g.var = bo_calloc(n_cols, sizeof *g.var);
+    g.col = bo_calloc(n_cols, sizeof *g.col);
+    if (!g.var || !g.col) {
         group_free(&g);
-        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory loading %s", path);
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing %zu runs", n_rows);
     }
-    md_values_destroy(b->values);
-    b->values = plan;
-    for (size_t c = 0; c < g.n_cols; ++c) {
-        size_t slot;
-        detach_var(b, g.var[c], &slot);
-        if (slot != (size_t)-1)
-            remove_group(b, slot);
+    int rc = BO_OK;
+    for (size_t c = 0; c < n_cols && rc == BO_OK; ++c) {
+        g.n_cols = c + 1; /* group_free frees the columns made so far */
+        if (!names[c] || !columns[c]) {
+            rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "bo_batch_set_runs: column %zu is NULL", c);
+            break;
+        }
+        if ((rc = resolve(b, -1, names[c], "", &g.var[c])) != BO_OK)
+            break;
+        for (size_t d = 0; d < c; ++d)
+            if (g.var[d].kind == g.var[c].kind && g.var[d].index == g.var[c].index) {
+                rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "column '%s' appears twice", names[c]);
+                break;
+            }
+        for (size_t r = 0; r < n_rows && rc == BO_OK; ++r)
+            if (!isfinite(columns[c][r]))
+                rc = bo_error(b->ctx, BO_ERR_INVALID_ARG,
+                              "run %zu: value for '%s' is not finite (%g)", r, names[c],
+                              columns[c][r]);
+        if (rc != BO_OK)
+            break;
+        g.col[c] = bo_array_realloc(NULL, n_rows, sizeof(double));
+        if (!g.col[c]) {
+            rc = bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing %zu runs", n_rows);
+            break;
+        }
+        memcpy(g.col[c], columns[c], n_rows * sizeof(double));
     }
-    for (size_t gi = b->n_groups; gi-- > 0;)
-        if (b->group[gi].n_cols == 0)
-            remove_group(b, gi);
-    b->group[b->n_groups++] = g;
-    return BO_OK;
+    if (rc != BO_OK) {
+        group_free(&g);
+        return rc;
+    }
+    return install_block(b, &g, "runs");
 }
 
 /* ---- run arithmetic -------------------------------------------------------------------- */

@@ -411,6 +411,31 @@ const double *bo_results_param_array(const bo_results *r)
     return r ? r->params : NULL;
 }
 
+const int32_t *bo_results_status_array(const bo_results *r)
+{
+    return r ? r->status : NULL;
+}
+
+const double *bo_results_final_time_array(const bo_results *r)
+{
+    return r ? r->final_t : NULL;
+}
+
+const int64_t *bo_results_steps_array(const bo_results *r)
+{
+    return r ? r->steps : NULL;
+}
+
+const int64_t *bo_results_rejections_array(const bo_results *r)
+{
+    return r ? r->rejections : NULL;
+}
+
+const int64_t *bo_results_newton_iters_array(const bo_results *r)
+{
+    return r ? r->newton_iters : NULL;
+}
+
 size_t bo_results_window_count(const bo_results *r)
 {
     return r ? r->n_windows : 0;

@@ -94,11 +94,12 @@ static int tolerance(bo_context *ctx, const bo_settings *s, const char *key, siz
     if (rc != BO_OK)
         return rc;
     if (l.count != 1 && l.count != n) {
+        size_t given = l.count; /* st_list_free zeroes the list */
         st_list_free(&l);
         return bo_error(ctx, BO_ERR_SETTING,
                         "setting '%s' has %zu values; the model has %zu states (give one "
                         "value, or one per state)",
-                        key, l.count, n);
+                        key, given, n);
     }
     double *v = bo_calloc(n ? n : 1, sizeof *v);
     if (!v) {

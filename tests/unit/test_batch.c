@@ -359,6 +359,64 @@ int main(void)
     T_EQ_INT(bo_batch_run_count(b), 1); /* failed loads change nothing */
     bo_batch_destroy(b);
 
+    /* The same block from arrays (bo_batch_set_runs): the same runs as the CSV file above. */
+    bo_batch_create(ctx, m, &b);
+    bo_batch_set_values(b, BO_PARAMETER, "beta", bv, 2);
+    const double cx[] = {1.5, 3, -5}, ck[] = {2, 40, 6};
+    const char *cn[] = {"x", "k"};
+    const double *cc[] = {cx, ck};
+    T_EQ_INT(bo_batch_set_runs(b, 2, cn, cc, 3), BO_OK);
+    T_EQ_INT(bo_batch_run_count(b), 6);
+    for (size_t r = 0; r < 6; ++r) {
+        bo_batch_get_run(b, r, in, pa);
+        T_CHECK(pa[2] == wb[r] && in[0] == wx[r] && pa[0] == wk[r] && in[1] == -2.25);
+    }
+    T_CHECK(fill_matches_get_run(b, 4));
+    bo_batch_set_grid(b, BO_GRID_VERBATIM);
+    T_EQ_INT(bo_batch_validate(b), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "x,k have 3");
+    bo_batch_set_values(b, BO_PARAMETER, "beta", bv3, 3);
+    bo_batch_get_run(b, 2, in, pa);
+    T_CHECK(in[0] == -5 && pa[0] == 6 && pa[2] == 1.0);
+    /* A new block replaces the columns it names, wherever they were. */
+    const double ck2[] = {0.25, 0.5, 0.75};
+    const char *cn2[] = {"k"};
+    const double *cc2[] = {ck2};
+    T_EQ_INT(bo_batch_set_runs(b, 1, cn2, cc2, 3), BO_OK);
+    bo_batch_get_run(b, 1, in, pa);
+    T_CHECK(in[0] == 3 && pa[0] == 0.5 && pa[2] == 0.75);
+    /* Errors name the fault and change nothing. */
+    const char *bad_names[] = {"x", "kk"};
+    T_EQ_INT(bo_batch_set_runs(b, 2, bad_names, cc, 3), BO_ERR_NOT_FOUND);
+    T_EQ_STR(bo_errmsg(ctx), "unknown state or parameter 'kk' (did you mean 'k'?)");
+    const char *twice[] = {"x", "x"};
+    T_EQ_INT(bo_batch_set_runs(b, 2, twice, cc, 3), BO_ERR_INVALID_ARG);
+    T_CONTAINS(bo_errmsg(ctx), "column 'x' appears twice");
+    const double cnan[] = {1, NAN, 3};
+    const double *ccn[] = {cx, cnan};
+    T_EQ_INT(bo_batch_set_runs(b, 2, cn, ccn, 3), BO_ERR_INVALID_ARG);
+    T_EQ_STR(bo_errmsg(ctx), "run 1: value for 'k' is not finite (nan)");
+    const double *cnull[] = {cx, NULL};
+    T_EQ_INT(bo_batch_set_runs(b, 2, cn, cnull, 3), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_set_runs(b, 0, cn, cc, 3), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_set_runs(b, 2, cn, cc, 0), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_set_runs(NULL, 2, cn, cc, 3), BO_ERR_INVALID_ARG);
+    T_EQ_INT(bo_batch_run_count(b), 3);
+    bo_batch_get_run(b, 1, in, pa);
+    T_CHECK(in[0] == 3 && pa[0] == 0.5 && pa[2] == 0.75);
+    /* Every allocation failure is reported, leaves the batch as it was and leaks nothing. */
+    for (long n = 0; n < 12; ++n) {
+        bo_test_fail_alloc_after(n);
+        int rc = bo_batch_set_runs(b, 2, cn, cc, 3);
+        bo_test_fail_alloc_after(-1);
+        T_CHECK(rc == BO_OK || rc == BO_ERR_NOMEM);
+        bo_batch_get_run(b, 1, in, pa);
+        T_CHECK(rc == BO_OK ? pa[0] == 40 : pa[0] == 0.5);
+        if (rc == BO_OK)
+            break;
+    }
+    bo_batch_destroy(b);
+
     /* Large grids: 4096 x 4096 = 2^24 runs, the last chunk computed without the grid. */
     bo_batch_create(ctx, m, &b);
     bo_batch_set_spec(b, BO_PARAMETER, "k", "0:4095:4096");

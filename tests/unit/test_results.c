@@ -89,6 +89,16 @@ int main(void)
     T_CHECK(bo_results_init_array(r)[0] == 1.0);
     T_CHECK(bo_results_final_array(r)[4 + 1] == -1.0);
     T_CHECK(bo_results_series_array(r)[(1 * 2 + 1) * 4 + 3] == 113.0);
+    /* The per-run arrays hold what the per-run accessors return, run i at index i. */
+    for (size_t i = 0; i < 4; ++i) {
+        T_EQ_INT(bo_results_status_array(r)[i], bo_results_status(r, i));
+        T_CHECK(bo_results_final_time_array(r)[i] == bo_results_final_time(r, i));
+        T_EQ_INT(bo_results_steps_array(r)[i], bo_results_steps(r, i));
+        T_EQ_INT(bo_results_rejections_array(r)[i], bo_results_rejections(r, i));
+        T_EQ_INT(bo_results_newton_iters_array(r)[i], bo_results_newton_iters(r, i));
+    }
+    T_EQ_INT(bo_results_status_array(r)[2], BO_RUN_STEP_TOO_SMALL);
+    T_CHECK(bo_results_final_time_array(r)[2] == 3.125 && bo_results_steps_array(r)[3] == 103);
 
     /* Out of range: NaN for values, 0 for counts, NULL for names and arrays, and -1 for a
      * status (0 would read as a run that succeeded). */
@@ -103,6 +113,9 @@ int main(void)
     T_EQ_INT(bo_results_run_count(NULL), 0);
     T_EQ_INT(bo_results_failed_count(NULL), 0);
     T_CHECK(bo_results_final_array(NULL) == NULL && bo_results_series_array(NULL) == NULL);
+    T_CHECK(bo_results_status_array(NULL) == NULL && bo_results_final_time_array(NULL) == NULL &&
+            bo_results_steps_array(NULL) == NULL && bo_results_rejections_array(NULL) == NULL &&
+            bo_results_newton_iters_array(NULL) == NULL);
     T_CHECK(isnan(bo_results_final(NULL, 0, 0)));
     bo_results_destroy(r);
     bo_results_destroy(NULL);

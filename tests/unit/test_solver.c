@@ -58,6 +58,8 @@ int main(void)
     T_CHECK(sv == NULL);
     bo_settings_destroy(s);
     T_EQ_INT(try_create(m, "atol", "1e-6,1e-7"), BO_ERR_SETTING);
+    T_EQ_STR(bo_errmsg(ctx), "setting 'atol' has 2 values; the model has 1 states (give one "
+                             "value, or one per state)");
     T_CONTAINS(bo_errmsg(ctx), "1 states");
     T_EQ_INT(try_create(m, "save_variables", "twicee"), BO_ERR_SETTING);
     T_CONTAINS(bo_errmsg(ctx), "did you mean 'twice'");
