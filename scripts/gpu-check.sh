@@ -47,3 +47,18 @@ python3 -c "
 import sys, numpy as np
 s = np.load(sys.argv[1]); print('summaries.npy', s.shape, 'nan runs', int(np.isnan(s).any(axis=(0,1)).sum()))
 " "$work/g24/summaries.npy" 2>&1 | tail -2
+# The Python package on the GPU, when the interpreter has what building it needs (pip
+# install --no-build-isolation uses the environment's scikit-build-core, so nothing is
+# fetched): its GPU tests, and the CUDA case of the behaviour tests.
+if python3 -c "import numpy, scipy, pytest, scikit_build_core" 2>/dev/null; then
+    if python3 -m pip install -q --no-build-isolation --no-deps --target "$work/site" \
+        -C build-dir="$work/skbuild" ./python > "$out/python-build.log" 2>&1; then
+        (cd python/tests && PYTHONPATH="$work/site" python3 -m pytest -q -p no:cacheprovider \
+            test_gpu.py test_behaviour.py -k "gpu or cuda" 2>&1 | tail -15)
+        echo "python gpu tests exit $?"
+    else
+        echo "python package build failed"; tail -20 "$out/python-build.log"
+    fi
+else
+    echo "python: numpy, scipy, pytest or scikit-build-core missing; Python GPU tests not run"
+fi
