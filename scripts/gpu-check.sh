@@ -38,15 +38,6 @@ if command -v compute-sanitizer >/dev/null; then
         --backend cuda --param rho=0:21:2048 --save-every 0.25 -o "$work/g3" -q > "$out/memcheck.log" 2>&1
     echo "memcheck exit $?"; tail -4 "$out/memcheck.log"
 fi
-# A 2^24-run sweep with only summaries requested (no time series): must fit and run.
-/usr/bin/time -f "2^24 summaries-only sweep: %e s wall, %M KB max resident" \
-    $b solve examples/lorenz.ode --backend cuda --param rho=0:28:16777216 --outputs mean,max,std \
-    --summarise-every 0.5 --sample-every 0.01 -o "$work/g24" --format npy -q 2>&1 | tail -3
-echo "2^24 summaries exit ${PIPESTATUS[0]}"; ls -la "$work/g24" | head
-python3 -c "
-import sys, numpy as np
-s = np.load(sys.argv[1]); print('summaries.npy', s.shape, 'nan runs', int(np.isnan(s).any(axis=(0,1)).sum()))
-" "$work/g24/summaries.npy" 2>&1 | tail -2
 # The Python package on the GPU, when the interpreter has what building it needs (pip
 # install --no-build-isolation uses the environment's scikit-build-core, so nothing is
 # fetched): its GPU tests, and the CUDA case of the behaviour tests.
@@ -62,3 +53,12 @@ if python3 -c "import numpy, scipy, pytest, scikit_build_core" 2>/dev/null; then
 else
     echo "python: numpy, scipy, pytest or scikit-build-core missing; Python GPU tests not run"
 fi
+# A 2^24-run sweep with only summaries requested (no time series): must fit and run.
+/usr/bin/time -f "2^24 summaries-only sweep: %e s wall, %M KB max resident" \
+    $b solve examples/lorenz.ode --backend cuda --param rho=0:28:16777216 --outputs mean,max,std \
+    --summarise-every 0.5 --sample-every 0.01 -o "$work/g24" --format npy -q 2>&1 | tail -3
+echo "2^24 summaries exit ${PIPESTATUS[0]}"; ls -la "$work/g24" | head
+python3 -c "
+import sys, numpy as np
+s = np.load(sys.argv[1]); print('summaries.npy', s.shape, 'nan runs', int(np.isnan(s).any(axis=(0,1)).sum()))
+" "$work/g24/summaries.npy" 2>&1 | tail -2
