@@ -576,9 +576,19 @@ static void catch_stop_signals(int on)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int run_solve(const cli_command *cmd, const cli_args *args)
+/* The end of a solve stopped by SIGINT or SIGTERM: the message, nothing written, and exit
+ * 128 + the signal. */
+static int interrupted(solve_state *s)
 {
-    (void)cmd;
+    int sig = stop_signal ? stop_signal : SIGINT;
+    cli_error("interrupted by %s: the solve stopped; nothing was written",
+              sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    solve_state_free(s);
+    return CLI_EXIT_SIGNAL + sig;
+}
+
+static int solve_caught(const cli_args *args)
+{
     int rc = check_options(args);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -589,9 +599,13 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
         solve_state_free(&s);
         return rc;
     }
+    if (stop_signal)
+        return interrupted(&s);
     int quiet = cli_args_has(args, OPT_QUIET);
     int st = bo_solver_create(s.ctx, s.model, s.settings, &s.solver);
     cli_print_warnings(s.ctx);
+    if (stop_signal)
+        return interrupted(&s);
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);
@@ -630,18 +644,12 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
     if (!quiet && isatty(STDERR_FILENO))
         bo_solver_set_progress(s.solver, draw_progress, &progress);
     bo_solver_set_interrupt(s.solver, stop_requested, NULL);
-    catch_stop_signals(1);
-    st = bo_solver_solve(s.solver, s.batch, &s.results);
+    st = stop_signal ? BO_ERR_CANCELLED : bo_solver_solve(s.solver, s.batch, &s.results);
     catch_stop_signals(0);
     end_progress(&progress);
     cli_print_warnings(s.ctx);
-    if (st == BO_ERR_CANCELLED) {
-        cli_error("interrupted by %s: the solve stopped; nothing was written",
-                  stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-        int sig = stop_signal ? stop_signal : SIGINT;
-        solve_state_free(&s);
-        return CLI_EXIT_SIGNAL + sig;
-    }
+    if (st == BO_ERR_CANCELLED)
+        return interrupted(&s);
     if (st != BO_OK) {
         cli_library_error(s.ctx, "solve");
         solve_state_free(&s);
@@ -671,6 +679,19 @@ static int run_solve(const cli_command *cmd, const cli_args *args)
             rc = CLI_EXIT_PARTIAL;
     }
     solve_state_free(&s);
+    return rc;
+}
+
+/* Signals are caught from the start to the end of the solve, so that a Ctrl-C while the
+ * batch is read or the program compiled also ends with exit 130 and nothing written (a
+ * compiler in the same process group that fails from the same signal is reported as the
+ * interruption, not as a compile error). Writing the results is not interrupted. */
+static int run_solve(const cli_command *cmd, const cli_args *args)
+{
+    (void)cmd;
+    catch_stop_signals(1);
+    int rc = solve_caught(args);
+    catch_stop_signals(0);
     return rc;
 }
 

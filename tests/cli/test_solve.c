@@ -385,6 +385,26 @@ static void test_initial_values_from_parameters(void)
     }
 }
 
+/* Whether process pid has a handler for SIGINT (the SigCgt mask of /proc/PID/status). */
+static int catches_sigint(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int yes = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long mask;
+        if (sscanf(line, "SigCgt: %llx", &mask) == 1) {
+            yes = (mask >> (SIGINT - 1)) & 1u;
+            break;
+        }
+    }
+    fclose(f);
+    return yes;
+}
+
 /* SIGINT during a long solve stops it promptly: exit 130 (128 + SIGINT), a message, and no
  * result files. The cache is warmed first so the signal arrives during the solve, not the
  * compile. */
@@ -405,7 +425,13 @@ static void test_interrupt(void)
     T_CHECK(pid > 0);
     if (pid <= 0)
         return;
-    struct timespec pause = {1, 0};
+    /* Wait until the tool catches SIGINT (it does from the start of `solve`), however slow
+     * the machine, then a little longer so that the solve itself is usually under way. */
+    for (int i = 0; i < 3000 && !catches_sigint(pid); ++i) {
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    struct timespec pause = {0, 300 * 1000 * 1000};
     nanosleep(&pause, NULL);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
