@@ -155,3 +155,11 @@ def test_plot_time_series_and_sweep(swept, lorenz, tmp_path):
     assert len(fig.axes) == 3 and fig.axes[0].get_xlabel() == "rho"
     assert len(fig.axes[2].lines[0].get_xdata()) == 50
     fig.savefig(tmp_path / "sweep.png")
+
+
+@pytest.mark.parametrize("module,method", [("pandas", "to_pandas"), ("xarray", "to_xarray"),
+                                           ("matplotlib.pyplot", "plot")])
+def test_optional_module_missing_says_what_to_install(swept, monkeypatch, module, method):
+    monkeypatch.setitem(__import__("sys").modules, module, None)  # import raises ImportError
+    with pytest.raises(ImportError, match=f"needs {module.split('.')[0]}: pip install"):
+        getattr(swept, method)()

@@ -269,7 +269,11 @@ class Results:
         (run). Every parameter, and every initial value as ``<state>_0``, is a coordinate
         along run; attrs hold every effective setting, the model name (``model``) and the
         backend that ran (``backend_used``)."""
-        import xarray as xr
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("Results.to_xarray needs xarray: pip install xarray "
+                              "(or the package's [xarray] extra)") from None
 
         taken = {"run", "time", "variable", "state", "window", "summary"}
         coords = {"run": np.arange(self.runs), "state": list(self.states)}
@@ -307,7 +311,11 @@ class Results:
         what="series": one row per (run, time), one column per saved variable.
         what="summaries": one row per (run, window), one column per summary column.
         """
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Results.to_pandas needs pandas: pip install pandas "
+                              "(or the package's [pandas] extra)") from None
 
         if what == "final":
             cols = {"status": self.status, "t": self.final_time}
