@@ -472,7 +472,7 @@ static void print_failures(const bo_results *r)
     size_t runs = bo_results_run_count(r), listed = 0, failed = bo_results_failed_count(r);
     for (size_t run = 0; run < runs && listed < MAX_FAILED_LISTED; ++run) {
         int32_t status = bo_results_status(r, run);
-        if (status == 0)
+        if (!bo_run_failed(status))
             continue;
         char text[256], t[40];
         bo_run_status_string(status, text, sizeof text);

@@ -31,6 +31,8 @@ typedef struct {
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;
     int want_counters;       /* outputs include the per-run step counters (host side only) */
+    int want_events;         /* event records (outputs includes events, or outputs is not set
+                                and the model has events; host side only) */
     sm_request *sum_metrics; /* summary metrics requested, in request order */
     size_t n_sum_metrics;
     int *sum_states; /* indices of the summarised states */
