@@ -48,6 +48,12 @@ typedef struct {
     int krylov_max_iters;    /* Krylov iterations per linear solve (over all restarts) */
     int krylov_restart;      /* GMRES restart length m (basis vectors kept) */
     int preconditioner;      /* PG_PRECOND_NONE or PG_PRECOND_JACOBI */
+    /* Dense output (kernels/dense.h): 1 when the program keeps the method's continuous
+     * extension (BO_DENSE), for interpolated saves and samples or for event location. */
+    int dense;
+    /* 1 when saves and summary samples are interpolated inside steps (save_mode=interpolate;
+     * needs dense), 0 when steps land on them (save_mode=land). */
+    int interpolate;
 } pg_config;
 
 /* Models with more states than this keep the device library's loops over the states rolled
