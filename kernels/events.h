@@ -13,9 +13,10 @@
  *   a few units in the last place of t plus 16 units of roundoff of the working precision
  *   times the step. The event's time is the bracket's right end, where g_k already has its
  *   new sign, so the event is not found again at the start of the next step.
- * - Interpolant: the cubic Hermite interpolant of the step's end values and derivatives
- *   (two right-hand-side evaluations, made only for steps in which an event fires); exact for
- *   cubic solutions, O(h^4) otherwise.
+ * - Interpolant: the method's dense output (kernels/dense.h) when the program keeps it, else
+ *   the cubic Hermite interpolant of the step's end values and derivatives (two right-hand-
+ *   side evaluations, made only for steps in which an event fires); exact for cubic
+ *   solutions, O(h^4) otherwise.
  * - Several events in one step are taken in time order; events within the time tolerance of
  *   each other are simultaneous and taken in declaration order, each reading the state the
  *   previous one left. The first event with assignments or a stop ends the step there: the
@@ -49,15 +50,46 @@ typedef struct {
     int fresh;              /* the current step starts at a restart */
 } bo_ev_run;
 
-/* The step's interpolant: the cubic Hermite polynomial through (t0, y0, f0) and
- * (t0 + h, y1, f1), at t0 + theta*h. */
+/* With dense output (kernels/dense.h) every step records what the method's interpolant needs,
+ * since any accepted step may hold an event. */
+#if defined(BO_DENSE) && BO_DENSE
+#define BO_EV_STEP_FLAGS BO_STEP_DENSE
+#else
+#define BO_EV_STEP_FLAGS 0
+#endif
+
+/* The step's interpolant: the method's dense output when the program keeps it, else the cubic
+ * Hermite polynomial through (t0, y0, f0) and (t0 + h, y1, f1), at t0 + theta*h. */
 typedef struct {
-    const bo_real *y0, *y1, *f0, *f1;
+    const bo_real *y0, *y1;
+    bo_real *f0, *f1;
     bo_real h;
+    bo_time t0;
+    const bo_real *p;
+    const void *driver_data;
+    bo_real *alg_shared, *alg_persistent; /* the algorithm's slices (dense output) */
 } bo_ev_interp;
+
+/* Make the interpolant of the step ready (drv is scratch). */
+BO_DEVICE void bo_ev_prepare(const bo_ev_interp *s, bo_real *drv)
+{
+#if defined(BO_DENSE) && BO_DENSE
+    (void)drv;
+    bo_dense_prepare(s->y0, s->y1, s->p, s->driver_data, (bo_real)s->t0, s->h, s->alg_shared,
+                     s->alg_persistent);
+#else
+    bo_drivers_eval(s->driver_data, (bo_real)s->t0, drv);
+    bo_model_dxdt(s->y0, s->p, drv, (bo_real)s->t0, s->f0);
+    bo_drivers_eval(s->driver_data, (bo_real)(s->t0 + (bo_time)s->h), drv);
+    bo_model_dxdt(s->y1, s->p, drv, (bo_real)(s->t0 + (bo_time)s->h), s->f1);
+#endif
+}
 
 BO_DEVICE void bo_ev_interp_at(const bo_ev_interp *s, bo_real theta, bo_real *out)
 {
+#if defined(BO_DENSE) && BO_DENSE
+    bo_dense_eval(s->y0, theta, out, s->alg_shared, s->alg_persistent);
+#else
     const bo_real u = BO_C(1) - theta;
     const bo_real h00 = (BO_C(1) + BO_C(2) * theta) * u * u;
     const bo_real h10 = theta * u * u * s->h;
@@ -66,6 +98,7 @@ BO_DEVICE void bo_ev_interp_at(const bo_ev_interp *s, bo_real theta, bo_real *ou
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i)
         out[i] = h00 * s->y0[i] + h10 * s->f0[i] + h01 * s->y1[i] + h11 * s->f1[i];
+#endif
 }
 
 BO_DEVICE void bo_ev_eval(const bo_args *a, const bo_real *y, const bo_real *p, bo_real *drv,
@@ -158,13 +191,14 @@ BO_DEVICE void bo_ev_note(bo_ev_run *ev, const bo_args *a, bo_i64 run, int k, bo
  * BO_RUN_MAX_EVENTS in *status and returns BO_EV_STOP at that event, before it acts. */
 BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_real *p,
                          bo_real *drv, bo_time t0, bo_time t1, bo_time t_start, const bo_real *y0,
-                         bo_real *y1, bo_time *t_ev, bo_i32 *status)
+                         bo_real *y1, bo_time *t_ev, bo_i32 *status, bo_real *alg_shared,
+                         bo_real *alg_persistent)
 {
     bo_real g1[BO_MODEL_NE], gs[BO_MODEL_NE], theta[BO_MODEL_NE];
     bo_real f0[BO_N], f1[BO_N], ys[BO_N], yact[BO_N];
     int pending[BO_MODEL_NE];
     const bo_real h = (bo_real)(t1 - t0);
-    const bo_ev_interp s = {y0, y1, f0, f1, h};
+    const bo_ev_interp s = {y0, y1, f0, f1, h, t0, p, a->driver_data, alg_shared, alg_persistent};
     /* The time tolerance: a few units in the last place of t (in double) plus 16 units of
      * roundoff of the working precision times the step, as a fraction of the step. */
     const bo_time big = t1 > -t1 ? t1 : -t1;
@@ -178,10 +212,7 @@ BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_r
     bo_real lo = BO_C(0);
     ev->fresh = 0;
     if (fresh) {
-        bo_drivers_eval(a->driver_data, (bo_real)t0, drv);
-        bo_model_dxdt(y0, p, drv, (bo_real)t0, f0);
-        bo_drivers_eval(a->driver_data, (bo_real)t1, drv);
-        bo_model_dxdt(y1, p, drv, (bo_real)t1, f1);
+        bo_ev_prepare(&s, drv);
         lo = BO_C(64) * tol < BO_C(0.5) ? BO_C(64) * tol : BO_C(0.5);
         bo_ev_interp_at(&s, lo, ys);
         bo_ev_eval(a, ys, p, drv, t0 + (bo_time)lo * (bo_time)h, ev->g);
@@ -196,12 +227,8 @@ BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_r
             ev->g[k] = g1[k];
         return BO_EV_CONTINUE;
     }
-    if (!fresh) {
-        bo_drivers_eval(a->driver_data, (bo_real)t0, drv);
-        bo_model_dxdt(y0, p, drv, (bo_real)t0, f0);
-        bo_drivers_eval(a->driver_data, (bo_real)t1, drv);
-        bo_model_dxdt(y1, p, drv, (bo_real)t1, f1);
-    }
+    if (!fresh)
+        bo_ev_prepare(&s, drv);
     for (int k = 0; k < BO_MODEL_NE; ++k)
         if (pending[k])
             theta[k] = bo_ev_locate(k, &s, a, p, drv, t0, lo, ev->g[k], g1[k], tol, ys, gs);

@@ -37,6 +37,9 @@
 #ifndef BO_MODEL_NE
 #define BO_MODEL_NE 0
 #endif
+#if BO_MODEL_NE == 0
+#define BO_EV_STEP_FLAGS 0
+#endif
 
 #define BO_ADAPTIVE (BO_CONTROLLER != BO_CTRL_FIXED)
 /* Longest run of fixed steps between two checks of the state (see the fixed-step block). */
@@ -315,8 +318,9 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             break;
         }
 
-        int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff, step_flags,
-                                  &niters, alg_shared, alg_persistent);
+        int step_status =
+            bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
+                    step_flags | BO_EV_STEP_FLAGS, &niters, alg_shared, alg_persistent);
         ++steps;
         newton += niters;
         int finite = bo_loop_all_finite(y_new);
@@ -361,8 +365,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
              * end is then still due, unless the event fell on the end itself. */
             const bo_time t_end_step = lands ? target : t + (bo_time)dt_eff;
             bo_time t_ev = t_end_step;
-            const int ev =
-                bo_ev_step(&evr, a, run, p, drv, t, t_end_step, t_start, y, y_new, &t_ev, &status);
+            const int ev = bo_ev_step(&evr, a, run, p, drv, t, t_end_step, t_start, y, y_new, &t_ev,
+                                      &status, alg_shared, alg_persistent);
             lands = lands && t_ev == t_end_step;
             stopped = ev == BO_EV_STOP && !status;
             t = t_ev;

@@ -216,6 +216,9 @@ static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings 
      * leaves them out. */
     c->want_events =
         m->n_events > 0 && (has_name(&outs, "events") || bo_settings_is_set(s, "outputs") == 0);
+    /* Events are located on the method's continuous extension (kernels/dense.h). */
+    if (m->n_events > 0)
+        c->dense = 1;
     if (has_name(&outs, "events") && m->n_events == 0)
         bo_warn(ctx, "outputs includes events, but model '%s' declares none", m->name);
     if (has_name(&outs, "state"))
