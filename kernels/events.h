@@ -62,7 +62,7 @@ typedef struct {
  * Hermite polynomial through (t0, y0, f0) and (t0 + h, y1, f1), at t0 + theta*h. */
 typedef struct {
     const bo_real *y0, *y1;
-    bo_real *f0, *f1;
+    bo_real f0[BO_N], f1[BO_N]; /* Hermite: f at the step's ends */
     bo_real h;
     bo_time t0;
     const bo_real *p;
@@ -71,7 +71,7 @@ typedef struct {
 } bo_ev_interp;
 
 /* Make the interpolant of the step ready (drv is scratch). */
-BO_DEVICE void bo_ev_prepare(const bo_ev_interp *s, bo_real *drv)
+BO_DEVICE void bo_ev_prepare(bo_ev_interp *s, bo_real *drv)
 {
 #if defined(BO_DENSE) && BO_DENSE
     (void)drv;
@@ -195,10 +195,18 @@ BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_r
                          bo_real *alg_persistent)
 {
     bo_real g1[BO_MODEL_NE], gs[BO_MODEL_NE], theta[BO_MODEL_NE];
-    bo_real f0[BO_N], f1[BO_N], ys[BO_N], yact[BO_N];
+    bo_real ys[BO_N], yact[BO_N];
     int pending[BO_MODEL_NE];
     const bo_real h = (bo_real)(t1 - t0);
-    const bo_ev_interp s = {y0, y1, f0, f1, h, t0, p, a->driver_data, alg_shared, alg_persistent};
+    bo_ev_interp s = {0}; /* gcc cannot tell that prepare fills f0 and f1 before any read */
+    s.y0 = y0;
+    s.y1 = y1;
+    s.h = h;
+    s.t0 = t0;
+    s.p = p;
+    s.driver_data = a->driver_data;
+    s.alg_shared = alg_shared;
+    s.alg_persistent = alg_persistent;
     /* The time tolerance: a few units in the last place of t (in double) plus 16 units of
      * roundoff of the working precision times the step, as a fraction of the step. */
     const bo_time big = t1 > -t1 ? t1 : -t1;
