@@ -706,7 +706,9 @@ static const cli_option solve_options[] = {
     {"outputs", 0, "LIST",
      "What to output, comma-separated among state, observables (what the saved series "
      "records), time (its time column, always written), counters (adds counters.csv: steps, "
-     "rejections and Newton iterations of each run), and summary metrics computed as the runs go: "
+     "rejections and Newton iterations of each run), events (adds events.csv: the first "
+     "event_records events of each run; on by default for a model with events, whose counts "
+     "final.csv always has), and summary metrics computed as the runs go: "
      "mean, rms, "
      "std, min, max, extrema, max_magnitude, peaks[k], negative_peaks[k], dxdt_max, dxdt_min, "
      "dxdt_extrema, d2xdt2_max, d2xdt2_min, d2xdt2_extrema (adds summaries.csv) (setting "
