@@ -31,7 +31,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
 # ---- build --------------------------------------------------------------------------------
 say "building bench_gpu_lorenz"
 if ! { cmake --preset default -DBO_BUILD_TESTS=OFF -DBO_BUILD_BENCH=ON >"$RES/build.log" 2>&1 &&
-    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz >>"$RES/build.log" 2>&1; }; then
+    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz bench_events \
+        >>"$RES/build.log" 2>&1; }; then
     tail -30 "$RES/build.log" >&2
     say "build failed (log: $RES/build.log)"
     exit 1
@@ -262,4 +263,12 @@ END {
     for (i = 1; i <= ni; i++) { s = info[i]; sub(/^info /, "", s); print s }
     print "```"
 }' "$RES/hand.txt" "$RES/batchode.txt" "$RES/peers.txt" | tee "$RES/report.md"
+# ---- event overhead: a counted event on x crossing 0 against none (bench/events.c) ---------
+say "running bench_events (event overhead, kernel time)"
+{
+    printf '\n## Event overhead (bench_events, kernel time, median of %s)\n\n' "$REPS"
+    for n in 16 20; do
+        "$BUILD/bench/bench_events" "$n" cuda "$REPS" | { [ "$n" = 16 ] && cat || tail -1; }
+    done
+} | tee -a "$RES/report.md"
 say "raw outputs and report.md in $RES"

@@ -69,6 +69,20 @@ static void print_symbols(const bo_model *m, FILE *f)
             fputc('\n', f);
         }
     }
+    size_t ne = bo_model_event_count(m); /* listed only when there are some */
+    if (ne)
+        fprintf(f, "events: %zu\n", ne);
+    for (size_t i = 0; i < ne; ++i) {
+        int dir = bo_model_event_direction(m, i);
+        size_t na = bo_model_event_assignment_count(m, i);
+        fprintf(f, "  %s (%s", bo_model_event_name(m, i),
+                dir > 0   ? "rising"
+                : dir < 0 ? "falling"
+                          : "either direction");
+        if (na)
+            fprintf(f, ", assigns %zu state%s", na, na == 1 ? "" : "s");
+        fprintf(f, "%s)\n", bo_model_event_stops(m, i) ? ", stops the run" : "");
+    }
 }
 
 /* The Jacobian's sparsity, computed before anything is printed: a summary that reads as

@@ -472,7 +472,7 @@ static void print_failures(const bo_results *r)
     size_t runs = bo_results_run_count(r), listed = 0, failed = bo_results_failed_count(r);
     for (size_t run = 0; run < runs && listed < MAX_FAILED_LISTED; ++run) {
         int32_t status = bo_results_status(r, run);
-        if (status == 0)
+        if (!bo_run_failed(status))
             continue;
         char text[256], t[40];
         bo_run_status_string(status, text, sizeof text);
@@ -727,7 +727,9 @@ static const cli_option solve_options[] = {
     {"outputs", 0, "LIST",
      "What to output, comma-separated among state, observables (what the saved series "
      "records), time (its time column, always written), counters (adds counters.csv: steps, "
-     "rejections and Newton iterations of each run), and summary metrics computed as the runs go: "
+     "rejections and Newton iterations of each run), events (adds events.csv: the first "
+     "event_records events of each run; on by default for a model with events, whose counts "
+     "final.csv always has), and summary metrics computed as the runs go: "
      "mean, rms, "
      "std, min, max, extrema, max_magnitude, peaks[k], negative_peaks[k], dxdt_max, dxdt_min, "
      "dxdt_extrema, d2xdt2_max, d2xdt2_min, d2xdt2_extrema (adds summaries.csv) (setting "

@@ -132,6 +132,18 @@ BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind
 /* Index of a symbol by name within a kind; -1 when absent. */
 BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
 
+/* Events (docs/model-language.md#events), in declaration order: `event NAME when EXPR
+ * [rising | falling] [then x = EXPR, ...] [stop]`. The count (0 when the model declares none or
+ * model is NULL), an event's name (NULL out of range), its direction (1 rising, -1 falling,
+ * 0 either; 0 out of range), whether it stops the run (1) or not (0), how many states it
+ * assigns, and the index of an event by name (-1 when absent). */
+BO_API size_t bo_model_event_count(const bo_model *model);
+BO_API const char *bo_model_event_name(const bo_model *model, size_t i);
+BO_API int bo_model_event_direction(const bo_model *model, size_t i);
+BO_API int bo_model_event_stops(const bo_model *model, size_t i);
+BO_API size_t bo_model_event_assignment_count(const bo_model *model, size_t i);
+BO_API long bo_model_event_find(const bo_model *model, const char *name);
+
 /* Structural sparsity of the Jacobian df/dy: pattern[i*n + j] = 1 when df_i/dy_j is not
  * identically zero (n = number of states; caller provides n*n bytes). For small models: a
  * large one needs n*n bytes here, while the two calls below need memory for the nonzeros
@@ -233,8 +245,12 @@ BO_API int bo_batch_validate(const bo_batch *b);
 BO_API int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params);
 
 /* ---------------------------------------------------------------------------------------
- * Per-run status: bit flags (kernels/status.h); 0 means success.
+ * Per-run status: bit flags (kernels/status.h). 0 means success; so does the flag
+ * stopped_by_event alone (a terminal event ended the run early, as the model asked). Every
+ * other flag is a failure.
  * ------------------------------------------------------------------------------------- */
+/* 1 when a per-run status word reports a failure (any flag but stopped_by_event), else 0. */
+BO_API int bo_run_failed(int32_t status);
 /* Human-readable description of a per-run status word, e.g. "success" or
  * "step_too_small|nonfinite". Writes into buf (always NUL-terminated); returns buf. */
 BO_API const char *bo_run_status_string(int32_t status, char *buf, size_t len);
@@ -247,9 +263,10 @@ typedef struct bo_results bo_results;
 
 BO_API void bo_results_destroy(bo_results *r);
 BO_API size_t bo_results_run_count(const bo_results *r);
+/* Runs whose status reports a failure (bo_run_failed). */
 BO_API size_t bo_results_failed_count(const bo_results *r);
-/* Status word of a run (0: success). -1 for a run out of range or NULL results: never 0, so an
- * index bug never reads as a successful run. */
+/* Status word of a run (0: success; see bo_run_failed). -1 for a run out of range or NULL results:
+ * never 0, so an index bug never reads as a successful run. */
 BO_API int32_t bo_results_status(const bo_results *r, size_t run);
 /* Final time reached by a run (the end time when it succeeded). */
 BO_API double bo_results_final_time(const bo_results *r, size_t run);
@@ -304,6 +321,24 @@ BO_API const char *bo_results_summary_unit(const bo_results *r, size_t column);
 BO_API double bo_results_summary(const bo_results *r, size_t window, size_t column, size_t run);
 /* summaries[window][column][run], consecutive runs adjacent. Valid while r lives. */
 BO_API const double *bo_results_summary_array(const bo_results *r);
+/* Events (docs/events.md) of a model that declares some: event_count events (the model's, in
+ * declaration order, named as there); each run's number of occurrences of each event after
+ * settling (counts[event][run]); and, when outputs includes events, the first record_count
+ * occurrences of each run after settling, in time order: time[record][run], the event's index
+ * index[record][run] (-1 where the run had fewer events, with time and state NaN) and the
+ * state at the event, before its assignments, state[record][state][run]. Out of range: 0,
+ * NaN, -1 or NULL. Arrays are valid while r lives. */
+BO_API size_t bo_results_event_count(const bo_results *r);
+BO_API const char *bo_results_event_name(const bo_results *r, size_t event);
+BO_API int64_t bo_results_event_occurrences(const bo_results *r, size_t event, size_t run);
+BO_API const int64_t *bo_results_event_counts_array(const bo_results *r);
+BO_API size_t bo_results_event_record_count(const bo_results *r);
+BO_API double bo_results_event_time(const bo_results *r, size_t record, size_t run);
+BO_API int32_t bo_results_event_index(const bo_results *r, size_t record, size_t run);
+BO_API double bo_results_event_state(const bo_results *r, size_t record, size_t state, size_t run);
+BO_API const double *bo_results_event_time_array(const bo_results *r);
+BO_API const int32_t *bo_results_event_index_array(const bo_results *r);
+BO_API const double *bo_results_event_state_array(const bo_results *r);
 /* Write results into dir (created if needed): format "csv" or "npy". Always writes
  * final.csv (csv) or final.npy + legend (npy); the time series when saves exist; the
  * summaries (summaries.csv or summaries.npy) when there are some. All or nothing: files are

@@ -35,6 +35,12 @@
         bo_args_i64 window_len;    /* summary samples per window */                                \
         bo_args_i64 *newton_iters; /* [run_stride] Newton iterations over all attempted steps */   \
         bo_args_i64 mask_failed;   /* 1: every value of a failed run is NaN (keep_failed=false) */ \
+        bo_args_i64 *event_counts; /* [n_events][run_stride] occurrences of each event, or NULL */ \
+        double *event_time;        /* [event_records][run_stride] time of each recorded event */   \
+        bo_args_i32 *event_index;  /* [event_records][run_stride] its event (-1: none) */          \
+        REAL *event_state;         /* [event_records][n_states][run_stride] state at it */         \
+        bo_args_i64 event_records; /* occurrences recorded per run (0: none) */                    \
+        bo_args_i64 max_events;    /* events allowed per run */                                    \
     } NAME;
 
 #endif

@@ -24,9 +24,22 @@
  * bo_drivers_eval, the method's step (bo_step, src/methods/algorithm.h), the controller
  * (bo_controller, bo_controller_init, BO_CONTROLLER), the registry's allocators, the output
  * selection (BO_N_SAVED_STATES, BO_N_SAVED_OBS, bo_saved_states[], bo_saved_obs[]) and the
- * summaries (BO_SUM_ACTIVE, bo_sum_take, bo_sum_fail). */
+ * summaries (BO_SUM_ACTIVE, bo_sum_take, bo_sum_fail), and for a model with events
+ * (BO_MODEL_NE > 0) kernels/events.h.
+ *
+ * - Events (kernels/events.h) are looked for after every accepted step; one that assigns or
+ *   stops ends the step at its time: the run restarts there (the method and the controller
+ *   start afresh) or ends there, a success flagged BO_RUN_STOPPED_BY_EVENT whose saves and
+ *   summary windows after the stop are NaN. */
 #ifndef BO_LOOP_H
 #define BO_LOOP_H
+
+#ifndef BO_MODEL_NE
+#define BO_MODEL_NE 0
+#endif
+#if BO_MODEL_NE == 0
+#define BO_EV_STEP_FLAGS 0
+#endif
 
 #define BO_ADAPTIVE (BO_CONTROLLER != BO_CTRL_FIXED)
 /* Longest run of fixed steps between two checks of the state (see the fixed-step block). */
@@ -183,6 +196,13 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         inputs_ok &= bo_isfinite(p[i]);
     }
     bo_controller_init(ctl_shared, ctl_persistent);
+#if BO_MODEL_NE > 0
+    bo_ev_run evr;
+    bo_ev_begin(&evr, a, run, y, p, drv, a->t0);
+    int stopped = 0; /* a terminal event ended the run */
+#else
+    const int stopped = 0;
+#endif
 
     const bo_time t_start = a->t0 + a->settling;
     const bo_time t_end = t_start + a->duration;
@@ -228,12 +248,12 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
      * only changes when a step lands on it, so it is worked out then, not on every step. */
     bo_time target =
         bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample, n_samples);
-    while (!status && t < t_end) {
+    while (!status && !stopped && t < t_end) {
         if (steps >= a->max_steps) {
             status |= BO_RUN_MAX_STEPS;
             break;
         }
-#if !BO_ADAPTIVE
+#if !BO_ADAPTIVE && BO_MODEL_NE == 0
         /* Fixed steps: the full steps before the next event run in a tight loop without the
          * event and stagnation logic. The count is conservative (floor, 1% margin), so the
          * general path below still decides every step near an event exactly as before. Inside
@@ -298,8 +318,9 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             break;
         }
 
-        int step_status = bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff, step_flags,
-                                  &niters, alg_shared, alg_persistent);
+        int step_status =
+            bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
+                    step_flags | BO_EV_STEP_FLAGS, &niters, alg_shared, alg_persistent);
         ++steps;
         newton += niters;
         int finite = bo_loop_all_finite(y_new);
@@ -338,11 +359,31 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #endif
             continue;
         }
+#if BO_MODEL_NE > 0
+        {
+            /* An event that acts ends the step at its time: a save or sample due at the step's
+             * end is then still due, unless the event fell on the end itself. */
+            const bo_time t_end_step = lands ? target : t + (bo_time)dt_eff;
+            bo_time t_ev = t_end_step;
+            const int ev = bo_ev_step(&evr, a, run, p, drv, t, t_end_step, t_start, y, y_new, &t_ev,
+                                      &status, alg_shared, alg_persistent);
+            lands = lands && t_ev == t_end_step;
+            stopped = ev == BO_EV_STOP && !status;
+            t = t_ev;
+            BO_UNROLL
+            for (int i = 0; i < BO_N; ++i)
+                y[i] = y_new[i];
+            step_flags = ev ? BO_STEP_FIRST : BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
+            if (ev)
+                bo_controller_init(ctl_shared, ctl_persistent);
+        }
+#else
         t = lands ? target : t + (bo_time)dt_eff;
         BO_UNROLL
         for (int i = 0; i < BO_N; ++i)
             y[i] = y_new[i];
         step_flags = BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
+#endif
         step_failures = 0;
 #if BO_ADAPTIVE
         if (!truncated)
@@ -364,15 +405,18 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             target = bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample,
                                         n_samples);
     }
+#if BO_MODEL_NE > 0
+    bo_ev_end(&evr, a, run, status && a->mask_failed);
+#endif
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
-    if (!status && next_save < n_saves &&
+    if (!status && !stopped && next_save < n_saves &&
         t_start + (bo_time)next_save * a->save_every <= t_end + 1e-9 * a->duration) {
         bo_loop_save(a, run, next_save, y, p, drv, obs, t);
         ++next_save;
     }
 #if BO_SUM_ACTIVE
-    if (!status && next_sample < n_samples &&
+    if (!status && !stopped && next_sample < n_samples &&
         t_start + (bo_time)next_sample * a->sample_every <= t_end + 1e-9 * a->duration) {
         bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
         ++next_sample;
@@ -382,24 +426,25 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
      * end or onto another event (the solver rejects such spans at set-up; this keeps the kernel
      * honest on its own). The run did not do what was asked, so it fails, and its unreached
      * values become NaN below instead of staying unwritten. */
-    if (!status && (next_save < n_saves || next_sample < n_samples))
+    if (!status && !stopped && (next_save < n_saves || next_sample < n_samples))
         status |= BO_RUN_STAGNATION;
 #if BO_SUM_ACTIVE
     /* A failed run's windows: with mask_failed all of them are NaN, otherwise those it did
      * not complete. */
-    if (status && n_samples > 0)
-        bo_sum_fail(a, run, a->mask_failed ? 0 : next_sample);
+    if ((status || stopped) && n_samples > 0)
+        bo_sum_fail(a, run, status && a->mask_failed ? 0 : next_sample);
 #endif
     (void)saw_nonfinite;
-    if (status) {
+    if (status || stopped) {
         /* A failed run's saves: with mask_failed (keep_failed=false) every one is NaN, and so
-         * is its final state; otherwise the saves it never reached. Done here, by the run
-         * itself, so no pass over the whole batch looks for failures afterwards. */
+         * is its final state; otherwise the saves it never reached, which is also what a
+         * stopped run leaves. Done here, by the run itself, so no pass over the whole batch
+         * looks for failures afterwards. */
         const bo_real nan = BO_C(0) / BO_C(0);
-        for (bo_i64 k = a->mask_failed ? 0 : next_save; k < n_saves; ++k)
+        for (bo_i64 k = status && a->mask_failed ? 0 : next_save; k < n_saves; ++k)
             for (int v = 0; v < BO_N_VARS; ++v)
                 a->series[(k * (bo_i64)BO_N_VARS + v) * S + run] = nan;
-        if (a->mask_failed) {
+        if (status && a->mask_failed) {
             BO_UNROLL
             for (int i = 0; i < BO_N; ++i)
                 y[i] = nan;
@@ -409,7 +454,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     for (int i = 0; i < BO_N; ++i)
         a->final_state[(bo_i64)i * S + run] = y[i];
     a->final_time[run] = t;
-    a->status[run] = status;
+    a->status[run] = status | (stopped ? BO_RUN_STOPPED_BY_EVENT : 0);
     a->steps[run] = steps;
     a->rejections[run] = rejections;
     a->newton_iters[run] = newton;
@@ -435,7 +480,8 @@ extern "C" __global__ void bo_kernel(bo_args a)
 const unsigned long long bo_stack_bytes =
     2ull * sizeof(bo_real) *
         ((unsigned long long)BO_LOCAL_TOTAL + BO_PERSISTENT_TOTAL + BO_SHARED_STRIDE +
-         BO_MODEL_STACK_ELEMS + 8ull * BO_N + BO_DRV_LEN) +
+         BO_MODEL_STACK_ELEMS + 8ull * BO_N + BO_DRV_LEN +
+         (BO_MODEL_NE > 0 ? 6ull * BO_N + 4ull * BO_MODEL_NE : 0ull)) +
     (1ull << 20);
 /* CPU entry point: integrate runs [begin, end) of the launch. */
 void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end);

@@ -168,10 +168,14 @@ BO_DEVICE int bo_isfinite(bo_real a)
  * was accepted (an FSAL method's stage buffer holds f(t, y)); the previous attempt started
  * from this same (t, y) and was rejected (values evaluated at (t, y) may be reused); this is
  * the run's first attempt (persistent buffers still hold whatever the previous run on this
- * thread left: a method with history resets it here). */
+ * thread left: a method with history resets it here); the loop will interpolate inside the
+ * step (kernels/dense.h). */
 #define BO_STEP_FSAL_VALID 1
 #define BO_STEP_RETRY 2
 #define BO_STEP_FIRST 4
+/* The loop will read the step's interior if it is accepted: record what the dense output
+ * needs (kernels/dense.h). Only passed when the program keeps dense output (BO_DENSE). */
+#define BO_STEP_DENSE 8
 
 /* Time is accumulated in double on every backend, so long runs with many saves do not drift
  * in float32. */

@@ -1,6 +1,8 @@
 /* Per-run integration status: bit flags OR-ed into one int32 per run. Shared by the host
- * library (names, messages) and device code (the flags). A run succeeded iff its status is
- * 0. The list is the single source of truth: BO_RUN_STATUS_LIST(X) with X(NAME, BIT, TEXT). */
+ * library (names, messages) and device code (the flags). A run succeeded iff its status has
+ * no failure bit: every bit is a failure except BO_RUN_STOPPED_BY_EVENT, which says that a
+ * terminal event (`stop`) ended the run early, as the model asked. The list is the single
+ * source of truth: BO_RUN_STATUS_LIST(X) with X(NAME, BIT, TEXT). */
 #ifndef BO_STATUS_H
 #define BO_STATUS_H
 
@@ -14,7 +16,9 @@
     X(BO_RUN_NEWTON_DIVERGENCE, 8, "Newton iteration diverged")                                    \
     X(BO_RUN_NONFINITE, 9, "state became NaN or infinite")                                         \
     X(BO_RUN_SINGULAR, 10, "iteration matrix is singular")                                         \
-    X(BO_RUN_BAD_INPUT, 11, "initial values or parameters are not finite")
+    X(BO_RUN_BAD_INPUT, 11, "initial values or parameters are not finite")                         \
+    X(BO_RUN_MAX_EVENTS, 12, "more than max_events events (a Zeno-like run?)")                     \
+    X(BO_RUN_STOPPED_BY_EVENT, 13, "a terminal event ended the run (success)")
 
 #define BO_RUN_SUCCESS 0
 #define BO_RUN_MAX_NEWTON_ITERS (1 << 1)
@@ -27,5 +31,10 @@
 #define BO_RUN_NONFINITE (1 << 9)
 #define BO_RUN_SINGULAR (1 << 10)
 #define BO_RUN_BAD_INPUT (1 << 11)
+#define BO_RUN_MAX_EVENTS (1 << 12)
+#define BO_RUN_STOPPED_BY_EVENT (1 << 13)
+
+/* The bits that are not failures. */
+#define BO_RUN_NOT_FAILURE BO_RUN_STOPPED_BY_EVENT
 
 #endif

@@ -255,6 +255,8 @@ void cg_put_name(sb_buf *b, const char *s)
 
 const char *cg_sym_name(const bo_model *m, bo_symbol_kind kind, size_t i)
 {
+    if (kind == BO_SYMBOL_KIND_COUNT) /* the rows of the event functions */
+        return i < m->n_events && m->events[i].name ? m->events[i].name : "?";
     const char *s = m->sym[kind] ? m->sym[kind][i].name : NULL;
     return s ? s : "?";
 }

@@ -41,7 +41,8 @@ int cg_emit_function(bo_context *ctx, const bo_model *m, const ex_graph *g, cons
 
 /* A symbol name inside a C comment: nothing that could end the comment or the line. */
 void cg_put_name(sb_buf *b, const char *s);
-/* The name of symbol i of a kind, "?" when it has none. */
+/* The name of symbol i of a kind, "?" when it has none; kind BO_SYMBOL_KIND_COUNT names
+ * event i. */
 const char *cg_sym_name(const bo_model *m, bo_symbol_kind kind, size_t i);
 
 #endif

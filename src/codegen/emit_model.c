@@ -7,6 +7,7 @@
  * derivative nodes): nothing here costs n*n for n states. Each function is then written by
  * emit_function.c. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,9 @@ typedef struct {
     size_t n, np, nd, no;
     ex_id *f, *obs, *jv, *dfdt;
     dv_sparse jac, dfddrv;
+    size_t ne, nasg; /* events, and their assignments over all events */
+    ex_id *ev;       /* [ne] event functions */
+    ex_id *asg;      /* [nasg] assigned values, event by event in declaration order */
 } built_model;
 
 static void built_free(built_model *b)
@@ -117,6 +121,8 @@ static void built_free(built_model *b)
     free(b->obs);
     free(b->jv);
     free(b->dfdt);
+    free(b->ev);
+    free(b->asg);
     dv_sparse_free(&b->jac);
     dv_sparse_free(&b->dfddrv);
     memset(b, 0, sizeof *b);
@@ -161,9 +167,15 @@ static int build(bo_context *ctx, const bo_model *m, int jac_only, built_model *
     b->dfdt = bo_calloc(n, sizeof *b->dfdt);
     if (!b->g || !b->f || !b->obs || !b->jv || !b->dfdt)
         return bo_error(ctx, BO_ERR_NOMEM, "out of memory while emitting model functions");
-    ex_id *roots = bo_calloc(n + b->no, sizeof *roots);
-    ex_id *mapped = bo_calloc(n + b->no, sizeof *mapped);
-    if (!roots || !mapped) {
+    b->ne = m->n_events;
+    for (size_t e = 0; e < b->ne; ++e)
+        b->nasg += m->events[e].n_assign;
+    size_t nr = n + b->no + b->ne + b->nasg;
+    ex_id *roots = bo_calloc(nr ? nr : 1, sizeof *roots);
+    ex_id *mapped = bo_calloc(nr ? nr : 1, sizeof *mapped);
+    b->ev = bo_calloc(b->ne ? b->ne : 1, sizeof *b->ev);
+    b->asg = bo_calloc(b->nasg ? b->nasg : 1, sizeof *b->asg);
+    if (!roots || !mapped || !b->ev || !b->asg) {
         free(roots);
         free(mapped);
         return bo_error(ctx, BO_ERR_NOMEM, "out of memory while emitting model functions");
@@ -172,10 +184,22 @@ static int build(bo_context *ctx, const bo_model *m, int jac_only, built_model *
         roots[i] = m->sym[BO_STATE][i].expr;
     for (size_t i = 0; i < b->no; ++i)
         roots[n + i] = m->sym[BO_OBSERVABLE][i].expr;
-    rc = import_roots(ctx, m, b->g, n + b->no, roots, mapped);
+    size_t at = n + b->no;
+    for (size_t e = 0; e < b->ne; ++e)
+        roots[at++] = m->events[e].cond;
+    for (size_t e = 0; e < b->ne; ++e)
+        for (size_t k = 0; k < m->events[e].n_assign; ++k)
+            roots[at++] = m->events[e].assign_expr[k];
+    for (size_t r = n + b->no; r < nr && rc == BO_OK; ++r)
+        if (roots[r] < 0 || (size_t)roots[r] >= ex_count(m->g))
+            rc = bo_error(ctx, BO_ERR_MODEL, "an event of the model has no expression");
+    if (rc == BO_OK)
+        rc = import_roots(ctx, m, b->g, nr, roots, mapped);
     if (rc == BO_OK) {
         memcpy(b->f, mapped, n * sizeof *b->f);
         memcpy(b->obs, mapped + n, b->no * sizeof *b->obs);
+        memcpy(b->ev, mapped + n + b->no, b->ne * sizeof *b->ev);
+        memcpy(b->asg, mapped + n + b->no + b->ne, b->nasg * sizeof *b->asg);
     }
     free(roots);
     free(mapped);
@@ -344,6 +368,92 @@ static int jacobian_diagonal(ex_graph *g, const dv_sparse *jac, ex_id *diag)
     return BO_OK;
 }
 
+static void put_event_table(sb_buf *b, const char *name, const char *doc, const bo_model *m,
+                            int which)
+{
+    sb_printf(b, "/* %s */\nBO_CONST_ARRAY int %s[%zu] = {", doc, name, m->n_events);
+    for (size_t e = 0; e < m->n_events; ++e) {
+        const md_event *ev = &m->events[e];
+        int v = which == 0 ? ev->direction : which == 1 ? ev->stop : ev->n_assign > 0;
+        sb_printf(b, e ? ", %d" : "%d", v);
+    }
+    sb_append(b, "};\n");
+}
+
+/* The events (docs/codegen.md#events): their count and tables, bo_model_events (every event
+ * function at once), one function per event with assignments writing the assigned states'
+ * new values, and bo_model_event_apply dispatching to them. Emitted only for models with
+ * events, so the text of other models does not change. */
+static int emit_events(bo_context *ctx, const bo_model *m, const built_model *bm,
+                       int *parts_defined, size_t *stack_elems, sb_buf *out)
+{
+    sb_printf(out, "#define BO_MODEL_NE %zu /* events */\n", bm->ne);
+    put_event_table(out, "bo_event_direction", "1 rising, -1 falling, 0 either", m, 0);
+    put_event_table(out, "bo_event_stop", "1: the event ends the run", m, 1);
+    put_event_table(out, "bo_event_assigns", "1: the event assigns states", m, 2);
+    sb_append(out, "\n");
+    cg_fn_spec spec = {"bo_model_events",
+                       "g[k] = event function k; an event is its sign change",
+                       NULL,
+                       "g",
+                       bm->ne,
+                       bm->ev,
+                       NULL,
+                       0,
+                       0,
+                       BO_SYMBOL_KIND_COUNT,
+                       BO_SYMBOL_KIND_COUNT};
+    int rc = cg_emit_function(ctx, m, bm->g, &spec, parts_defined, stack_elems, out);
+    size_t at = 0;
+    for (size_t e = 0; e < bm->ne && rc == BO_OK; ++e) {
+        const md_event *ev = &m->events[e];
+        if (!ev->n_assign)
+            continue;
+        char name[48];
+        snprintf(name, sizeof name, "bo_model_event_%zu", e);
+        size_t *index = bo_calloc(ev->n_assign, sizeof *index);
+        if (!index)
+            return bo_error(ctx, BO_ERR_NOMEM, "out of memory while emitting model functions");
+        for (size_t k = 0; k < ev->n_assign; ++k)
+            index[k] = (size_t)ev->assign_state[k];
+        cg_fn_spec as = {name,
+                         "the states event k assigns, from the state before it (y); the "
+                         "others are left as they are",
+                         NULL,
+                         "y_out",
+                         ev->n_assign,
+                         bm->asg + at,
+                         index,
+                         0,
+                         0,
+                         BO_STATE,
+                         BO_STATE};
+        rc = cg_emit_function(ctx, m, bm->g, &as, parts_defined, stack_elems, out);
+        free(index);
+        at += ev->n_assign;
+    }
+    if (rc != BO_OK)
+        return rc;
+    sb_append(out,
+              "/* Apply the assignments of event k: y_out, which holds y on entry, receives the "
+              "assigned\n * states. */\n"
+              "BO_DEVICE void bo_model_event_apply(int k, const bo_real *BO_RESTRICT y,\n"
+              "                                    const bo_real *BO_RESTRICT p,\n"
+              "                                    const bo_real *BO_RESTRICT drv, bo_real "
+              "t,\n"
+              "                                    bo_real *BO_RESTRICT y_out)\n{\n"
+              "    switch (k) {\n");
+    for (size_t e = 0; e < bm->ne; ++e)
+        if (m->events[e].n_assign)
+            sb_printf(out,
+                      "    case %zu:\n        bo_model_event_%zu(y, p, drv, t, y_out);\n"
+                      "        break;\n",
+                      e, e);
+    sb_append(out, "    default:\n        (void)y;\n        (void)p;\n        (void)drv;\n"
+                   "        (void)t;\n        (void)y_out;\n        break;\n    }\n}\n\n");
+    return BO_OK;
+}
+
 int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
 {
     if (!out)
@@ -425,6 +535,8 @@ int cg_emit_model(bo_context *ctx, const bo_model *model, sb_buf *out)
     size_t stack_elems = 0;
     for (int q = 0; q < 7 && rc == BO_OK; ++q)
         rc = cg_emit_function(ctx, model, bm.g, &specs[q], &parts_defined, &stack_elems, out);
+    if (rc == BO_OK && bm.ne > 0)
+        rc = emit_events(ctx, model, &bm, &parts_defined, &stack_elems, out);
     if (rc == BO_OK && stack_elems > 0)
         sb_printf(out,
                   "/* Values the largest model function keeps on the stack (its parts share them "

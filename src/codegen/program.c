@@ -226,6 +226,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
             return rc;
     if ((rc = paste(ctx, out, "summaries.h")) != BO_OK)
         return rc;
+    if (model->n_events > 0 && (rc = paste(ctx, out, "events.h")) != BO_OK)
+        return rc;
     if ((rc = paste(ctx, out, "loop.h")) != BO_OK)
         return rc;
     if (out->failed)

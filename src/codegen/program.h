@@ -31,6 +31,8 @@ typedef struct {
     int *saved_obs; /* indices of observables saved */
     size_t n_saved_obs;
     int want_counters;       /* outputs include the per-run step counters (host side only) */
+    int want_events;         /* event records (outputs includes events, or outputs is not set
+                                and the model has events; host side only) */
     sm_request *sum_metrics; /* summary metrics requested, in request order */
     size_t n_sum_metrics;
     int *sum_states; /* indices of the summarised states */
@@ -46,6 +48,12 @@ typedef struct {
     int krylov_max_iters;    /* Krylov iterations per linear solve (over all restarts) */
     int krylov_restart;      /* GMRES restart length m (basis vectors kept) */
     int preconditioner;      /* PG_PRECOND_NONE or PG_PRECOND_JACOBI */
+    /* Dense output (kernels/dense.h): 1 when the program keeps the method's continuous
+     * extension (BO_DENSE), for interpolated saves and samples or for event location. */
+    int dense;
+    /* 1 when saves and summary samples are interpolated inside steps (save_mode=interpolate;
+     * needs dense), 0 when steps land on them (save_mode=land). */
+    int interpolate;
 } pg_config;
 
 /* Models with more states than this keep the device library's loops over the states rolled

@@ -123,6 +123,12 @@ void bo_model_destroy(bo_model *model)
         }
         free(model->sym[k]);
     }
+    for (size_t e = 0; model->events && e < model->n_events; ++e) {
+        free(model->events[e].name);
+        free(model->events[e].assign_state);
+        free(model->events[e].assign_expr);
+    }
+    free(model->events);
     ex_graph_destroy(model->g);
     ex_graph_destroy(model->vg);
     free(model->name);
@@ -173,6 +179,50 @@ long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name)
         return -1;
     for (size_t i = 0; i < model->count[kind]; ++i)
         if (strcmp(model->sym[kind][i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static const md_event *event(const bo_model *model, size_t i)
+{
+    return model && i < model->n_events ? &model->events[i] : NULL;
+}
+
+size_t bo_model_event_count(const bo_model *model)
+{
+    return model ? model->n_events : 0;
+}
+
+const char *bo_model_event_name(const bo_model *model, size_t i)
+{
+    const md_event *e = event(model, i);
+    return e ? e->name : NULL;
+}
+
+int bo_model_event_direction(const bo_model *model, size_t i)
+{
+    const md_event *e = event(model, i);
+    return e ? e->direction : 0;
+}
+
+int bo_model_event_stops(const bo_model *model, size_t i)
+{
+    const md_event *e = event(model, i);
+    return e ? e->stop : 0;
+}
+
+size_t bo_model_event_assignment_count(const bo_model *model, size_t i)
+{
+    const md_event *e = event(model, i);
+    return e ? e->n_assign : 0;
+}
+
+long bo_model_event_find(const bo_model *model, const char *name)
+{
+    if (!model || !name)
+        return -1;
+    for (size_t i = 0; i < model->n_events; ++i)
+        if (strcmp(model->events[i].name, name) == 0)
             return (long)i;
     return -1;
 }

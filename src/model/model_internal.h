@@ -19,6 +19,20 @@ typedef struct {
     int line, col;    /* where declared (1-based) */
 } md_symbol;
 
+/* An event (docs/model-language.md#events): a sign change of `cond` in the direction asked
+ * for, with assignments to states applied at the event (all right-hand sides read the state
+ * before the event) and an optional stop. */
+typedef struct {
+    char *name;
+    ex_id cond;         /* the event function */
+    int direction;      /* 1 rising, -1 falling, 0 either */
+    int stop;           /* 1: the run ends at the event */
+    size_t n_assign;    /* assignments */
+    int *assign_state;  /* [n_assign] the assigned states' indices */
+    ex_id *assign_expr; /* [n_assign] their new values */
+    int line, col;      /* where declared (1-based) */
+} md_event;
+
 struct bo_model {
     char *name;
     char *source_name; /* file path or the name given for a string */
@@ -27,7 +41,9 @@ struct bo_model {
                      NULL in a model built without them */
     md_symbol *sym[BO_SYMBOL_KIND_COUNT];
     size_t count[BO_SYMBOL_KIND_COUNT];
-    int uses_time; /* any equation depends on t */
+    int uses_time;    /* any equation depends on t */
+    md_event *events; /* in declaration order */
+    size_t n_events;
 };
 
 /* Parse text into a new model (parser.c). Errors go to ctx as

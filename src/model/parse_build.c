@@ -199,6 +199,43 @@ static int value_expression(parser *p, bo_model *m, int32_t s)
     return 0;
 }
 
+/* An event's assignments: each names a state, at most once per event; the values may use
+ * anything an equation may. */
+static int check_event(parser *p, int32_t e)
+{
+    const pr_event *ev = &p->events[e];
+    char buf[NAME_SHOWN + 4], sbuf[NAME_SHOWN + 40], ebuf[NAME_SHOWN + 4];
+    int rc = resolve(p, ev->first, ev->root, -1);
+    pr_shown(p, ev->pos, ev->len, ebuf);
+    for (size_t k = 0; rc == 0 && k < ev->n_asg; ++k) {
+        pr_eq *q = &p->asg[ev->asg_first + k];
+        pr_shown(p, q->name_pos, q->name_len, buf);
+        int32_t s = pr_lookup(p, q->name_pos, q->name_len);
+        if (s < 0) {
+            suggestion sg;
+            pr_suggest_init(&sg, buf);
+            pr_suggest_syms(p, &sg, 1);
+            return pr_fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
+                              "event '%s' assigns '%s', which is not declared; only states may "
+                              "be assigned%s",
+                              ebuf, buf, pr_suggest_text(&sg, sbuf, sizeof sbuf));
+        }
+        const pr_sym *y = &p->syms[s];
+        if (y->kind != BO_STATE)
+            return pr_fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
+                              "event '%s' assigns '%s', which is %s %s, not a state", ebuf, buf,
+                              y->kind == BO_AUXILIARY || y->kind == BO_OBSERVABLE ? "an" : "a",
+                              pr_kind_word(y->kind));
+        for (size_t j = 0; j < k; ++j)
+            if (p->asg[ev->asg_first + j].sym == s)
+                return pr_fail_at(p, BO_ERR_MODEL, q->pos, q->line, q->col,
+                                  "event '%s' assigns '%s' twice", ebuf, buf);
+        q->sym = s;
+        rc = resolve(p, q->first, q->root, -1);
+    }
+    return rc;
+}
+
 static int pass_names(parser *p, bo_model *m)
 {
     ex_graph *vg = ex_graph_create();
@@ -207,10 +244,14 @@ static int pass_names(parser *p, bo_model *m)
     int rc = 0;
     for (size_t k = 0; k < p->nitems && rc == 0; ++k) {
         const pr_item *it = &p->items[k];
-        if (it->is_eq) {
+        if (it->kind == PR_ITEM_EQ) {
             rc = check_equation(p, it->index);
             if (rc == 0)
                 rc = resolve(p, p->eqs[it->index].first, p->eqs[it->index].root, -1);
+            continue;
+        }
+        if (it->kind == PR_ITEM_EVENT) {
+            rc = check_event(p, it->index);
             continue;
         }
         const pr_sym *y = &p->syms[it->index];
@@ -338,6 +379,32 @@ static int pass_graph(parser *p, bo_model *m)
                               "state '%s' has no equation (write d%s/dt = ...)", buf, buf);
         }
         y->ex = build(p, m->g, p->eqs[y->eq].first, p->eqs[y->eq].root, 0);
+    }
+    if (p->nevents) {
+        m->events = bo_calloc(p->nevents, sizeof *m->events);
+        if (!m->events)
+            return pr_nomem(p);
+        m->n_events = p->nevents;
+    }
+    for (size_t e = 0; e < p->nevents; ++e) {
+        const pr_event *ev = &p->events[e];
+        md_event *d = &m->events[e];
+        d->name = bo_strndup(p->text + ev->pos, ev->len);
+        d->cond = build(p, m->g, ev->first, ev->root, 0);
+        d->direction = ev->direction;
+        d->stop = ev->stop;
+        d->line = ev->line;
+        d->col = ev->col;
+        d->assign_state = bo_calloc(ev->n_asg ? ev->n_asg : 1, sizeof *d->assign_state);
+        d->assign_expr = bo_calloc(ev->n_asg ? ev->n_asg : 1, sizeof *d->assign_expr);
+        if (!d->name || !d->assign_state || !d->assign_expr)
+            return pr_nomem(p);
+        d->n_assign = ev->n_asg;
+        for (size_t k = 0; k < ev->n_asg; ++k) {
+            const pr_eq *q = &p->asg[ev->asg_first + k];
+            d->assign_state[k] = p->syms[q->sym].index;
+            d->assign_expr[k] = build(p, m->g, q->first, q->root, 0);
+        }
     }
     if (ex_failed(m->g))
         return pr_nomem(p);
@@ -477,6 +544,8 @@ int md_parse(bo_context *ctx, const char *text, size_t len, const char *source_n
     free(p.nodes);
     free(p.syms);
     free(p.eqs);
+    free(p.events);
+    free(p.asg);
     free(p.items);
     free(p.table);
     free(p.args);

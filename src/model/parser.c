@@ -22,7 +22,8 @@
 
 #include "parser_internal.h"
 
-static const char *const keywords[] = {"model", "state", "param", "const", "driver", "obs", "aux"};
+static const char *const keywords[] = {"model",  "state", "param", "const",
+                                       "driver", "obs",   "aux",   "event"};
 
 const char *pr_kind_word(bo_symbol_kind k)
 {
@@ -330,11 +331,11 @@ static int is_reserved(const parser *p, size_t pos, size_t len)
            function_name(p, pos, len, &fn);
 }
 
-static int push_item(parser *p, int is_eq, size_t index)
+static int push_item(parser *p, int kind, size_t index)
 {
     if (!grow((void **)&p->items, &p->cap_items, p->nitems + 1, sizeof *p->items))
         return pr_nomem(p);
-    p->items[p->nitems].is_eq = is_eq;
+    p->items[p->nitems].kind = kind;
     p->items[p->nitems].index = (int32_t)index;
     ++p->nitems;
     return 0;
@@ -376,7 +377,7 @@ int32_t pr_declare(parser *p, bo_symbol_kind kind, const lx_token *name)
     y->vex = EX_NONE;
     y->value = NAN;
     int32_t idx = (int32_t)p->nsyms++;
-    if (!table_insert(p, idx) || push_item(p, 0, (size_t)idx) < 0) {
+    if (!table_insert(p, idx) || push_item(p, PR_ITEM_SYM, (size_t)idx) < 0) {
         pr_nomem(p);
         return -1;
     }
@@ -778,7 +779,7 @@ static int parse_equation(parser *p, const lx_token *lhs, size_t name_pos, size_
     e->first = first;
     e->root = root;
     e->sym = SYM_NONE;
-    if (push_item(p, 1, p->neqs++) < 0)
+    if (push_item(p, PR_ITEM_EQ, p->neqs++) < 0)
         return -1;
     return end_of_statement(p, 0);
 }
@@ -791,6 +792,127 @@ static lx_kind peek(parser *p)
     lx_next(&p->lx, &t);
     p->lx = save;
     return t.kind;
+}
+
+/* Is the current token the word `word`? */
+static int at_word(const parser *p, const char *word)
+{
+    return p->cur.kind == LX_IDENT && pr_slice_is(p, p->cur.pos, p->cur.len, word);
+}
+
+/* One assignment of an event's `then` list: NAME '=' expr; cur is the NAME. */
+static int parse_assignment(parser *p)
+{
+    char buf[NAME_SHOWN + 8];
+    if (p->cur.kind != LX_IDENT)
+        return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected a state to assign but found %s",
+                        found(p, &p->cur, buf));
+    lx_token lhs = p->cur;
+    if (pr_advance(p) < 0)
+        return -1;
+    if (p->cur.kind != LX_ASSIGN)
+        return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "expected '=' after '%s'",
+                        pr_shown(p, lhs.pos, lhs.len, buf));
+    if (pr_advance(p) < 0)
+        return -1;
+    p->depth = 0;
+    int32_t first = (int32_t)p->nnodes;
+    int32_t root = parse_expr(p);
+    if (root < 0)
+        return -1;
+    if (!grow((void **)&p->asg, &p->cap_asg, p->nasg + 1, sizeof *p->asg))
+        return pr_nomem(p);
+    pr_eq *a = &p->asg[p->nasg++];
+    a->name_pos = a->pos = lhs.pos;
+    a->name_len = lhs.len;
+    a->line = lhs.line;
+    a->col = lhs.col;
+    a->first = first;
+    a->root = root;
+    a->sym = SYM_NONE;
+    return 0;
+}
+
+/* event NAME when EXPR [rising | falling] [then NAME = EXPR {, NAME = EXPR}] [stop]; cur is the
+ * token after `event`. The words after the expression need not be reserved: a complete
+ * expression is never followed by a name. */
+static int parse_event(parser *p)
+{
+    char buf[NAME_SHOWN + 8];
+    if (p->cur.kind != LX_IDENT)
+        return FAIL_TOK(p, BO_ERR_PARSE, &p->cur,
+                        "expected the event's name after 'event' but found %s",
+                        found(p, &p->cur, buf));
+    lx_token name = p->cur;
+    for (size_t i = 0; i < p->nevents; ++i) {
+        const pr_event *o = &p->events[i];
+        if (o->len == name.len && memcmp(p->text + o->pos, p->text + name.pos, name.len) == 0)
+            return FAIL_TOK(p, BO_ERR_MODEL, &name,
+                            "duplicate event name '%s' (already declared at line %d)",
+                            pr_shown(p, name.pos, name.len, buf), o->line);
+    }
+    if (pr_advance(p) < 0)
+        return -1;
+    if (!at_word(p, "when"))
+        return FAIL_TOK(p, BO_ERR_PARSE, &p->cur,
+                        "expected 'when' and the event function after the event's name but "
+                        "found %s",
+                        found(p, &p->cur, buf));
+    if (pr_advance(p) < 0)
+        return -1;
+    if (p->nevents >= (size_t)INT32_MAX / 2 ||
+        !grow((void **)&p->events, &p->cap_events, p->nevents + 1, sizeof *p->events))
+        return pr_nomem(p);
+    pr_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.pos = name.pos;
+    ev.len = name.len;
+    ev.line = name.line;
+    ev.col = name.col;
+    ev.first = (int32_t)p->nnodes;
+    ev.root = parse_expr(p);
+    if (ev.root < 0)
+        return -1;
+    if (at_word(p, "rising") || at_word(p, "falling")) {
+        ev.direction = at_word(p, "rising") ? 1 : -1;
+        if (pr_advance(p) < 0)
+            return -1;
+    }
+    ev.asg_first = p->nasg;
+    if (at_word(p, "then")) {
+        if (pr_advance(p) < 0)
+            return -1;
+        /* `then stop` reads as `stop` (unless it assigns a state named stop). */
+        if (!(at_word(p, "stop") && peek(p) != LX_ASSIGN)) {
+            for (;;) {
+                if (parse_assignment(p) < 0)
+                    return -1;
+                if (p->cur.kind != LX_COMMA)
+                    break;
+                if (pr_advance(p) < 0)
+                    return -1;
+            }
+        }
+    }
+    ev.n_asg = p->nasg - ev.asg_first;
+    if (at_word(p, "stop")) {
+        ev.stop = 1;
+        if (pr_advance(p) < 0)
+            return -1;
+    }
+    if (p->cur.kind != LX_NEWLINE && p->cur.kind != LX_EOF) {
+        if (p->cur.kind == LX_RPAREN)
+            return FAIL_TOK(p, BO_ERR_PARSE, &p->cur, "unmatched ')'");
+        return FAIL_TOK(p, BO_ERR_PARSE, &p->cur,
+                        "expected an operator, %sor end of line but found %s",
+                        ev.stop        ? ""
+                        : ev.n_asg     ? "',', 'stop' "
+                        : ev.direction ? "'then', 'stop' "
+                                       : "'rising', 'falling', 'then', 'stop' ",
+                        found(p, &p->cur, buf));
+    }
+    p->events[p->nevents] = ev;
+    return push_item(p, PR_ITEM_EVENT, p->nevents++);
 }
 
 int pr_parse_statement(parser *p)
@@ -808,6 +930,8 @@ int pr_parse_statement(parser *p)
                             pr_shown(p, first.pos, first.len, buf));
         if (pr_advance(p) < 0)
             return -1;
+        if (pr_slice_is(p, first.pos, first.len, "event"))
+            return parse_event(p);
         if (pr_slice_is(p, first.pos, first.len, "model")) {
             if (p->cur.kind != LX_IDENT)
                 return FAIL_TOK(p, BO_ERR_PARSE, &p->cur,

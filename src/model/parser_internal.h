@@ -57,8 +57,21 @@ typedef struct {
     int32_t sym;
 } pr_eq;
 
+/* An `event` statement: its name, event function, direction, assignments and stop. */
 typedef struct {
-    int is_eq;
+    size_t pos, len; /* the name */
+    int line, col;
+    int32_t first, root; /* the event function's expression nodes */
+    int direction;       /* 1 rising, -1 falling, 0 either */
+    int stop;
+    size_t asg_first, n_asg; /* its assignments: asg[asg_first .. asg_first + n_asg) */
+} pr_event;
+
+/* What an item of the source order is: a declared symbol, an equation or an event. */
+enum { PR_ITEM_SYM, PR_ITEM_EQ, PR_ITEM_EVENT };
+
+typedef struct {
+    int kind; /* PR_ITEM_* */
     int32_t index;
 } pr_item;
 
@@ -77,6 +90,10 @@ typedef struct {
     size_t nsyms, cap_syms;
     pr_eq *eqs;
     size_t neqs, cap_eqs;
+    pr_event *events;
+    size_t nevents, cap_events;
+    pr_eq *asg; /* event assignments: a state, '=', an expression (like an equation) */
+    size_t nasg, cap_asg;
     pr_item *items;
     size_t nitems, cap_items;
     int32_t *table; /* open addressing over syms, -1 = empty */

@@ -36,9 +36,10 @@ static const char *const controller_aliases[] = {"predictive", "gustafsson", NUL
 
 static const char *const locations[] = {"local", "shared", NULL};
 
-static const char *const output_kinds[] = {"state", "observables", "time", "counters", NULL};
-static const char *const output_aliases[] = {"states",  "state",    "observable", "observables",
-                                             "counter", "counters", NULL};
+static const char *const output_kinds[] = {"state",    "observables", "time",
+                                           "counters", "events",      NULL};
+static const char *const output_aliases[] = {
+    "states", "state", "observable", "observables", "counter", "counters", "event", "events", NULL};
 
 static const char *const linear_solvers[] = {"auto", "dense", "krylov", NULL};
 static const char *const linear_solver_aliases[] = {"lu", "dense", "gmres", "krylov", NULL};
@@ -467,7 +468,9 @@ const st_entry st_table[] = {
      .doc = "What to output: state and observables choose what the saved series records; "
             "time is its time column (always written with saves); counters adds counters.csv "
             "with each run's steps attempted and rejected and its Newton iterations (npy "
-            "output always has steps.npy, rejections.npy and newton_iters.npy); each summary "
+            "output always has steps.npy, rejections.npy and newton_iters.npy); events records "
+            "the first event_records events of each run in events.csv (or events.npy), on by "
+            "default when the model declares events (docs/events.md); each summary "
             "metric adds its columns to the summaries "
             "(docs/outputs.md defines them; peaks[k] and negative_peaks[k] take a count k in "
             "1..64)."},
@@ -506,6 +509,28 @@ const st_entry st_table[] = {
      .doc = "States and observables to summarise, by name (all: every state, and every "
             "observable when outputs includes observables; auto: the same as "
             "save_variables)."},
+    {.key = "max_events",
+     .component = "loop",
+     .type = ST_INT,
+     .def = "100000",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = INT_TOP,
+     .flags = ST_RUNTIME,
+     .doc = "Events allowed per run (all events of the model together, settling included); one "
+            "more fails the run there with the max_events status flag, so a run whose events "
+            "come ever faster (a Zeno-like bouncing ball) cannot loop forever."},
+    {.key = "event_records",
+     .component = "loop",
+     .type = ST_INT,
+     .def = "10",
+     .bounds = ST_LO | ST_HI,
+     .lo = 0,
+     .hi = 1000000,
+     .flags = ST_RUNTIME,
+     .doc = "Events recorded per run when outputs includes events: the first ones after "
+            "settling, each with its time, its event and the state there (events.csv, "
+            "events.npy); the counts of every event are in final.csv either way."},
     {.key = "keep_failed",
      .component = "loop",
      .type = ST_BOOL,

@@ -42,6 +42,11 @@ void bo_results_destroy(bo_results *r)
     free_names(r->sum_units, r->n_sum_cols);
     bo_free(r->window_t);
     bo_free(r->summaries);
+    free_names(r->event_names, r->n_events);
+    bo_free(r->event_counts);
+    bo_free(r->ev_time);
+    bo_free(r->ev_index);
+    bo_free(r->ev_state);
     bo_free(r);
 }
 
@@ -106,7 +111,11 @@ enum {
     RS_REJ,
     RS_NEWTON,
     RS_SERIES,
-    RS_SUMS
+    RS_SUMS,
+    RS_ECOUNTS,
+    RS_ETIME,
+    RS_EINDEX,
+    RS_ESTATE
 };
 
 static size_t array_bytes(const bo_results *r, int which)
@@ -128,6 +137,18 @@ static size_t array_bytes(const bo_results *r, int which)
         break;
     case RS_SUMS:
         per_run = r->n_windows * r->n_sum_cols * sizeof(double);
+        break;
+    case RS_ECOUNTS:
+        per_run = r->n_events * sizeof(int64_t);
+        break;
+    case RS_ETIME:
+        per_run = r->n_records * sizeof(double);
+        break;
+    case RS_EINDEX:
+        per_run = r->n_records * sizeof(int32_t);
+        break;
+    case RS_ESTATE:
+        per_run = r->n_records * r->n_states * sizeof(double);
         break;
     }
     return per_run * r->runs; /* fits: checked when the results were made */
@@ -167,6 +188,14 @@ void rs_spares_take(rs_spares *sp, bo_results *r)
         r->series = NULL;
     if (take(sp, r->summaries, array_bytes(r, RS_SUMS)))
         r->summaries = NULL;
+    if (take(sp, r->event_counts, array_bytes(r, RS_ECOUNTS)))
+        r->event_counts = NULL;
+    if (take(sp, r->ev_time, array_bytes(r, RS_ETIME)))
+        r->ev_time = NULL;
+    if (take(sp, r->ev_index, array_bytes(r, RS_EINDEX)))
+        r->ev_index = NULL;
+    if (take(sp, r->ev_state, array_bytes(r, RS_ESTATE)))
+        r->ev_state = NULL;
 }
 
 /* `bytes` from a spare of exactly that size, or freshly allocated; zeroed only without
@@ -317,6 +346,56 @@ int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double win
     return BO_OK;
 }
 
+static void clear_events(bo_results *r)
+{
+    free_names(r->event_names, r->n_events);
+    bo_free(r->event_counts);
+    bo_free(r->ev_time);
+    bo_free(r->ev_index);
+    bo_free(r->ev_state);
+    r->event_names = NULL;
+    r->event_counts = NULL;
+    r->ev_time = r->ev_state = NULL;
+    r->ev_index = NULL;
+    r->n_events = r->n_records = 0;
+}
+
+static const char *get_event(const void *m, size_t i)
+{
+    return bo_model_event_name((const bo_model *)m, i);
+}
+
+int rs_set_events(bo_results *r, const bo_model *model, size_t n_records, rs_spares *spares)
+{
+    if (!r || !model)
+        return BO_ERR_INVALID_ARG;
+    clear_events(r);
+    size_t ne = bo_model_event_count(model);
+    if (!ne)
+        return BO_OK;
+    if (!fits(ne, r->runs, 1, sizeof(int64_t)) ||
+        !fits(n_records, r->n_states + 2, r->runs, sizeof(double)))
+        return bo_error(r->ctx, BO_ERR_RANGE,
+                        "event records for %zu runs x %zu records do not fit in memory", r->runs,
+                        n_records);
+    r->event_names = copy_names(ne, get_event, model);
+    if (!r->event_names)
+        return bo_error(r->ctx, BO_ERR_NOMEM, "out of memory allocating event results");
+    r->n_events = ne; /* sizes the arrays; reset by clear_events on failure */
+    r->n_records = n_records;
+    r->event_counts = spare_alloc(spares, array_bytes(r, RS_ECOUNTS));
+    if (n_records) {
+        r->ev_time = spare_alloc(spares, array_bytes(r, RS_ETIME));
+        r->ev_index = spare_alloc(spares, array_bytes(r, RS_EINDEX));
+        r->ev_state = spare_alloc(spares, array_bytes(r, RS_ESTATE));
+    }
+    if (!r->event_counts || (n_records && (!r->ev_time || !r->ev_index || !r->ev_state))) {
+        clear_events(r);
+        return bo_error(r->ctx, BO_ERR_NOMEM, "out of memory allocating event results");
+    }
+    return BO_OK;
+}
+
 /* ---- accessors ------------------------------------------------------------------------- */
 
 size_t bo_results_run_count(const bo_results *r)
@@ -329,7 +408,7 @@ size_t bo_results_failed_count(const bo_results *r)
     size_t n = 0;
     if (r)
         for (size_t i = 0; i < r->runs; ++i)
-            n += r->status[i] != 0;
+            n += (r->status[i] & ~BO_RUN_NOT_FAILURE) != 0;
     return n;
 }
 
@@ -493,6 +572,63 @@ const double *bo_results_summary_array(const bo_results *r)
     return r ? r->summaries : NULL;
 }
 
+size_t bo_results_event_count(const bo_results *r)
+{
+    return r ? r->n_events : 0;
+}
+
+const char *bo_results_event_name(const bo_results *r, size_t event)
+{
+    return r && event < r->n_events ? r->event_names[event] : NULL;
+}
+
+int64_t bo_results_event_occurrences(const bo_results *r, size_t event, size_t run)
+{
+    return r && event < r->n_events && run < r->runs ? r->event_counts[event * r->runs + run] : 0;
+}
+
+const int64_t *bo_results_event_counts_array(const bo_results *r)
+{
+    return r ? r->event_counts : NULL;
+}
+
+size_t bo_results_event_record_count(const bo_results *r)
+{
+    return r ? r->n_records : 0;
+}
+
+double bo_results_event_time(const bo_results *r, size_t record, size_t run)
+{
+    return r && record < r->n_records && run < r->runs ? r->ev_time[record * r->runs + run] : NAN;
+}
+
+int32_t bo_results_event_index(const bo_results *r, size_t record, size_t run)
+{
+    return r && record < r->n_records && run < r->runs ? r->ev_index[record * r->runs + run] : -1;
+}
+
+double bo_results_event_state(const bo_results *r, size_t record, size_t state, size_t run)
+{
+    if (!r || record >= r->n_records || state >= r->n_states || run >= r->runs)
+        return NAN;
+    return r->ev_state[(record * r->n_states + state) * r->runs + run];
+}
+
+const double *bo_results_event_time_array(const bo_results *r)
+{
+    return r ? r->ev_time : NULL;
+}
+
+const int32_t *bo_results_event_index_array(const bo_results *r)
+{
+    return r ? r->ev_index : NULL;
+}
+
+const double *bo_results_event_state_array(const bo_results *r)
+{
+    return r ? r->ev_state : NULL;
+}
+
 /* ---- per-run status text --------------------------------------------------------------- */
 
 /* Flag names are the BO_RUN_ names without the prefix, in lower case ("step_too_small"). */
@@ -529,6 +665,11 @@ static void append_flag(char *buf, size_t len, size_t *pos, const char *name)
     for (const char *p = name; *p && *pos + 1 < len; ++p)
         buf[(*pos)++] = *p;
     buf[*pos] = '\0';
+}
+
+int bo_run_failed(int32_t status)
+{
+    return (status & ~BO_RUN_NOT_FAILURE) != 0;
 }
 
 const char *bo_run_status_string(int32_t status, char *buf, size_t len)

@@ -44,6 +44,14 @@ struct bo_results {
     char **sum_units;   /* [n_sum_cols] unit of the variable, NULL entries when undeclared */
     double *window_t;   /* [n_windows][2]: start and end time of each window */
     double *summaries;  /* [n_windows][n_sum_cols][runs] (NaN for failed runs) */
+    /* Events (rs_set_events; all zero/NULL for a model without events). */
+    size_t n_events;       /* events of the model */
+    char **event_names;    /* [n_events] */
+    int64_t *event_counts; /* [n_events][runs]: occurrences of each event after settling */
+    size_t n_records;      /* occurrences recorded per run (0: no records) */
+    double *ev_time;       /* [n_records][runs]: time of record k (NaN: none) */
+    int32_t *ev_index;     /* [n_records][runs]: its event (-1: none) */
+    double *ev_state;      /* [n_records][n_states][runs]: the state at it */
 };
 
 /* One summary column as the solver describes it (strings are copied). */
@@ -53,7 +61,7 @@ typedef struct {
 
 /* Per-run arrays of earlier results, kept for a new solve of the same size (the arrays of a
  * large batch cost more to allocate and fault in than to fill). */
-#define RS_SPARES 10
+#define RS_SPARES 14
 typedef struct {
     void *p[RS_SPARES];
     size_t bytes[RS_SPARES];
@@ -83,6 +91,11 @@ void rs_swap(bo_results *a, bo_results *b);
  * rs_create's. Replaces earlier summaries. BO_ERR_RANGE when the array size overflows. */
 int rs_set_summaries(bo_results *r, size_t n_windows, double t_first, double window, size_t n_cols,
                      const rs_sum_column *cols, rs_spares *spares);
+
+/* Give r the events of model (names copied, counts for each) and n_records records per run;
+ * the arrays (not zeroed: the kernel writes every element) come from spares like rs_create's.
+ * Replaces earlier events. BO_ERR_RANGE when an array size overflows. */
+int rs_set_events(bo_results *r, const bo_model *model, size_t n_records, rs_spares *spares);
 
 /* Lower-case name of per-run status flag bit ("step_too_small") written into buf, or NULL when
  * the bit is not a defined flag. */

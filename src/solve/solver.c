@@ -255,7 +255,7 @@ static double now_seconds(void)
 /* Runtime settings of a solve. */
 typedef struct {
     double t0, duration, settling, save_every, dt0;
-    long max_steps, threads, block_size, chunk_runs;
+    long max_steps, threads, block_size, chunk_runs, max_events, event_records;
     double max_memory; /* bytes; 0: no limit; -1: auto (what the system says is available) */
     int keep_failed;   /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
@@ -359,6 +359,8 @@ static int runtime(bo_solver *sv, run_params *r)
         (rc = st_get_real(s, "settling", &r->settling)) != BO_OK ||
         (rc = st_get_real(s, "save_every", &r->save_every)) != BO_OK ||
         (rc = st_get_int(s, "max_steps", &r->max_steps)) != BO_OK ||
+        (rc = st_get_int(s, "max_events", &r->max_events)) != BO_OK ||
+        (rc = st_get_int(s, "event_records", &r->event_records)) != BO_OK ||
         (rc = st_get_int(s, "threads", &r->threads)) != BO_OK ||
         (rc = st_get_int(s, "block_size", &r->block_size)) != BO_OK ||
         (rc = st_get_int(s, "chunk_runs", &r->chunk_runs)) != BO_OK ||
@@ -641,6 +643,13 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.steps = res->steps;
     L.rejections = res->rejections;
     L.newton_iters = res->newton_iters;
+    L.n_events = res->n_events;
+    L.event_records = res->n_records;
+    L.event_counts = res->event_counts;
+    L.event_time = res->ev_time;
+    L.event_index = res->ev_index;
+    L.event_state = res->ev_state;
+    L.max_events = rp->max_events;
     L.t0 = rp->t0;
     L.settling = rp->settling;
     L.duration = rp->duration;
@@ -690,6 +699,11 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
         (A).n_windows = (int64_t)(pl)->rp.n_windows;                                               \
         (A).window_len = (int64_t)(pl)->rp.window_samples;                                         \
         (A).mask_failed = !(pl)->rp.keep_failed;                                                   \
+        (A).event_counts = (res)->event_counts;                                                    \
+        (A).event_time = (res)->ev_time;                                                           \
+        (A).event_index = (res)->ev_index;                                                         \
+        (A).event_records = (int64_t)(res)->n_records;                                             \
+        (A).max_events = (pl)->rp.max_events;                                                      \
     } while (0)
 
 /* The run on the CPU: the batch into the results first; float64 then runs in place on the
@@ -713,6 +727,7 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
         a.final_state = res->final;
         a.series = pl->n_saves ? res->series : NULL;
         a.summaries = sums_len ? res->summaries : NULL;
+        a.event_state = res->ev_state;
         SV_COMMON_ARGS(a, pl, res);
         return cpu_run(sv->ctx, sv->cpu, &a, (int64_t)runs, (int)pl->rp.threads, progress,
                        interrupt, sv);
@@ -724,9 +739,11 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
     a.final_state = bo_malloc((n * runs + 1) * sizeof *a.final_state);
     a.series = pl->n_saves ? bo_malloc((series_len + 1) * sizeof *a.series) : NULL;
     a.summaries = sums_len ? bo_malloc(sums_len * sizeof *a.summaries) : NULL;
+    size_t ev_len = res->n_records * n * runs;
+    a.event_state = ev_len ? bo_malloc(ev_len * sizeof *a.event_state) : NULL;
     rc = BO_ERR_NOMEM;
     if (a.init && a.params && a.final_state && (!pl->n_saves || a.series) &&
-        (!sums_len || a.summaries)) {
+        (!sums_len || a.summaries) && (!ev_len || a.event_state)) {
         convert(pl->pool, (float *)a.init, res->init, n * runs, 1, pl->host_threads);
         convert(pl->pool, (float *)a.params, res->params, np * runs, 1, pl->host_threads);
         SV_COMMON_ARGS(a, pl, res);
@@ -737,12 +754,14 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
         convert(pl->pool, a.final_state, res->final, n * runs, 0, pl->host_threads);
         convert(pl->pool, a.series, res->series, series_len, 0, pl->host_threads);
         convert(pl->pool, a.summaries, res->summaries, sums_len, 0, pl->host_threads);
+        convert(pl->pool, a.event_state, res->ev_state, ev_len, 0, pl->host_threads);
     }
     free((void *)a.init);
     free((void *)a.params);
     free(a.final_state);
     free(a.series);
     free(a.summaries);
+    free(a.event_state);
     return rc;
 }
 #undef SV_COMMON_ARGS
@@ -766,12 +785,15 @@ static int memory_check(bo_solver *sv, const run_params *rp, size_t runs, size_t
         n_sum_cols += (double)sm_out_count(&c->sum_metrics[i]);
     n_sum_cols *= (double)(c->n_sum_states + c->n_sum_obs);
     double sums = (double)rp->n_windows * n_sum_cols;
-    double results = (double)runs * (8.0 * (per_run_vals + series + sums) + 4.0 + 3.0 * 8.0);
+    double ne = (double)sv->model->n_events;
+    double records = ne > 0 && c->want_events ? (double)rp->event_records : 0.0;
+    double results = (double)runs * (8.0 * (per_run_vals + series + sums) + 4.0 + 3.0 * 8.0 +
+                                     8.0 * ne + records * (12.0 + 8.0 * n));
     double extra = 0.0;
     if (sv->cu)
         extra = 2.0 * 256e6 * 1.048576; /* two pinned slots of 256 MiB at most */
     else if (c->precision == 32)
-        extra = (double)runs * 4.0 * (2.0 * n + np + series + sums);
+        extra = (double)runs * 4.0 * (2.0 * n + np + series + sums + records * n);
     double need = results + extra;
     double limit = rp->max_memory;
     const char *source = "the limit set by max_memory";
@@ -844,6 +866,11 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     for (size_t k = 0; k < n_saves; ++k)
         res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
     res->write_counters = c->want_counters;
+    if ((rc = rs_set_events(res, m, c->want_events ? (size_t)rp.event_records : 0, spares)) !=
+        BO_OK) {
+        bo_results_destroy(res);
+        return rc;
+    }
     size_t n_cols = 0;
     if ((rc = summary_columns(sv, &rp, res, spares, &n_cols)) != BO_OK) {
         bo_results_destroy(res);

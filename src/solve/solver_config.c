@@ -212,6 +212,15 @@ static int select_outputs(bo_context *ctx, const bo_model *m, const bo_settings 
     if ((rc = check_variables(ctx, m, "save_variables", &vars, all)) != BO_OK)
         goto done;
     c->want_counters = has_name(&outs, "counters");
+    /* Event records are on by default for a model with events: unless outputs is set and
+     * leaves them out. */
+    c->want_events =
+        m->n_events > 0 && (has_name(&outs, "events") || bo_settings_is_set(s, "outputs") == 0);
+    /* Events are located on the method's continuous extension (kernels/dense.h). */
+    if (m->n_events > 0)
+        c->dense = 1;
+    if (has_name(&outs, "events") && m->n_events == 0)
+        bo_warn(ctx, "outputs includes events, but model '%s' declares none", m->name);
     if (has_name(&outs, "state"))
         for (size_t i = 0; i < n; ++i)
             if (all || has_name(&vars, m->sym[BO_STATE][i].name))

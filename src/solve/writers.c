@@ -1,5 +1,5 @@
-/* Writers for results: CSV (final.csv, series.csv, summaries.csv, counters.csv) and NumPy .npy
- * files with a legend.json (docs/outputs.md lists every file and column).
+/* Writers for results: CSV (final.csv, series.csv, summaries.csv, counters.csv, events.csv)
+ * and NumPy .npy files with a legend.json (docs/outputs.md lists every file and column).
  *
  * A write is one transaction on the directory: each file is written to a hidden temporary
  * name in it and synced; then the result files of an earlier write that this one does not
@@ -36,9 +36,11 @@
 /* Every file a write can produce, in either format. A write removes those of them it did not
  * produce (from an earlier write), and only those. */
 static const char *const known_files[] = {
-    "final.csv",  "series.csv", "summaries.csv",  "counters.csv",     "final.npy", "final_t.npy",
-    "status.npy", "steps.npy",  "rejections.npy", "newton_iters.npy", "init.npy",  "params.npy",
-    "save_t.npy", "series.npy", "summaries.npy",  "legend.json"};
+    "final.csv",       "series.csv", "summaries.csv", "counters.csv",    "final.npy",
+    "final_t.npy",     "status.npy", "steps.npy",     "rejections.npy",  "newton_iters.npy",
+    "init.npy",        "params.npy", "save_t.npy",    "series.npy",      "summaries.npy",
+    "legend.json",     "events.csv", "events.npy",    "event_index.npy", "event_state.npy",
+    "event_counts.npy"};
 #define WR_MAX_FILES (sizeof known_files / sizeof known_files[0])
 
 static int known_index(const char *name, size_t len)
@@ -433,7 +435,8 @@ typedef struct {
     size_t rows, fields, memos;
 } csv_table;
 
-/* final.csv: run,status,t,<params>,<state>_0...,<state>...; memos: params, t, init. */
+/* final.csv: run,status,t,<params>,<state>_0...,<state>...,<event>.count...; memos: params, t,
+ * init. */
 static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
 {
     size_t R = r->runs;
@@ -446,6 +449,33 @@ static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
         p = put_memo(p, r->init[s * R + i], &memo[r->n_params + 1 + s]);
     for (size_t s = 0; s < r->n_states; ++s)
         p = put_num(p, r->final[s * R + i]);
+    for (size_t e = 0; e < r->n_events; ++e) {
+        *p++ = ',';
+        p += nf_i64(p, r->event_counts[e * R + i]);
+    }
+    *p++ = '\n';
+    return p;
+}
+
+/* events.csv: one row per recorded event (run, record): run,<params>,record,t,event,<states>;
+ * records a run did not fill give no row. memos: params. */
+static char *row_events(const bo_results *r, size_t row, char *p, col_memo *memo)
+{
+    size_t R = r->runs, i = row / r->n_records, k = row % r->n_records;
+    int32_t e = r->ev_index[k * R + i];
+    if (e < 0 || (size_t)e >= r->n_events)
+        return p;
+    p += nf_u64(p, i);
+    p = put_params(p, r, i, memo);
+    *p++ = ',';
+    p += nf_u64(p, k);
+    p = put_num(p, r->ev_time[k * R + i]);
+    *p++ = ',';
+    size_t n = strlen(r->event_names[e]); /* an identifier: nothing to quote */
+    memcpy(p, r->event_names[e], n);
+    p += n;
+    for (size_t s = 0; s < r->n_states; ++s)
+        p = put_num(p, r->ev_state[(k * r->n_states + s) * R + i]);
     *p++ = '\n';
     return p;
 }
@@ -648,10 +678,31 @@ static int write_csv(const bo_results *r, wr_job *j)
     csv_names(&h, r->param_names, r->n_params, "");
     csv_names(&h, r->state_names, r->n_states, "_0");
     csv_names(&h, r->state_names, r->n_states, "");
+    csv_names(&h, r->event_names, r->n_events, ".count");
     sb_putc(&h, '\n');
-    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states,
+    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states + r->n_events,
                    r->n_params + 1 + r->n_states};
     int rc = write_csv_file(r, j, &t, &h);
+    if (rc == BO_OK && r->n_records > 0) {
+        sb_free(&h);
+        sb_append(&h, "run");
+        csv_names(&h, r->param_names, r->n_params, "");
+        sb_append(&h, ",record,t,event");
+        csv_names(&h, r->state_names, r->n_states, "");
+        sb_putc(&h, '\n');
+        size_t name_fields = 1; /* the longest event name, in fields' worth of room */
+        for (size_t e = 0; e < r->n_events; ++e)
+            if (strlen(r->event_names[e]) / FIELD_MAX + 1 > name_fields)
+                name_fields = strlen(r->event_names[e]) / FIELD_MAX + 1;
+        t = (csv_table){"events.csv", row_events, 0, 3 + r->n_params + name_fields + r->n_states,
+                        r->n_params};
+        if (r->runs > SIZE_MAX / r->n_records)
+            rc = bo_error(j->ctx, BO_ERR_RANGE, "too many rows for events.csv");
+        else
+            t.rows = r->runs * r->n_records;
+        if (rc == BO_OK)
+            rc = write_csv_file(r, j, &t, &h);
+    }
     if (rc == BO_OK && r->write_counters) {
         sb_free(&h);
         sb_append(&h, "run,status,steps,rejections,newton_iters\n");
@@ -805,6 +856,10 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
     json_names(&b, "states", r->state_names, r->n_states);
     json_names(&b, "parameters", r->param_names, r->n_params);
     json_names(&b, "variables", r->var_names, r->n_vars);
+    if (r->n_events > 0) {
+        json_names(&b, "events", r->event_names, r->n_events);
+        sb_printf(&b, "  \"event_records\": %zu,\n", r->n_records);
+    }
     if (r->n_windows > 0) {
         sb_append(&b, "  \"summaries\": {\n    \"windows\": [");
         for (size_t w = 0; w < r->n_windows; ++w) {
@@ -857,12 +912,13 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
 static int write_npy_all(const bo_results *r, wr_job *j)
 {
     size_t R = r->runs;
-    const void *data[] = {r->final,      r->final_t,      r->status,   r->steps,
-                          r->rejections, r->newton_iters, r->init,     r->params,
-                          r->save_t,     r->series,       r->summaries};
-    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8};
-    /* Which entries exist: always (0), only with saves (1), only with summary windows (2). */
-    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2};
+    const void *data[] = {r->final,        r->final_t,      r->status,  r->steps,    r->rejections,
+                          r->newton_iters, r->init,         r->params,  r->save_t,   r->series,
+                          r->summaries,    r->event_counts, r->ev_time, r->ev_index, r->ev_state};
+    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8};
+    /* Which entries exist: always (0), only with saves (1), only with summary windows (2),
+     * only with events (3), only with event records (4). */
+    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 4, 4};
     npy_entry e[] = {
         {"final.npy",
          "<f8",
@@ -900,11 +956,36 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "summary values (NaN for failed runs; columns in summaries.columns)",
          3,
          {r->n_windows, r->n_sum_cols, R}},
+        {"event_counts.npy",
+         "<i8",
+         "\"event\", \"run\"",
+         "occurrences of each event after settling (events: their names)",
+         2,
+         {r->n_events, R, 0}},
+        {"events.npy",
+         "<f8",
+         "\"record\", \"run\"",
+         "time of each run's first events after settling (NaN: no such event)",
+         2,
+         {r->n_records, R, 0}},
+        {"event_index.npy",
+         "<i4",
+         "\"record\", \"run\"",
+         "the event of each record, an index into events (-1: no such event)",
+         2,
+         {r->n_records, R, 0}},
+        {"event_state.npy",
+         "<f8",
+         "\"record\", \"state\", \"run\"",
+         "the state at each recorded event, before its assignments",
+         3,
+         {r->n_records, r->n_states, R}},
     };
     /* The series entries when there are saves, the summaries entry when there are windows. */
     size_t n = 0;
     for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
-        if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows))
+        if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows) ||
+            (only_with[i] == 3 && !r->n_events) || (only_with[i] == 4 && !r->n_records))
             continue;
         int rc = write_npy(j, e[i].file, e[i].dtype, e[i].shape, e[i].ndim, data[i], sizes[i]);
         if (rc != BO_OK)

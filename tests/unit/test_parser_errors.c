@@ -239,6 +239,82 @@ static void test_units(void)
            "                    ^");
 }
 
+/* Events: syntax and model errors, and what a good one becomes. */
+static void test_events(void)
+{
+#define X "state x = 1, v = 0\ndx/dt = v\ndv/dt = -x\n"
+    EXPECT(X "event\n", BO_ERR_PARSE,
+           "model.ode:4:6: expected the event's name after 'event' but found end of line\n"
+           "    event\n"
+           "         ^");
+    EXPECT(X "event e x > 0\n", BO_ERR_PARSE,
+           "model.ode:4:9: expected 'when' and the event function after the event's name but "
+           "found 'x'\n"
+           "    event e x > 0\n"
+           "            ^");
+    EXPECT(X "event e when x up\n", BO_ERR_PARSE,
+           "model.ode:4:16: expected an operator, 'rising', 'falling', 'then', 'stop' or end of "
+           "line but found 'up'\n"
+           "    event e when x up\n"
+           "                   ^");
+    EXPECT(X "event e when x rising then v = -v x\n", BO_ERR_PARSE,
+           "model.ode:4:35: expected an operator, ',', 'stop' or end of line but found 'x'\n"
+           "    event e when x rising then v = -v x\n"
+           "                                      ^");
+    EXPECT(X "event e when x then 1 = 2\n", BO_ERR_PARSE,
+           "model.ode:4:21: expected a state to assign but found '1'\n"
+           "    event e when x then 1 = 2\n"
+           "                        ^");
+    EXPECT(X "event e when x then v 2\n", BO_ERR_PARSE,
+           "model.ode:4:23: expected '=' after 'v'\n"
+           "    event e when x then v 2\n"
+           "                          ^");
+    EXPECT(X "event e when x stop\nevent e when v\n", BO_ERR_MODEL,
+           "model.ode:5:7: duplicate event name 'e' (already declared at line 4)\n"
+           "    event e when v\n"
+           "          ^");
+    EXPECT(X "param k = 1\nevent e when x then k = 2\n", BO_ERR_MODEL,
+           "model.ode:5:21: event 'e' assigns 'k', which is a parameter, not a state\n"
+           "    event e when x then k = 2\n"
+           "                        ^");
+    EXPECT(X "event e when x then vv = 2\n", BO_ERR_MODEL,
+           "model.ode:4:21: event 'e' assigns 'vv', which is not declared; only states may be "
+           "assigned (did you mean 'v'?)\n"
+           "    event e when x then vv = 2\n"
+           "                        ^");
+    EXPECT(X "event e when x then v = 1, v = 2\n", BO_ERR_MODEL,
+           "model.ode:4:28: event 'e' assigns 'v' twice\n"
+           "    event e when x then v = 1, v = 2\n"
+           "                               ^");
+    EXPECT(X "event e when xx\n", BO_ERR_MODEL,
+           "model.ode:4:14: unknown symbol 'xx' (did you mean 'x'?)\n"
+           "    event e when xx\n"
+           "                 ^");
+    EXPECT(X "event = 2\n", BO_ERR_MODEL,
+           "model.ode:4:1: 'event' is reserved\n"
+           "    event = 2\n"
+           "    ^");
+    bo_model *m = NULL;
+    const char *good = X "param e = 0.5\nevent b when x falling then v = -e*v, x = 0 stop\n"
+                         "event c when v\nevent d when x rising then stop\n";
+    T_EQ_INT(md_parse(ctx, good, strlen(good), "model.ode", &m), BO_OK);
+    T_EQ_INT(bo_model_event_count(m), 3);
+    T_EQ_STR(bo_model_event_name(m, 0), "b");
+    T_EQ_INT(bo_model_event_direction(m, 0), -1);
+    T_EQ_INT(bo_model_event_direction(m, 1), 0);
+    T_EQ_INT(bo_model_event_direction(m, 2), 1);
+    T_EQ_INT(bo_model_event_stops(m, 0), 1);
+    T_EQ_INT(bo_model_event_stops(m, 1), 0);
+    T_EQ_INT(bo_model_event_stops(m, 2), 1);
+    T_EQ_INT(bo_model_event_assignment_count(m, 0), 2);
+    T_EQ_INT(bo_model_event_assignment_count(m, 2), 0);
+    T_EQ_INT(bo_model_event_find(m, "c"), 1);
+    T_EQ_INT(bo_model_event_find(m, "z"), -1);
+    T_CHECK(bo_model_event_name(m, 3) == NULL);
+    bo_model_destroy(m);
+#undef X
+}
+
 static void test_semantic(void)
 {
     EXPECT("state x = 1, y = 2\ndx/dt = y\n", BO_ERR_MODEL,
@@ -476,6 +552,7 @@ int main(void)
     test_syntax();
     test_units();
     test_semantic();
+    test_events();
     test_long();
     test_garbage();
     bo_context_destroy(ctx);

@@ -155,7 +155,12 @@ int main(void)
     T_EQ_STR(bo_run_status_string(BO_RUN_STEP_TOO_SMALL, buf, sizeof buf), "step_too_small");
     T_EQ_STR(bo_run_status_string(BO_RUN_NONFINITE | BO_RUN_STEP_TOO_SMALL, buf, sizeof buf),
              "step_too_small|nonfinite");
-    T_EQ_STR(bo_run_status_string(1 << 12, buf, sizeof buf), "bit12");
+    T_EQ_STR(bo_run_status_string(1 << 14, buf, sizeof buf), "bit14");
+    T_EQ_STR(bo_run_status_string(BO_RUN_STOPPED_BY_EVENT, buf, sizeof buf), "stopped_by_event");
+    T_EQ_INT(bo_run_failed(0), 0);
+    T_EQ_INT(bo_run_failed(BO_RUN_STOPPED_BY_EVENT), 0);
+    T_EQ_INT(bo_run_failed(BO_RUN_STOPPED_BY_EVENT | BO_RUN_MAX_EVENTS), 1);
+    T_EQ_INT(bo_run_failed(BO_RUN_MAX_EVENTS), 1);
     T_EQ_STR(bo_run_status_string(1 | (1 << 11) | (1 << 4), buf, sizeof buf),
              "bit0|bit4|bad_input");
     T_EQ_STR(bo_run_status_string(BO_RUN_MAX_NEWTON_ITERS | BO_RUN_SINGULAR, buf, sizeof buf),

@@ -93,6 +93,8 @@ static void test_defaults(void)
         {"summarise_every", "0.0"},
         {"sample_summaries_every", "auto"},
         {"summarise_variables", "auto"},
+        {"max_events", "100000"},
+        {"event_records", "10"},
         {"keep_failed", "false"},
         {"grid", "combinatorial"},
         {"driver_interpolation", "not_a_knot"},
@@ -331,11 +333,12 @@ static void test_validation(void)
     expect_value(s, "outputs", "states,observable", "state,observables");
     expect_error(s, "outputs", "state,states", BO_ERR_SETTING,
                  "setting 'outputs' lists 'state' twice in 'state,states'");
-    expect_error(s, "outputs", "summaries", BO_ERR_SETTING,
-                 "setting 'outputs' takes names from: state, observables, time, counters, or "
-                 "summary metrics: mean, rms, std, min, max, extrema, max_magnitude, peaks[k], "
-                 "negative_peaks[k], dxdt_max, dxdt_min, dxdt_extrema, d2xdt2_max, d2xdt2_min, "
-                 "d2xdt2_extrema; got 'summaries'");
+    expect_error(
+        s, "outputs", "summaries", BO_ERR_SETTING,
+        "setting 'outputs' takes names from: state, observables, time, counters, events, or "
+        "summary metrics: mean, rms, std, min, max, extrema, max_magnitude, peaks[k], "
+        "negative_peaks[k], dxdt_max, dxdt_min, dxdt_extrema, d2xdt2_max, d2xdt2_min, "
+        "d2xdt2_extrema; got 'summaries'");
     expect_value(s, "outputs", "state, Peaks[3],mean", "state,peaks[3],mean");
     expect_value(s, "save_variables", "V, m_gate,h", "V,m_gate,h");
     expect_error(s, "save_variables", "all,V", BO_ERR_SETTING, NULL);
@@ -577,6 +580,8 @@ static void test_fingerprint(void)
         {"settling", "5", 0},
         {"save_every", "0.1", 0},
         {"grid", "verbatim", 0},
+        {"max_events", "7", 0},    /* a kernel argument */
+        {"event_records", "3", 0}, /* a kernel argument */
         {"keep_failed", "true", 0},
         {"driver_interpolation", "linear", 0}, /* driver tables are per-solve data */
         {"driver_ends", "wrap", 0},

@@ -62,6 +62,8 @@ class Model:
             names = tuple(lib.bo_model_symbol_name(h, kind, i).decode() for i in range(n))
             setattr(self, "_" + attr, names)
         self.name = _lib.text(lib.bo_model_name(h))
+        ne = lib.bo_model_event_count(h)
+        self._events = tuple(lib.bo_model_event_name(h, i).decode() for i in range(ne))
         return self
 
     @classmethod
@@ -88,6 +90,8 @@ class Model:
     drivers = property(lambda self: self._drivers, doc="Driver names (time-varying inputs).")
     observables = property(lambda self: self._observables, doc="Observable names.")
     auxiliaries = property(lambda self: self._auxiliaries, doc="Auxiliary names.")
+    events = property(lambda self: self._events,
+                      doc="Event names (``event NAME when ...`` lines), in declaration order.")
 
     def _values(self, kind, names):
         return {n: lib.bo_model_symbol_default(self._handle, kind, i) for i, n in enumerate(names)}

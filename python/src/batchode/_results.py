@@ -41,8 +41,11 @@ def _make_run_status():
 
 RunStatus = _make_run_status()
 RunStatus.__doc__ = ("Per-run status flags (kernels/status.h), named by the library: "
-                     "RunStatus(r.status[i]) shows which flags a run has; 0 is success.")
+                     "RunStatus(r.status[i]) shows which flags a run has; 0 is success, and so "
+                     "is STOPPED_BY_EVENT alone.")
 RunStatus.__module__ = "batchode"
+# The one flag that is not a failure: a terminal event ended the run as the model asked.
+STOPPED_BY_EVENT = int(RunStatus.STOPPED_BY_EVENT)
 
 
 class _View:
@@ -78,6 +81,10 @@ class Results:
     ``inits``        (runs, states)            initial values each run used
     ``params``       (runs, parameters)        parameters each run used
     ``steps``, ``rejections``, ``newton_iters``  (runs,) int64 counters
+    ``event_counts`` (runs, events) int64      occurrences of each event (``events`` names them)
+    ``event_time``   (runs, records)           first events of each run (NaN: none), with
+    ``event_index``  (runs, records) int32     their event (-1: none) and
+    ``event_state``  (runs, records, states)   the state at each (before its assignments)
 
     ``to_xarray()``, ``to_pandas()``, ``plot()`` and ``write(dir, format)`` present them.
     """
@@ -99,6 +106,9 @@ class Results:
         self._nvars = lib.bo_results_var_count(h)
         self._nwin = lib.bo_results_window_count(h)
         self._ncols = lib.bo_results_summary_count(h)
+        self.events = tuple(lib.bo_results_event_name(h, i).decode()
+                            for i in range(lib.bo_results_event_count(h)))
+        self._nrec = lib.bo_results_event_record_count(h)
 
     def __len__(self):
         return self.runs
@@ -163,8 +173,42 @@ class Results:
 
     @property
     def ok(self):
-        """(runs,) bool: the runs that succeeded."""
-        return self.status == 0
+        """(runs,) bool: the runs that succeeded (status 0, or stopped by a terminal event)."""
+        return (self.status & ~STOPPED_BY_EVENT) == 0
+
+    @property
+    def stopped(self):
+        """(runs,) bool: the runs a terminal event (``stop``) ended early."""
+        return (self.status & STOPPED_BY_EVENT) != 0
+
+    @cached_property
+    def event_counts(self):
+        """(runs, events) int64 occurrences of each event after settling."""
+        h = self._handle
+        return _view(self, lib.bo_results_event_counts_array(h), np.int64,
+                     (self.runs, len(self.events)), (8, 8 * self.runs))
+
+    @cached_property
+    def event_time(self):
+        """(runs, records) time of each run's first events after settling, in time order
+        (NaN where a run had fewer; settings ``event_records``)."""
+        return _view(self, lib.bo_results_event_time_array(self._handle), np.float64,
+                     (self.runs, self._nrec), (8, 8 * self.runs))
+
+    @cached_property
+    def event_index(self):
+        """(runs, records) int32 the event of each record, an index into ``events`` (-1:
+        none)."""
+        return _view(self, lib.bo_results_event_index_array(self._handle), np.int32,
+                     (self.runs, self._nrec), (4, 4 * self.runs))
+
+    @cached_property
+    def event_state(self):
+        """(runs, records, states) the state at each recorded event, before its
+        assignments."""
+        n = len(self.states)
+        return _view(self, lib.bo_results_event_state_array(self._handle), np.float64,
+                     (self.runs, self._nrec, n), (8, 8 * self.runs * n, 8 * self.runs))
 
     @property
     def status_text(self):
@@ -298,6 +342,13 @@ class Results:
             coords["window_start"] = ("window", self.windows[:, 0])
             coords["window_end"] = ("window", self.windows[:, 1])
             data["summaries"] = (("run", "window", "summary"), self.summaries)
+        if self.events:
+            coords["event"] = list(self.events)
+            data["event_counts"] = (("run", "event"), self.event_counts)
+        if self._nrec:
+            data["event_time"] = (("run", "record"), self.event_time)
+            data["event_index"] = (("run", "record"), self.event_index)
+            data["event_state"] = (("run", "record", "state"), self.event_state)
         attrs = dict(self.settings)  # "backend" is the setting (auto, cpu, cuda)
         attrs["model"] = self.model.name
         attrs["backend_used"] = self.backend
@@ -310,6 +361,8 @@ class Results:
         the initial values as ``<state>_0`` and the final states — the columns of final.csv.
         what="series": one row per (run, time), one column per saved variable.
         what="summaries": one row per (run, window), one column per summary column.
+        what="events": one row per recorded event (run, record): t, event (its name) and the
+        state there — the columns of events.csv.
         """
         try:
             import pandas as pd
@@ -325,7 +378,19 @@ class Results:
                 cols[s + "_0"] = self.inits[:, i]
             for i, s in enumerate(self.states):
                 cols[s] = self.final[:, i]
+            for i, e in enumerate(self.events):
+                cols[e + ".count"] = self.event_counts[:, i]
             return pd.DataFrame(cols, index=pd.RangeIndex(self.runs, name="run"))
+        if what == "events":
+            keep = self.event_index >= 0
+            run, rec = np.nonzero(keep)
+            names = np.array(self.events + ("",), dtype=object)
+            cols = {"t": self.event_time[keep],
+                    "event": names[self.event_index[keep]]}
+            for i, s in enumerate(self.states):
+                cols[s] = self.event_state[:, :, i][keep]
+            idx = pd.MultiIndex.from_arrays([run, rec], names=["run", "record"])
+            return pd.DataFrame(cols, index=idx)
         if what == "series":
             idx = pd.MultiIndex.from_product([np.arange(self.runs), self.time],
                                              names=["run", "time"])
@@ -336,7 +401,7 @@ class Results:
                                              names=["run", "window"])
             return pd.DataFrame(self.summaries.reshape(-1, self._ncols), index=idx,
                                 columns=list(self.summary_names))
-        raise ValueError(f"what={what!r}: must be 'final', 'series' or 'summaries'")
+        raise ValueError(f"what={what!r}: must be 'final', 'series', 'summaries' or 'events'")
 
     def write(self, directory, format="csv"):
         """Write the results as the command-line tool does (docs/outputs.md): "csv" or

@@ -56,6 +56,14 @@ typedef struct {
     int32_t *status;              /* host [runs] */
     int64_t *steps, *rejections;  /* host [runs] */
     int64_t *newton_iters;        /* host [runs], or NULL when not wanted */
+    /* Events (kernels/events.h); all NULL / 0 for a model without events. */
+    size_t n_events;       /* events of the model: rows of event_counts */
+    size_t event_records;  /* occurrences recorded per run (0: none) */
+    int64_t *event_counts; /* host [n_events][runs] */
+    double *event_time;    /* host [event_records][runs] */
+    int32_t *event_index;  /* host [event_records][runs] */
+    double *event_state;   /* host [event_records][n_states][runs] */
+    int64_t max_events;
     double t0, settling, duration, save_every, dt0;
     double sample_every;               /* summary sample interval */
     int64_t n_windows, window_samples; /* summary windows and samples per window */

@@ -124,6 +124,10 @@ enum {
     A_NEWTON,
     A_SERIES,
     A_SUMS,
+    A_ECOUNT,
+    A_ETIME,
+    A_EINDEX,
+    A_ESTATE,
     A_COUNT
 };
 
@@ -152,6 +156,11 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
     b[A_NEWTON] = sizeof(int64_t);
     b[A_SERIES] = series_rows * p;
     b[A_SUMS] = (L->summaries ? L->n_sum_rows : 0) * p;
+    b[A_ECOUNT] = (L->event_counts ? L->n_events : 0) * sizeof(int64_t);
+    size_t k = L->event_time ? L->event_records : 0;
+    b[A_ETIME] = k * sizeof(double);
+    b[A_EINDEX] = k * sizeof(int32_t);
+    b[A_ESTATE] = k * L->n_states * p;
 }
 
 static void layout_for(const size_t per_run[A_COUNT], size_t r, chunk_layout *lay)
@@ -311,6 +320,10 @@ static int out_arrays(const run_state *st, out_array oa[A_COUNT])
         {A_NEWTON, L->newton_iters ? 1 : 0, 8, 8, L->newton_iters},
         {A_SERIES, st->series_rows, p, 8, L->series},
         {A_SUMS, L->summaries ? L->n_sum_rows : 0, p, 8, L->summaries},
+        {A_ECOUNT, L->event_counts ? L->n_events : 0, 8, 8, L->event_counts},
+        {A_ETIME, L->event_time ? L->event_records : 0, 8, 8, L->event_time},
+        {A_EINDEX, L->event_time ? L->event_records : 0, 4, 4, L->event_index},
+        {A_ESTATE, L->event_time ? L->event_records * L->n_states : 0, p, 8, L->event_state},
     };
     int n = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
@@ -439,6 +452,10 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.steps = DEV(int64_t *, A_STEPS);
     a.rejections = DEV(int64_t *, A_REJ);
     a.newton_iters = DEV(int64_t *, A_NEWTON);
+    a.event_counts = lay.bytes[A_ECOUNT] ? DEV(int64_t *, A_ECOUNT) : NULL;
+    a.event_time = lay.bytes[A_ETIME] ? DEV(double *, A_ETIME) : NULL;
+    a.event_index = lay.bytes[A_EINDEX] ? DEV(int32_t *, A_EINDEX) : NULL;
+    a.event_state = lay.bytes[A_ESTATE] ? DEV(double *, A_ESTATE) : NULL;
 #undef DEV
     a.t0 = L->t0;
     a.settling = L->settling;
@@ -453,6 +470,8 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.n_windows = lay.bytes[A_SUMS] ? L->n_windows : 0;
     a.window_len = L->window_samples;
     a.mask_failed = L->mask_failed;
+    a.event_records = lay.bytes[A_ETIME] ? (int64_t)L->event_records : 0;
+    a.max_events = L->max_events;
 
     rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
     size_t in_bytes = lay.off[A_PARAMS] + lay.bytes[A_PARAMS]; /* inputs: one contiguous range */
@@ -596,7 +615,11 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
         L->n_sum_rows > lim / 16)
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
     size_t sum_rows = L->summaries ? L->n_sum_rows : 0;
-    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8;
+    if (L->n_events > lim / 16 || L->event_records > lim / 16 / (L->n_states + 2))
+        return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
+    size_t k = L->event_time ? L->event_records : 0;
+    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8 +
+           (L->event_counts ? 8 * L->n_events : 0) + k * (8 + 4 + p * L->n_states);
     return BO_OK;
 }
 
