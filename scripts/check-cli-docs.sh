@@ -73,18 +73,22 @@ done
 for opt in $("$cli" --help | grep -oE -- '^ +(-h, )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
     grep -q -- "$opt" "$rendered" || fail "man page lacks the global option $opt"
 done
-for code in $("$cli" --help | sed -n '/^Exit status:/,/^$/p' | grep -oE '^  [0-9]+'); do
-    awk '/EXIT STATUS/ {on = 1} /^ENVIRONMENT|^\.SH ENVIRONMENT/ {on = 0} on' "$rendered" |
-        grep -Eq "^( +|\.B )$code( |$)" || fail "man page lacks exit status $code"
+# The sections and the help are read into files first: `producer | grep -q` fails under
+# pipefail whenever grep stops reading before the producer is done (SIGPIPE), a race.
+"$cli" --help >"$tmp/help.txt"
+awk '/EXIT STATUS/ {on = 1} /^ENVIRONMENT|^\.SH ENVIRONMENT/ {on = 0} on' "$rendered" >"$tmp/exit.txt"
+awk '/ENVIRONMENT/ {on = 1} /SEE ALSO/ {on = 0} on' "$rendered" >"$tmp/env.txt"
+for code in $(sed -n '/^Exit status:/,/^$/p' "$tmp/help.txt" | grep -oE '^  [0-9]+'); do
+    grep -Eq "^( +|\.B )$code( |$)" "$tmp/exit.txt" || fail "man page lacks exit status $code"
 done
 # Every environment variable read anywhere: getenv("NAME") or the cache's env_nonempty("NAME").
 vars=$(grep -rhoE '(getenv|env_nonempty)\("[A-Z_][A-Z0-9_]*"\)' "$src/src" "$src/cli" |
     grep -oE '"[A-Z0-9_]+"' | tr -d '"' | sort -u)
 [ -n "$vars" ] || fail "found no environment variable in src/ (the search is broken)"
 for var in $vars; do
-    awk '/ENVIRONMENT/ {on = 1} /SEE ALSO/ {on = 0} on' "$rendered" | grep -Eq "^( +|\.B )$var( |$)" ||
+    grep -Eq "^( +|\.B )$var( |$)" "$tmp/env.txt" ||
         fail "man page ENVIRONMENT lacks $var (read by the library)"
-    "$cli" --help | grep -q "^  $var " || fail "--help Environment lacks $var"
+    grep -q "^  $var " "$tmp/help.txt" || fail "--help Environment lacks $var"
 done
 
 # ---- bash completion -----------------------------------------------------------------------
