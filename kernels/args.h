@@ -35,6 +35,7 @@
         bo_args_i64 window_len;    /* summary samples per window */                                \
         bo_args_i64 *newton_iters; /* [run_stride] Newton iterations over all attempted steps */   \
         bo_args_i64 mask_failed;   /* 1: every value of a failed run is NaN (keep_failed=false) */ \
+        const double *save_times;  /* [n_saves] times after settling (save_at); NULL: regular */   \
     } NAME;
 
 #endif
