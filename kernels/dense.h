@@ -99,6 +99,7 @@ BO_DEVICE void bo_dense_prepare(const bo_real *y, const bo_real *y_new, const bo
     (void)t;
 #if BO_DENSE_KIND == BO_DENSE_HERMITE
     bo_real drv[BO_DRV_LEN];
+    (void)drv;
 #if BO_DENSE_RECORD == 0
     /* f(t, y) was not recorded by the step (implicit families): one evaluation. */
     bo_drivers_eval(driver_data, t, drv);
