@@ -91,8 +91,7 @@ BO_DEVICE void bo_dense_prepare(const bo_real *y, const bo_real *y_new, const bo
                                 bo_real *persistent)
 {
     BO_ALLOC_algorithm_dense_output(q, shared, persistent);
-    BO_DENSE_TABLE
-    (void)shared;
+    BO_DENSE_TABLE(void) shared;
     (void)persistent;
     (void)p;
     (void)driver_data;

@@ -104,8 +104,8 @@ BO_DEVICE void bo_erk_record(int dense, int st, const bo_real *k, bo_real *share
  * caught by the loop. */
 BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                           bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,
-                          const void *driver_data, bo_real t, bo_real dt, int fsal_valid,
-                          int dense, bo_real *shared, bo_real *persistent)
+                          const void *driver_data, bo_real t, bo_real dt, int fsal_valid, int dense,
+                          bo_real *shared, bo_real *persistent)
 {
     BO_ERK_TABLEAU
     bo_real drv[BO_DRV_LEN];

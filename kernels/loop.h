@@ -1,5 +1,9 @@
-/* The integration loop: one run from t0 to t0 + settling + duration, with saves landing
- * exactly on t0 + settling + k*save_every, and the kernel / CPU entry points.
+/* The integration loop: one run from t0 to t0 + settling + duration, with saves at
+ * t0 + settling + k*save_every (or at the times of save_at), and the kernel / CPU entry
+ * points. With BO_LOOP_INTERP (save_mode=interpolate) saves and summary samples inside a step
+ * are read from the method's dense output (kernels/dense.h) and only the end of settling and
+ * the end are landed on; otherwise (save_mode=land) every save and sample is an event landed
+ * on as described below.
  *
  * Semantics (docs/loop.md):
  * - Time is accumulated in double (bo_time) and every event time is computed from its index

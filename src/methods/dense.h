@@ -12,12 +12,12 @@
 enum { PG_DENSE_HERMITE = 1, PG_DENSE_ERK = 2, PG_DENSE_ROSENBROCK = 3, PG_DENSE_RADAU = 4 };
 
 typedef struct {
-    int kind;   /* PG_DENSE_* */
-    int own;    /* 1: the method's own interpolant; 0: the cubic Hermite fallback */
-    int order;  /* q: error O(dt^(q+1)) at interior points */
-    int degree; /* d: polynomial degree in theta */
-    int record; /* vectors the step records under BO_STEP_DENSE (stages, or f(t, y)) */
-    int extra;  /* stages prepare evaluates itself (explicit methods with extra stages) */
+    int kind;     /* PG_DENSE_* */
+    int own;      /* 1: the method's own interpolant; 0: the cubic Hermite fallback */
+    int order;    /* q: error O(dt^(q+1)) at interior points */
+    int degree;   /* d: polynomial degree in theta */
+    int record;   /* vectors the step records under BO_STEP_DENSE (stages, or f(t, y)) */
+    int extra;    /* stages prepare evaluates itself (explicit methods with extra stages) */
     size_t slots; /* n-vectors in algorithm.dense_output */
 } pg_dense_info;
 

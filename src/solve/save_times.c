@@ -103,8 +103,8 @@ int sv_save_times_parse(bo_context *ctx, const char *text, double **times, size_
     if (!f) {
         int err = errno;
         rc = bo_error(ctx, BO_ERR_SETTING,
-                      "save_at '%s' is neither a list of times (%s) nor a readable file (%s)",
-                      text, why.len ? why.data : "not a value spec", strerror(err));
+                      "save_at '%s' is neither a list of times (%s) nor a readable file (%s)", text,
+                      why.len ? why.data : "not a value spec", strerror(err));
         sb_free(&why);
         return rc;
     }

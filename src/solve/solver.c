@@ -53,11 +53,11 @@ struct bo_solver {
     bo_interrupt_fn interrupt;
     void *interrupt_user;
     double last_wall;
-    dr_set *drivers; /* driver data: per-solve, never part of the program */
-    double *api_times;   /* save times given by bo_solver_set_save_times, NULL when none */
+    dr_set *drivers;   /* driver data: per-solve, never part of the program */
+    double *api_times; /* save times given by bo_solver_set_save_times, NULL when none */
     size_t n_api_times;
-    double *save_times;  /* the save times of the current solve (save_at or api_times) */
-    par_pool *pool;  /* host threads for the passes over the batch and results */
+    double *save_times; /* the save times of the current solve (save_at or api_times) */
+    par_pool *pool;     /* host threads for the passes over the batch and results */
     int pool_threads;
 };
 

@@ -68,9 +68,9 @@ static void test_orders(bo_context *ctx, bo_model *m, bo_batch *b)
     static const struct {
         const char *method;
         int q;
-    } cases[] = {{"tsit5", 4},  {"dp5", 4},    {"bs3", 3},     {"rk4", 3},     {"vern7", 3},
+    } cases[] = {{"tsit5", 4},  {"dp5", 4},       {"bs3", 3},      {"rk4", 3},    {"vern7", 3},
                  {"dop853", 3}, {"cash_karp", 3}, {"kvaerno5", 3}, {"sdirk4", 3}, {"ros3p", 3},
-                 {"rodas4", 3}, {"rodas5p", 4}, {"radau5", 3}};
+                 {"rodas4", 3}, {"rodas5p", 4},   {"radau5", 3}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
         double err[4];
         double h0 = cases[c].q >= 4 ? 0.4 : 0.2;
@@ -105,9 +105,10 @@ static void test_adaptive(bo_context *ctx, bo_model *m, bo_batch *b)
     static const struct {
         const char *method;
         int interpolates;
-    } cases[] = {{"tsit5", 1},  {"dp5", 1},    {"bs3", 1},    {"rodas5p", 1},  {"rodas4", 1},
-                 {"radau5", 1}, {"kvaerno3", 1}, {"ros3p", 1}, {"vern7", 0},    {"dop853", 0},
-                 {"kvaerno5", 0}, {"cash_karp", 0}, {"rosenbrock23", 0}};
+    } cases[] = {{"tsit5", 1},       {"dp5", 1},    {"bs3", 1},      {"rodas5p", 1},
+                 {"rodas4", 1},      {"radau5", 1}, {"kvaerno3", 1}, {"ros3p", 1},
+                 {"vern7", 0},       {"dop853", 0}, {"kvaerno5", 0}, {"cash_karp", 0},
+                 {"rosenbrock23", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const double tol = 1e-7;
         char conf[512];
@@ -121,8 +122,8 @@ static void test_adaptive(bo_context *ctx, bo_model *m, bo_batch *b)
         double ea = save_error(ra), el = save_error(rl);
         long long sa = ra ? (long long)bo_results_steps(ra, 0) : -1;
         long long sl = rl ? (long long)bo_results_steps(rl, 0) : -1;
-        printf("%-12s auto %.2e (%lld steps), landed %.2e (%lld steps)\n", cases[i].method, ea,
-               sa, el, sl);
+        printf("%-12s auto %.2e (%lld steps), landed %.2e (%lld steps)\n", cases[i].method, ea, sa,
+               el, sl);
         if (cases[i].interpolates) {
             /* ros3p's own error is far above the tolerance on this problem already. */
             T_CHECKF(ea < 30 * tol + 5 * el, "%s: interpolated saves off by %.3e at tol %g",
@@ -142,17 +143,16 @@ static void test_step_counts(bo_context *ctx, bo_model *m, bo_batch *b)
 {
     const char *base = "algorithm=tsit5 rtol=1e-8 atol=1e-8 duration=10";
     long long steps[4];
-    const char *extra[4] = {"save_every=0.1", "save_every=0.001",
-                            "save_every=0.001 save_mode=land", "outputs=state,mean"
-                                                               " sample_summaries_every=0.001"};
+    const char *extra[4] = {"save_every=0.1", "save_every=0.001", "save_every=0.001 save_mode=land",
+                            "outputs=state,mean"
+                            " sample_summaries_every=0.001"};
     for (int i = 0; i < 4; ++i) {
         char conf[512];
         snprintf(conf, sizeof conf, "%s %s", base, extra[i]);
         bo_results *r = solve(ctx, m, b, conf);
         steps[i] = r ? (long long)bo_results_steps(r, 0) : -1;
         if (i == 1)
-            T_CHECKF(save_error(r) < 3e-7, "10,000 interpolated saves off by %.3e",
-                     save_error(r));
+            T_CHECKF(save_error(r) < 3e-7, "10,000 interpolated saves off by %.3e", save_error(r));
         bo_results_destroy(r);
     }
     printf("steps: 100 saves %lld, 10000 saves %lld, 10000 landed %lld, 10000 samples %lld\n",
@@ -230,7 +230,8 @@ static void test_save_at(bo_context *ctx, bo_model *m, bo_batch *b)
     for (int i = 0; i < 4; ++i)
         bo_results_destroy(rs[i]);
     /* Log spacing; and landing on the given times gives the same times. */
-    bo_results *r = solve(ctx, m, b, "duration=10 rtol=1e-8 atol=1e-8 save_at=log:0.001:10:50 save_mode=land");
+    bo_results *r =
+        solve(ctx, m, b, "duration=10 rtol=1e-8 atol=1e-8 save_at=log:0.001:10:50 save_mode=land");
     T_CHECK(r && bo_results_save_count(r) == 50);
     if (r) {
         T_ABS(bo_results_save_time(r, 0), 0.001, 1e-18);

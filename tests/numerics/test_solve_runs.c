@@ -115,8 +115,7 @@ static void test_many_saves_float32(bo_context *ctx)
     snprintf(conf, sizeof conf,
              "precision=float32 rtol=1e-5 atol=1e-5 t0=%.17g duration=%.17g save_every=%.17g "
              "save_mode=land",
-             t0,
-             duration, every);
+             t0, duration, every);
     bo_results *r = solve(ctx, m, b, conf);
     T_CHECK(r != NULL);
     if (r) {

@@ -1,11 +1,11 @@
 /* Programs with dense output (kernels/dense.h) compile with NVRTC into an sm_90 cubin (no GPU
  * needed), and the explicit ones also with the host compiler under the strict flags of
- * generated code: one method of each interpolant (tsit5 and dp5: their own; bs3: Hermite with the FSAL derivative; rk4 and
- * kvaerno5: Hermite evaluating f; rodas4 and rodas5p: their own; radau5: the collocation
- * polynomial) with save_mode=interpolate and summaries (interpolated samples too), in float32
- * and float64, with dense_output in local and in shared memory. Save times (save_at) reach the
- * kernel through the argument block, so every program here also reads them. The NVRTC half is
- * skipped (exit 77 at the end) when NVRTC cannot be loaded. */
+ * generated code: one method of each interpolant (tsit5 and dp5: their own; bs3: Hermite with the
+ * FSAL derivative; rk4 and kvaerno5: Hermite evaluating f; rodas4 and rodas5p: their own; radau5:
+ * the collocation polynomial) with save_mode=interpolate and summaries (interpolated samples too),
+ * in float32 and float64, with dense_output in local and in shared memory. Save times (save_at)
+ * reach the kernel through the argument block, so every program here also reads them. The NVRTC
+ * half is skipped (exit 77 at the end) when NVRTC cannot be loaded. */
 #include <string.h>
 
 #include "backend/cuda/nvrtc.h"
@@ -30,9 +30,14 @@ int main(void)
     int nvrtc = cu_nvrtc_load(ctx) == BO_OK;
     static const struct {
         const char *algorithm, *controller;
-    } cases[] = {{"tsit5", "pi"},      {"dp5", "pi"},         {"bs3", "pid"},
-                 {"rk4", "fixed"},     {"kvaerno5", "gustafsson"}, {"rodas4", "pi"},
-                 {"rodas5p", "fixed"}, {"radau5", "gustafsson"}};
+    } cases[] = {{"tsit5", "pi"},
+                 {"dp5", "pi"},
+                 {"bs3", "pid"},
+                 {"rk4", "fixed"},
+                 {"kvaerno5", "gustafsson"},
+                 {"rodas4", "pi"},
+                 {"rodas5p", "fixed"},
+                 {"radau5", "gustafsson"}};
     static const char *const precisions[] = {"float32", "float64"};
     static const char *const memories[] = {"local", "shared"};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c)
