@@ -68,6 +68,16 @@ if [ "$rc" -eq 77 ]; then
 fi
 [ "$rc" -eq 0 ] || say "bench_gpu_lorenz exited with $rc"
 
+# ---- saves at 100 chosen times, interpolated against landed (bench_dense_saves), 2^20 runs --
+say "building and running bench_dense_saves"
+if cmake --build --preset default -j"$JOBS" --target bench_dense_saves >>"$RES/build.log" 2>&1; then
+    "$BUILD/bench/bench_dense_saves" --backend cuda --log2n 20 --reps "$REPS" | tee "$RES/dense_saves.txt"
+    rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || say "bench_dense_saves exited with $rc"
+else
+    say "bench_dense_saves did not build (see build.log)"
+fi
+
 # ---- peers: torchdiffeq and diffrax at N = 2^20, float32, the ensemble as one (N, 3) system --
 cat >"$RES/peers.py" <<'EOF'
 import sys, time

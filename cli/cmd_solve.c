@@ -25,6 +25,8 @@ enum {
     OPT_DURATION,
     OPT_SETTLING,
     OPT_SAVE_EVERY,
+    OPT_SAVE_AT,
+    OPT_SAVE_MODE,
     OPT_OUTPUTS,
     OPT_SUMMARISE_EVERY,
     OPT_SAMPLE_EVERY,
@@ -59,6 +61,8 @@ static const struct {
     {OPT_DURATION, "duration"},
     {OPT_SETTLING, "settling"},
     {OPT_SAVE_EVERY, "save_every"},
+    {OPT_SAVE_AT, "save_at"},
+    {OPT_SAVE_MODE, "save_mode"},
     {OPT_OUTPUTS, "outputs"},
     {OPT_SUMMARISE_EVERY, "summarise_every"},
     {OPT_SAMPLE_EVERY, "sample_summaries_every"},
@@ -724,6 +728,16 @@ static const cli_option solve_options[] = {
      "Save the outputs every T time units (setting 'save_every'; 0 "
      "saves only the final state).",
      OPT_SAVE_EVERY},
+    {"save-at", 0, "TIMES",
+     "Save the outputs at these times after settling, shared by every run (setting 'save_at'; "
+     "not with --save-every): a comma list t1,t2,..., lin:a:b:n or log:a:b:n, or a file with one "
+     "time per line or comma-separated times. Strictly increasing, inside [0, duration].",
+     OPT_SAVE_AT},
+    {"save-mode", 0, "MODE",
+     "How saves and summary samples between steps are made (setting 'save_mode'): interpolate "
+     "(from the method's dense output; steps are not shortened), land (steps end exactly on "
+     "them) or auto (interpolate with an adaptive controller and an interpolant of order >= 3).",
+     OPT_SAVE_MODE},
     {"outputs", 0, "LIST",
      "What to output, comma-separated among state, observables (what the saved series "
      "records), time (its time column, always written), counters (adds counters.csv: steps, "

@@ -378,6 +378,12 @@ BO_API void bo_solver_set_progress(bo_solver *s, bo_progress_fn fn, void *user);
  * volatile sig_atomic_t flag in the handler and return it here. NULL removes the hook. */
 typedef int (*bo_interrupt_fn)(void *user);
 BO_API void bo_solver_set_interrupt(bo_solver *s, bo_interrupt_fn fn, void *user);
+/* Save at the n times (copied; finite and strictly increasing, else BO_ERR_INVALID_ARG),
+ * measured from the end of settling like save_every and shared by every run; n = 0 (times
+ * may be NULL) goes back to save_every. The same as the setting save_at, and exclusive with
+ * it and with save_every > 0: the solve refuses a combination (BO_ERR_SETTING), and a time
+ * outside [0, duration]. Results' save times are t0 + settling + times[k]. */
+BO_API int bo_solver_set_save_times(bo_solver *s, const double *times, size_t n);
 /* Integrate every run of the batch. Returns BO_OK when the solve ran (even if some runs
  * failed: see bo_results_failed_count), an error when it could not run (BO_ERR_STATE when a
  * driver of the model has no data: see bo_solver_set_driver). */

@@ -41,6 +41,7 @@
         REAL *event_state;         /* [event_records][n_states][run_stride] state at it */         \
         bo_args_i64 event_records; /* occurrences recorded per run (0: none) */                    \
         bo_args_i64 max_events;    /* events allowed per run */                                    \
+        const double *save_times;  /* [n_saves] times after settling (save_at); NULL: regular */   \
     } NAME;
 
 #endif

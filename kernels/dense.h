@@ -72,6 +72,122 @@
 
 #if BO_DENSE
 
+/* Cubic Hermite in power form from f0 = f(t, y) (slot 0) and f1 = f(t + dt, y_new) (slot 1),
+ * in place: q_1 = dt f0, q_2 = 3 D - 2 dt f0 - dt f1, q_3 = dt f0 + dt f1 - 2 D with
+ * D = y_new - y (Hairer, Norsett & Wanner I, II.6, eq. (6.7)). */
+BO_DEVICE void bo_dense_hermite(const bo_real *y, const bo_real *y_new, bo_real dt, bo_real *q)
+{
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        const bo_real h0 = dt * q[i], h1 = dt * q[BO_N + i], d = y_new[i] - y[i];
+        q[i] = h0;
+        q[BO_N + i] = BO_C(3) * d - BO_C(2) * h0 - h1;
+        q[2 * BO_N + i] = h0 + h1 - BO_C(2) * d;
+    }
+}
+
+BO_DEVICE void bo_dense_prepare(const bo_real *y, const bo_real *y_new, const bo_real *p,
+                                const void *driver_data, bo_real t, bo_real dt, bo_real *shared,
+                                bo_real *persistent)
+{
+    BO_ALLOC_algorithm_dense_output(q, shared, persistent);
+    BO_DENSE_TABLE(void) shared;
+    (void)persistent;
+    (void)p;
+    (void)driver_data;
+    (void)t;
+#if BO_DENSE_KIND == BO_DENSE_HERMITE
+    bo_real drv[BO_DRV_LEN];
+    (void)drv;
+#if BO_DENSE_RECORD == 0
+    /* f(t, y) was not recorded by the step (implicit families): one evaluation. */
+    bo_drivers_eval(driver_data, t, drv);
+    bo_model_dxdt(y, p, drv, t, q);
+#endif
+#if defined(BO_ERK_FSAL) && BO_ERK_FSAL && BO_ERK_STAGES > 1
+    /* The FSAL stage already is f(t + dt, y_new). */
+    BO_ALLOC_algorithm_stage_rhs(k_end, shared, persistent);
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        q[BO_N + i] = k_end[i];
+#else
+    bo_drivers_eval(driver_data, t + dt, drv);
+    bo_model_dxdt(y_new, p, drv, t + dt, q + BO_N);
+#endif
+    bo_dense_hermite(y, y_new, dt, q);
+#elif BO_DENSE_KIND == BO_DENSE_ERK
+    /* q_m = dt sum_j B[j][m] k_j, per state in place: all the state's k_j are read before any
+     * q_m is written, and slot m of state i is only ever read for state i. */
+    (void)y;
+    (void)y_new;
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        bo_real k[BO_DENSE_RECORD];
+        BO_UNROLL
+        for (int j = 0; j < BO_DENSE_RECORD; ++j)
+            k[j] = q[j * BO_N + i];
+        BO_UNROLL
+        for (int m = 0; m < BO_DENSE_DEGREE; ++m) {
+            bo_real s = BO_C(0);
+            BO_UNROLL
+            for (int j = 0; j < BO_DENSE_RECORD; ++j)
+                if (bo_dense_b[j * BO_DENSE_DEGREE + m] != BO_C(0))
+                    s += bo_dense_b[j * BO_DENSE_DEGREE + m] * k[j];
+            q[m * BO_N + i] = dt * s;
+        }
+    }
+#elif BO_DENSE_KIND == BO_DENSE_ROSENBROCK
+    /* u - y = theta (D + h_1) + theta^2 (h_2 - h_1) + theta^3 (h_3 - h_2) - theta^4 h_3 for
+     * u = (1 - theta) y + theta (y_new + (1 - theta)(h_1 + theta (h_2 + theta h_3))),
+     * h_r = sum_j D[r][j] u_j (dense.c); Rodas4 has no h_3. */
+    (void)dt;
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        bo_real u[BO_DENSE_RECORD];
+        BO_UNROLL
+        for (int j = 0; j < BO_DENSE_RECORD; ++j)
+            u[j] = q[j * BO_N + i];
+        bo_real h[BO_DENSE_DEGREE]; /* h_1 .. h_(d-1), and h[d-1] = 0 */
+        BO_UNROLL
+        for (int r = 0; r < BO_DENSE_DEGREE; ++r) {
+            bo_real s = BO_C(0);
+            if (r < BO_DENSE_DEGREE - 1) {
+                BO_UNROLL
+                for (int j = 0; j < BO_DENSE_RECORD; ++j)
+                    if (bo_dense_b[r * BO_DENSE_RECORD + j] != BO_C(0))
+                        s += bo_dense_b[r * BO_DENSE_RECORD + j] * u[j];
+            }
+            h[r] = s;
+        }
+        q[i] = (y_new[i] - y[i]) + h[0];
+        BO_UNROLL
+        for (int m = 1; m < BO_DENSE_DEGREE; ++m)
+            q[m * BO_N + i] = h[m] - h[m - 1];
+    }
+#elif BO_DENSE_KIND == BO_DENSE_RADAU
+    /* Collocation polynomial Q(theta) with Q(0) = 0, Q(c_1) = z_1, Q(c_2) = z_2, Q(1) = z_3
+     * (the converged stages, kept in radau_predictor), in the Lagrange basis on (0, c_1, c_2,
+     * 1): L_1 = theta (theta - c_2)(theta - 1) / (c_1 (c_1 - c_2)(c_1 - 1)), and so on. */
+    BO_ALLOC_algorithm_radau_predictor(z, shared, persistent);
+    (void)y;
+    (void)y_new;
+    (void)dt;
+    const bo_real c1 = BO_RADAU_C1, c2 = BO_RADAU_C2;
+    const bo_real w1 = BO_C(1) / (c1 * (c1 - c2) * (c1 - BO_C(1)));
+    const bo_real w2 = BO_C(1) / (c2 * (c2 - c1) * (c2 - BO_C(1)));
+    const bo_real w3 = BO_C(1) / ((BO_C(1) - c1) * (BO_C(1) - c2));
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i) {
+        const bo_real z1 = z[i] * w1, z2 = z[BO_N + i] * w2, z3 = z[2 * BO_N + i] * w3;
+        q[i] = c2 * z1 + c1 * z2 + c1 * c2 * z3;
+        q[BO_N + i] = -(c2 + BO_C(1)) * z1 - (c1 + BO_C(1)) * z2 - (c1 + c2) * z3;
+        q[2 * BO_N + i] = z1 + z2 + z3;
+    }
+#else
+#error "unknown BO_DENSE_KIND"
+#endif
+}
+
 /* u(theta) for every state from the prepared coefficients. */
 BO_DEVICE void bo_dense_eval(const bo_real *y, bo_real theta, bo_real *out, bo_real *shared,
                              bo_real *persistent)

@@ -39,6 +39,12 @@
 #ifndef BO_ERK_ERROR3
 #define BO_ERK_ERROR3 0
 #endif
+#ifndef BO_DENSE
+#define BO_DENSE 0
+#endif
+#if !BO_DENSE
+#define BO_DENSE_RECORD 0
+#endif
 #if BO_ERK_ERROR3 && (!BO_ERK_HAS_ERROR || BO_ERK_STAGES < 2)
 #error "BO_ERK_ERROR3 needs an embedded pair and at least two stages"
 #endif
@@ -66,6 +72,29 @@ BO_DEVICE void bo_erk_prepare(const bo_real *BO_RESTRICT y, const bo_real *BO_RE
 #endif
 }
 
+/* Copy stage st's derivative into slot st of the dense output when the step records it
+ * (kernels/dense.h: the first BO_DENSE_RECORD stages, under BO_STEP_DENSE). */
+BO_DEVICE void bo_erk_record(int dense, int st, const bo_real *k, bo_real *shared,
+                             bo_real *persistent)
+{
+#if BO_DENSE_RECORD > 0
+    (void)shared;
+    (void)persistent;
+    if (dense && st < BO_DENSE_RECORD) {
+        BO_ALLOC_algorithm_dense_output(dk, shared, persistent);
+        BO_UNROLL
+        for (int i = 0; i < BO_N; ++i)
+            dk[st * BO_N + i] = k[i];
+    }
+#else
+    (void)dense;
+    (void)st;
+    (void)k;
+    (void)shared;
+    (void)persistent;
+#endif
+}
+
 /* One explicit RK step from (t, y) with step dt. Writes y_new and, when the method has an
  * error estimate, err (n values, = dt * sum_i e_i k_i, or Hairer's combination with
  * BO_ERK_ERROR3; err is not touched otherwise and may then be NULL). fsal_valid = 1 when stage_rhs
@@ -75,7 +104,7 @@ BO_DEVICE void bo_erk_prepare(const bo_real *BO_RESTRICT y, const bo_real *BO_RE
  * caught by the loop. */
 BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                           bo_real *BO_RESTRICT err, const bo_real *BO_RESTRICT p,
-                          const void *driver_data, bo_real t, bo_real dt, int fsal_valid,
+                          const void *driver_data, bo_real t, bo_real dt, int fsal_valid, int dense,
                           bo_real *shared, bo_real *persistent)
 {
     BO_ERK_TABLEAU
@@ -106,6 +135,7 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
     (void)fsal_valid;
     bo_drivers_eval(driver_data, t, drv);
     bo_model_dxdt(y, p, drv, t, k);
+    bo_erk_record(dense, 0, k, shared, persistent);
     const bo_real hb = dt * bo_erk_bs;
     BO_UNROLL
     for (int i = 0; i < BO_N; ++i)
@@ -130,6 +160,7 @@ BO_DEVICE int bo_erk_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
             bo_drivers_eval(driver_data, ts, drv);
             bo_model_dxdt(ys, p, drv, ts, k);
         }
+        bo_erk_record(dense, st, k, shared, persistent);
         /* Stream k_st into every sum that uses it. A sum starts at its pivot by a copy, so
          * nothing needs zeroing, and later zero coefficients are skipped (they fold away once
          * unrolled; 0*k would have to stay: IEEE 0*Inf is NaN). */
@@ -202,8 +233,8 @@ BO_DEVICE int bo_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_new,
                       bo_real *shared, bo_real *persistent)
 {
     *niters = 0;
-    return bo_erk_step(y, y_new, err, p, driver_data, t, dt, flags & BO_STEP_FSAL_VALID, shared,
-                       persistent);
+    return bo_erk_step(y, y_new, err, p, driver_data, t, dt, flags & BO_STEP_FSAL_VALID,
+                       flags & BO_STEP_DENSE, shared, persistent);
 }
 
 #endif

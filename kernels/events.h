@@ -186,13 +186,15 @@ BO_DEVICE void bo_ev_note(bo_ev_run *ev, const bo_args *a, bo_i64 run, int k, bo
 }
 
 /* After an accepted step from (t0, y0) to (t1, y1): find, count, record and apply the events
- * in it. Returns BO_EV_CONTINUE, or BO_EV_RESTART / BO_EV_STOP with *t_ev and y1 the event's
+ * in it. *prepared becomes 1 when the step's interpolant was made ready (with dense output the
+ * loop then reads its interpolated saves from it without preparing it again: preparing works
+ * in place and must happen once per step). Returns BO_EV_CONTINUE, or BO_EV_RESTART / BO_EV_STOP with *t_ev and y1 the event's
  * time and state (after its assignments). One event more than max_events sets
  * BO_RUN_MAX_EVENTS in *status and returns BO_EV_STOP at that event, before it acts. */
 BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_real *p,
                          bo_real *drv, bo_time t0, bo_time t1, bo_time t_start, const bo_real *y0,
                          bo_real *y1, bo_time *t_ev, bo_i32 *status, bo_real *alg_shared,
-                         bo_real *alg_persistent)
+                         bo_real *alg_persistent, int *prepared)
 {
     bo_real g1[BO_MODEL_NE], gs[BO_MODEL_NE], theta[BO_MODEL_NE];
     bo_real ys[BO_N], yact[BO_N];
@@ -221,6 +223,7 @@ BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_r
     ev->fresh = 0;
     if (fresh) {
         bo_ev_prepare(&s, drv);
+        *prepared = 1;
         lo = BO_C(64) * tol < BO_C(0.5) ? BO_C(64) * tol : BO_C(0.5);
         bo_ev_interp_at(&s, lo, ys);
         bo_ev_eval(a, ys, p, drv, t0 + (bo_time)lo * (bo_time)h, ev->g);
@@ -235,8 +238,10 @@ BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_r
             ev->g[k] = g1[k];
         return BO_EV_CONTINUE;
     }
-    if (!fresh)
+    if (!fresh) {
         bo_ev_prepare(&s, drv);
+        *prepared = 1;
+    }
     for (int k = 0; k < BO_MODEL_NE; ++k)
         if (pending[k])
             theta[k] = bo_ev_locate(k, &s, a, p, drv, t0, lo, ev->g[k], g1[k], tol, ys, gs);

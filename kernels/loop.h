@@ -1,5 +1,9 @@
-/* The integration loop: one run from t0 to t0 + settling + duration, with saves landing
- * exactly on t0 + settling + k*save_every, and the kernel / CPU entry points.
+/* The integration loop: one run from t0 to t0 + settling + duration, with saves at
+ * t0 + settling + k*save_every (or at the times of save_at), and the kernel / CPU entry
+ * points. With BO_LOOP_INTERP (save_mode=interpolate) saves and summary samples inside a step
+ * are read from the method's dense output (kernels/dense.h) and only the end of settling and
+ * the end are landed on; otherwise (save_mode=land) every save and sample is an event landed
+ * on as described below.
  *
  * Semantics (docs/loop.md):
  * - Time is accumulated in double (bo_time) and every event time is computed from its index
@@ -30,7 +34,8 @@
  * - Events (kernels/events.h) are looked for after every accepted step; one that assigns or
  *   stops ends the step at its time: the run restarts there (the method and the controller
  *   start afresh) or ends there, a success flagged BO_RUN_STOPPED_BY_EVENT whose saves and
- *   summary windows after the stop are NaN. */
+ *   summary windows after the stop are NaN. Interpolated outputs of a step that an event ends
+ *   are those up to the event; one at the event's time itself takes the state after it. */
 #ifndef BO_LOOP_H
 #define BO_LOOP_H
 
@@ -42,6 +47,16 @@
 #endif
 
 #define BO_ADAPTIVE (BO_CONTROLLER != BO_CTRL_FIXED)
+#ifndef BO_DENSE
+#define BO_DENSE 0
+#endif
+/* Saves and summary samples inside a step are interpolated (save_mode=interpolate) instead of
+ * landed on (kernels/dense.h). */
+#if BO_DENSE && BO_DENSE_INTERPOLATE
+#define BO_LOOP_INTERP 1
+#else
+#define BO_LOOP_INTERP 0
+#endif
 /* Longest run of fixed steps between two checks of the state (see the fixed-step block). */
 #define BO_LOOP_BLOCK 64
 #define BO_N_VARS (BO_N_SAVED_STATES + BO_N_SAVED_OBS)
@@ -103,8 +118,16 @@ BO_DEVICE int bo_loop_all_finite(const bo_real *v)
     return ok;
 }
 
+/* Time of save k: t_start + save_times[k] for a list of save times (save_at), else
+ * t_start + k*save_every, computed from the index so long runs do not drift. */
+BO_DEVICE bo_time bo_loop_save_time(const bo_args *a, bo_time t_start, bo_i64 k)
+{
+    return a->save_times ? t_start + a->save_times[k] : t_start + (bo_time)k * a->save_every;
+}
+
 /* The next event after time t: the end of settling while t is before it, else the earliest
- * of the next save, the next summary sample and the end. */
+ * of the next save, the next summary sample and the end. With interpolated outputs only the
+ * end of settling and the end are landed on. */
 BO_DEVICE bo_time bo_loop_next_event(const bo_args *a, bo_time t, bo_time t_start, bo_time t_end,
                                      bo_i64 next_save, bo_i64 n_saves, bo_i64 next_sample,
                                      bo_i64 n_samples)
@@ -112,8 +135,15 @@ BO_DEVICE bo_time bo_loop_next_event(const bo_args *a, bo_time t, bo_time t_star
     if (t < t_start)
         return t_start;
     bo_time target = t_end;
+#if BO_LOOP_INTERP
+    (void)a;
+    (void)next_save;
+    (void)n_saves;
+    (void)next_sample;
+    (void)n_samples;
+#else
     if (next_save < n_saves) {
-        bo_time ts = t_start + (bo_time)next_save * a->save_every;
+        bo_time ts = bo_loop_save_time(a, t_start, next_save);
         if (ts < target)
             target = ts;
     }
@@ -122,8 +152,28 @@ BO_DEVICE bo_time bo_loop_next_event(const bo_args *a, bo_time t, bo_time t_star
         if (tk < target)
             target = tk;
     }
+#endif
     return target;
 }
+
+#if BO_LOOP_INTERP
+/* The earliest pending save or summary sample (t_end + 1 when none is pending): a step that
+ * reaches it is taken with BO_STEP_DENSE and interpolated inside. */
+BO_DEVICE bo_time bo_loop_next_output(const bo_args *a, bo_time t_start, bo_time t_end,
+                                      bo_i64 next_save, bo_i64 n_saves, bo_i64 next_sample,
+                                      bo_i64 n_samples)
+{
+    bo_time out = t_end + 1.0 + (t_end - t_start);
+    if (next_save < n_saves)
+        out = bo_loop_save_time(a, t_start, next_save);
+    if (next_sample < n_samples) {
+        bo_time tk = t_start + (bo_time)next_sample * a->sample_every;
+        if (tk < out)
+            out = tk;
+    }
+    return out;
+}
+#endif
 
 /* Write save k (states then observables) for this run. */
 BO_DEVICE void bo_loop_save(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real *y,
@@ -229,7 +279,8 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     if (!(t_end > t_start) || (a->settling > 0.0 && !(t_start > a->t0)))
         status |= BO_RUN_STAGNATION;
 
-    if (!status && n_saves > 0 && a->settling <= 0.0) {
+    /* A save at the start itself (with save_at, the first time may come later). */
+    if (!status && n_saves > 0 && a->settling <= 0.0 && bo_loop_save_time(a, t_start, 0) <= t) {
         bo_loop_save(a, run, 0, y, p, drv, obs, t);
         next_save = 1;
     }
@@ -248,6 +299,11 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
      * only changes when a step lands on it, so it is worked out then, not on every step. */
     bo_time target =
         bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample, n_samples);
+#if BO_LOOP_INTERP
+    /* The next output: a step reaching it records its dense output and is read inside. */
+    bo_time t_out =
+        bo_loop_next_output(a, t_start, t_end, next_save, n_saves, next_sample, n_samples);
+#endif
     while (!status && !stopped && t < t_end) {
         if (steps >= a->max_steps) {
             status |= BO_RUN_MAX_STEPS;
@@ -265,7 +321,13 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
          * BO_LOOP_BLOCK steps, so a run that goes non-finite stops within that many steps
          * (and reports its block's end as its final time). */
         if (t + (bo_time)dt > t) {
-            bo_time room = (target - t) / (bo_time)dt - 1.01;
+#if BO_LOOP_INTERP
+            /* The block also stops short of the next output, which the general path reads. */
+            const bo_time block_end = t_out < target ? t_out : target;
+#else
+            const bo_time block_end = target;
+#endif
+            bo_time room = (block_end - t) / (bo_time)dt - 1.01;
             bo_i64 nfull = room > 0.0 ? (bo_i64)room : 0;
             if (nfull > a->max_steps - steps)
                 nfull = a->max_steps - steps;
@@ -318,9 +380,15 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             break;
         }
 
+#if BO_LOOP_INTERP
+        /* The step's end if it is accepted; an output at or before it is read from this step. */
+        const int dense = t_out <= (lands ? target : t + (bo_time)dt_eff) ? BO_STEP_DENSE : 0;
+#else
+        const int dense = 0;
+#endif
         int step_status =
             bo_step(y, y_new, err, p, a->driver_data, (bo_real)t, dt_eff,
-                    step_flags | BO_EV_STEP_FLAGS, &niters, alg_shared, alg_persistent);
+                    step_flags | dense | BO_EV_STEP_FLAGS, &niters, alg_shared, alg_persistent);
         ++steps;
         newton += niters;
         int finite = bo_loop_all_finite(y_new);
@@ -360,23 +428,80 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             continue;
         }
 #if BO_MODEL_NE > 0
-        {
-            /* An event that acts ends the step at its time: a save or sample due at the step's
-             * end is then still due, unless the event fell on the end itself. */
-            const bo_time t_end_step = lands ? target : t + (bo_time)dt_eff;
-            bo_time t_ev = t_end_step;
-            const int ev = bo_ev_step(&evr, a, run, p, drv, t, t_end_step, t_start, y, y_new, &t_ev,
-                                      &status, alg_shared, alg_persistent);
-            lands = lands && t_ev == t_end_step;
-            stopped = ev == BO_EV_STOP && !status;
-            t = t_ev;
-            BO_UNROLL
-            for (int i = 0; i < BO_N; ++i)
-                y[i] = y_new[i];
-            step_flags = ev ? BO_STEP_FIRST : BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
-            if (ev)
-                bo_controller_init(ctl_shared, ctl_persistent);
+        /* Events in the step (kernels/events.h). One that acts ends the step at its time t_ev
+         * with y_new the state after it; the interpolant, if the events prepared it, is still
+         * the whole step's. */
+        const bo_time t_step = lands ? target : t + (bo_time)dt_eff;
+        bo_time t_ev = t_step;
+        int ev_prepared = 0;
+        const int ev = bo_ev_step(&evr, a, run, p, drv, t, t_step, t_start, y, y_new, &t_ev,
+                                  &status, alg_shared, alg_persistent, &ev_prepared);
+#endif
+#if BO_LOOP_INTERP
+        if (dense) {
+            /* Outputs up to the step's end, read from the dense output while y still holds
+             * the step's start: interior ones interpolated (one prepare for all), one at the
+             * end exactly y_new. A step an event ended ends at the event. */
+#if BO_MODEL_NE > 0
+            const bo_time t_new = t_ev;
+            int prepared = ev_prepared;
+#else
+            const bo_time t_new = lands ? target : t + (bo_time)dt_eff;
+            int prepared = 0;
+#endif
+            bo_real yi[BO_N];
+            while (next_save < n_saves) {
+                const bo_time ts = bo_loop_save_time(a, t_start, next_save);
+                if (ts > t_new)
+                    break;
+                const bo_real *yo = y_new;
+                if (ts < t_new) {
+                    if (!prepared)
+                        bo_dense_prepare(y, y_new, p, a->driver_data, (bo_real)t, dt_eff,
+                                         alg_shared, alg_persistent);
+                    prepared = 1;
+                    bo_dense_eval(y, (bo_real)((ts - t) / (bo_time)dt_eff), yi, alg_shared,
+                                  alg_persistent);
+                    yo = yi;
+                }
+                bo_loop_save(a, run, next_save, yo, p, drv, obs, ts);
+                ++next_save;
+            }
+#if BO_SUM_ACTIVE
+            while (next_sample < n_samples) {
+                const bo_time tk = t_start + (bo_time)next_sample * a->sample_every;
+                if (tk > t_new)
+                    break;
+                const bo_real *yo = y_new;
+                if (tk < t_new) {
+                    if (!prepared)
+                        bo_dense_prepare(y, y_new, p, a->driver_data, (bo_real)t, dt_eff,
+                                         alg_shared, alg_persistent);
+                    prepared = 1;
+                    bo_dense_eval(y, (bo_real)((tk - t) / (bo_time)dt_eff), yi, alg_shared,
+                                  alg_persistent);
+                    yo = yi;
+                }
+                bo_sum_take(a, run, next_sample, yo, p, drv, obs, tk, sum_acc);
+                ++next_sample;
+            }
+#endif
+            t_out =
+                bo_loop_next_output(a, t_start, t_end, next_save, n_saves, next_sample, n_samples);
         }
+#endif
+#if BO_MODEL_NE > 0
+        /* A save or sample landed on at the step's end is then still due, unless the event fell
+         * on the end itself. */
+        lands = lands && t_ev == t_step;
+        stopped = ev == BO_EV_STOP && !status;
+        t = t_ev;
+        BO_UNROLL
+        for (int i = 0; i < BO_N; ++i)
+            y[i] = y_new[i];
+        step_flags = ev ? BO_STEP_FIRST : BO_STEP_FSAL ? BO_STEP_FSAL_VALID : 0;
+        if (ev)
+            bo_controller_init(ctl_shared, ctl_persistent);
 #else
         t = lands ? target : t + (bo_time)dt_eff;
         BO_UNROLL
@@ -389,8 +514,9 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         if (!truncated)
             dt = dt_next;
 #endif
+#if !BO_LOOP_INTERP
         if (lands && next_save < n_saves && t >= t_start &&
-            t_start + (bo_time)next_save * a->save_every <= t + 1e-9 * a->save_every) {
+            bo_loop_save_time(a, t_start, next_save) <= t + 1e-9 * a->save_every) {
             bo_loop_save(a, run, next_save, y, p, drv, obs, t);
             ++next_save;
         }
@@ -400,6 +526,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
             ++next_sample;
         }
+#endif
 #endif
         if (lands)
             target = bo_loop_next_event(a, t, t_start, t_end, next_save, n_saves, next_sample,
@@ -411,7 +538,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
     if (!status && !stopped && next_save < n_saves &&
-        t_start + (bo_time)next_save * a->save_every <= t_end + 1e-9 * a->duration) {
+        bo_loop_save_time(a, t_start, next_save) <= t_end + 1e-9 * a->duration) {
         bo_loop_save(a, run, next_save, y, p, drv, obs, t);
         ++next_save;
     }

@@ -47,6 +47,10 @@
 #ifndef BO_ROSENBROCK_H
 #define BO_ROSENBROCK_H
 
+#ifndef BO_DENSE
+#define BO_DENSE 0
+#endif
+
 BO_DEVICE int bo_ros_all_finite(const bo_real *v)
 {
     int ok = 1;
@@ -200,6 +204,15 @@ BO_DEVICE int bo_ros_step(const bo_real *BO_RESTRICT y, bo_real *BO_RESTRICT y_n
         err[k] = e;
 #endif
     }
+#if BO_DENSE && BO_DENSE_RECORD > 0
+    /* Dense output (kernels/dense.h): the stages its polynomial combines. */
+    if (flags & BO_STEP_DENSE) {
+        BO_ALLOC_algorithm_dense_output(dk, shared, persistent);
+        BO_UNROLL
+        for (int k = 0; k < BO_DENSE_RECORD * BO_N; ++k)
+            dk[k] = u[k];
+    }
+#endif
     return 0;
 }
 

@@ -125,10 +125,49 @@ def test_solve_ivp_scipy_style(oscillator):
     t = r.time - 0.5
     for i, w in enumerate([1.0, 2.0]):
         np.testing.assert_allclose(r["x"][i], np.cos(w * t), atol=1e-8)
-    with pytest.raises(ValueError, match="evenly spaced"):
-        batchode.solve_ivp(oscillator, (0, 1), t_eval=[0, 0.1, 1])
     with pytest.raises(ValueError, match="after the start"):
         batchode.solve_ivp(oscillator, (1, 0))
+
+
+def test_save_at(oscillator):
+    """Save times chosen freely (save_at): uneven t_eval, the keyword, the C API's array and
+    the lin:/log: specs all give Results.time = the times, and values on the closed form at
+    times between steps (interpolated by default with dp5); bad lists are refused."""
+    te = np.array([0.5, 0.51, 0.9, 1.7, 2.5])
+    r = batchode.solve_ivp(oscillator, (0.5, 2.5), params={"omega": [1.0, 2.0]}, t_eval=te,
+                           method="RK45", rtol=1e-10, atol=1e-10, backend="cpu")
+    np.testing.assert_array_equal(r.time, 0.5 + (te - 0.5))
+    for i, w in enumerate([1.0, 2.0]):
+        np.testing.assert_allclose(r["x"][i], np.cos(w * (r.time - 0.5)), atol=1e-8)
+    s = batchode.Solver(oscillator, algorithm="tsit5", rtol=1e-10, atol=1e-10, backend="cpu",
+                        duration=3.0, settling=1.0)
+    times = np.array([0.0, 0.3, 1.25, 3.0])
+    a = s.solve(save_at=times)
+    s.set_save_times(times)
+    b = s.solve()
+    np.testing.assert_array_equal(a.time, 1.0 + times)
+    np.testing.assert_array_equal(b.time, a.time)
+    np.testing.assert_array_equal(a["x"], b["x"])
+    np.testing.assert_allclose(a["x"][0], np.cos(2.0 * a.time), atol=1e-8)
+    with pytest.raises(batchode.SettingError, match="given twice"):
+        s.solve(save_at="0,1")
+    with pytest.raises(batchode.SettingError, match="save_every"):
+        s.solve(save_every=0.5)
+    s.set_save_times(None)
+    assert s.solve(save_at="lin:0:3:7").time.size == 7
+    np.testing.assert_allclose(s.solve(save_at="log:0.01:1:3").time, 1.0 + np.array([0.01, 0.1, 1]),
+                               rtol=1e-15)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        s.set_save_times([0.0, 2.0, 1.0])
+    with pytest.raises(batchode.SettingError, match="outside the recorded span"):
+        s.solve(save_at=[0.0, 4.0])
+    # land and interpolate agree to the tolerance; landing takes more steps
+    s.set(outputs="state,counters")
+    many = np.linspace(0, 3, 301)
+    li = s.solve(save_at=many, save_mode="land")
+    it = s.solve(save_at=many, save_mode="interpolate")
+    assert it.steps[0] < li.steps[0]
+    np.testing.assert_allclose(it["x"], li["x"], atol=1e-8)
 
 
 def test_solve_ivp_from_model_text():

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "methods/algorithm.h"
+#include "methods/dense.h"
 #include "codegen.h"
 #include "util/embedded.h"
 #include "model/model_internal.h"
@@ -71,6 +72,8 @@ int pg_register_buffers(bo_context *ctx, const bo_model *model, const pg_config 
         rc = reg_add_child(reg, "loop", "algorithm");
     if (rc == BO_OK)
         rc = fam->register_buffers(reg, cfg, n, prec);
+    if (rc == BO_OK)
+        rc = pg_dense_register(reg, cfg, n, prec);
     if (rc == BO_OK)
         rc = reg_add_child(reg, "loop", "controller");
     if (rc == BO_OK)
@@ -212,6 +215,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     sb_append(out, "\n/* ---- method ---- */\n");
     if ((rc = fam->emit(ctx, cfg, n, out)) != BO_OK)
         return rc;
+    if ((rc = pg_dense_emit(ctx, cfg, out)) != BO_OK)
+        return rc;
 
     sb_append(out, "\n/* ---- buffer allocators ---- */\n");
     if ((rc = reg_emit(reg, ctx, out)) != BO_OK)
@@ -224,6 +229,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     for (size_t i = 0; i < nfiles; ++i)
         if ((rc = paste(ctx, out, files[i])) != BO_OK)
             return rc;
+    if (cfg->dense && (rc = paste(ctx, out, "dense.h")) != BO_OK)
+        return rc;
     if ((rc = paste(ctx, out, "summaries.h")) != BO_OK)
         return rc;
     if (model->n_events > 0 && (rc = paste(ctx, out, "events.h")) != BO_OK)

@@ -47,6 +47,8 @@ static const char *const preconditioners[] = {"none", "jacobi", NULL};
 
 static const char *const grids[] = {"combinatorial", "verbatim", NULL};
 
+static const char *const save_modes[] = {"auto", "interpolate", "land", NULL};
+
 static const char *const interpolations[] = {"linear",     "natural",  "clamped",
                                              "not_a_knot", "periodic", NULL};
 static const char *const interpolation_aliases[] = {
@@ -458,6 +460,27 @@ const st_entry st_table[] = {
      .lo = 0,
      .flags = ST_RUNTIME,
      .doc = "Interval between saved samples (exact save times); 0 saves the final state only."},
+    {.key = "save_at",
+     .component = "loop",
+     .type = ST_STRING,
+     .def = "",
+     .flags = ST_RUNTIME,
+     .doc = "Save times shared by every run, measured from the end of settling like save_every "
+            "(the two are exclusive): a comma list (0,0.5,2), lin:a:b:n or log:a:b:n (n times "
+            "evenly spaced, or evenly in log, from a to b), or the path of a file with one time "
+            "per line or comma-separated times. Times must be strictly increasing and lie in "
+            "[0, duration]; empty: none."},
+    {.key = "save_mode",
+     .component = "loop",
+     .type = ST_CHOICE,
+     .def = "auto",
+     .choices = save_modes,
+     .flags = ST_CODE,
+     .doc = "How saves and summary samples inside a step are produced: interpolate reads them "
+            "from the method's dense output without shortening steps, land shortens steps to "
+            "end exactly on them (the step count then grows with the outputs); auto "
+            "interpolates with an adaptive controller and a method whose interpolant has order "
+            ">= 3 (docs/loop.md lists them) and lands otherwise."},
     {.key = "outputs",
      .component = "loop",
      .type = ST_NAMES,
@@ -596,6 +619,7 @@ const st_entry st_table[] = {
     BUFFER_KEY("radau_f0", "algorithm's"),
     BUFFER_KEY("radau_predictor", "algorithm's"),
     BUFFER_KEY("radau_eta", "algorithm's"),
+    BUFFER_KEY("dense_output", "algorithm's"),
     BUFFER_KEY("krylov_point", "linear solver's"),
     BUFFER_KEY("krylov_diag", "linear solver's"),
     BUFFER_KEY("krylov_precond", "linear solver's"),
@@ -638,6 +662,7 @@ const st_buffer_decl st_buffers[] = {
     {"algorithm", "radau_f0"},
     {"algorithm", "radau_predictor"},
     {"algorithm", "radau_eta"},
+    {"algorithm", "dense_output"},
     {"linear_solver", "krylov_point"},
     {"linear_solver", "krylov_diag"},
     {"linear_solver", "krylov_precond"},

@@ -24,6 +24,7 @@
 #include "settings/settings.h"
 #include "solver_config.h"
 #include "solver_internal.h"
+#include "save_times.h"
 #include "util/strbuf.h"
 #include "util/sysmem.h"
 #include "methods/tableau.h"
@@ -52,8 +53,11 @@ struct bo_solver {
     bo_interrupt_fn interrupt;
     void *interrupt_user;
     double last_wall;
-    dr_set *drivers; /* driver data: per-solve, never part of the program */
-    par_pool *pool;  /* host threads for the passes over the batch and results */
+    dr_set *drivers;   /* driver data: per-solve, never part of the program */
+    double *api_times; /* save times given by bo_solver_set_save_times, NULL when none */
+    size_t n_api_times;
+    double *save_times; /* the save times of the current solve (save_at or api_times) */
+    par_pool *pool;     /* host threads for the passes over the batch and results */
     int pool_threads;
 };
 
@@ -160,6 +164,8 @@ void bo_solver_destroy(bo_solver *s)
     release_modules(s);
     bo_settings_destroy(s->settings);
     dr_set_destroy(s->drivers);
+    bo_free(s->api_times);
+    bo_free(s->save_times);
     par_pool_destroy(s->pool);
     free(s);
 }
@@ -260,6 +266,9 @@ typedef struct {
     int keep_failed;   /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
     size_t n_windows, window_samples;
+    const double *save_at; /* save times after settling (save_at), NULL for save_every */
+    size_t n_save_at;
+    double save_gap; /* the smallest gap between save_at's times (the duration for one) */
 } run_params;
 
 /* Summary windows: the window length (summarise_every, or the duration for 0) and the sample
@@ -350,6 +359,56 @@ static int time_resolution(bo_solver *sv, const run_params *r)
     return BO_OK;
 }
 
+/* Save times chosen by the user: the setting save_at or bo_solver_set_save_times (one of
+ * them), exclusive with save_every, strictly increasing inside [0, duration]. */
+static int save_times(bo_solver *sv, run_params *r)
+{
+    r->save_at = NULL;
+    r->n_save_at = 0;
+    r->save_gap = 0.0;
+    const char *text = NULL;
+    int rc = st_get_choice(sv->settings, "save_at", &text);
+    if (rc != BO_OK)
+        return rc;
+    int from_setting = text && text[0];
+    if (!from_setting && !sv->api_times)
+        return BO_OK;
+    const char *what = from_setting ? "save_at" : "bo_solver_set_save_times";
+    if (from_setting && sv->api_times)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "save times are given twice, by save_at and by "
+                        "bo_solver_set_save_times: use one (save_at= clears the setting)");
+    if (r->save_every > 0.0)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%s and save_every (%g) both choose save times: use one of them", what,
+                        r->save_every);
+    bo_free(sv->save_times);
+    sv->save_times = NULL;
+    size_t n = 0;
+    if (from_setting) {
+        if ((rc = sv_save_times_parse(sv->ctx, text, &sv->save_times, &n)) != BO_OK)
+            return rc;
+        if ((rc = sv_save_times_check_order(sv->ctx, what, sv->save_times, n)) != BO_OK)
+            return bo_error(sv->ctx, BO_ERR_SETTING, "%s", bo_errmsg(sv->ctx));
+    } else {
+        n = sv->n_api_times;
+        sv->save_times = bo_malloc(n * sizeof *sv->save_times);
+        if (!sv->save_times)
+            return bo_error(sv->ctx, BO_ERR_NOMEM, "out of memory");
+        memcpy(sv->save_times, sv->api_times, n * sizeof *sv->save_times);
+    }
+    if ((rc = sv_save_times_check_span(sv->ctx, what, sv->save_times, n, r->duration,
+                                       min_spacing(r))) != BO_OK)
+        return rc;
+    r->save_at = sv->save_times;
+    r->n_save_at = n;
+    r->save_gap = r->duration;
+    for (size_t k = 1; k < n; ++k)
+        if (sv->save_times[k] - sv->save_times[k - 1] < r->save_gap)
+            r->save_gap = sv->save_times[k] - sv->save_times[k - 1];
+    return BO_OK;
+}
+
 static int runtime(bo_solver *sv, run_params *r)
 {
     const bo_settings *s = sv->settings;
@@ -388,6 +447,8 @@ static int runtime(bo_solver *sv, run_params *r)
                         "inside the run",
                         r->save_every, r->duration);
     if ((rc = time_resolution(sv, r)) != BO_OK)
+        return rc;
+    if ((rc = save_times(sv, r)) != BO_OK)
         return rc;
     if ((rc = summary_timing(sv, r)) != BO_OK)
         return rc;
@@ -653,7 +714,8 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.t0 = rp->t0;
     L.settling = rp->settling;
     L.duration = rp->duration;
-    L.save_every = rp->save_every;
+    L.save_every = rp->save_at ? rp->save_gap : rp->save_every;
+    L.save_times = rp->save_at;
     L.sample_every = rp->sample_every;
     L.n_windows = (int64_t)rp->n_windows;
     L.window_samples = (int64_t)rp->window_samples;
@@ -689,7 +751,8 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
         (A).t0 = (pl)->rp.t0;                                                                      \
         (A).settling = (pl)->rp.settling;                                                          \
         (A).duration = (pl)->rp.duration;                                                          \
-        (A).save_every = (pl)->rp.save_every;                                                      \
+        (A).save_every = (pl)->rp.save_at ? (pl)->rp.save_gap : (pl)->rp.save_every;               \
+        (A).save_times = (pl)->rp.save_at;                                                         \
         (A).n_saves = (int64_t)(pl)->n_saves;                                                      \
         (A).run_stride = (int64_t)(pl)->runs;                                                      \
         (A).run_count = (int64_t)(pl)->runs;                                                       \
@@ -847,7 +910,9 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     size_t n = m->count[BO_STATE], np = m->count[BO_PARAMETER];
     size_t nv = c->n_saved_states + c->n_saved_obs;
     size_t n_saves = 0;
-    if (rp.save_every > 0 && nv > 0)
+    if (rp.save_at && nv > 0)
+        n_saves = rp.n_save_at;
+    else if (rp.save_every > 0 && nv > 0)
         n_saves = (size_t)floor(rp.duration / rp.save_every + 1e-9) + 1;
     if ((rc = memory_check(sv, &rp, runs, n_saves, nv, spares)) != BO_OK)
         return rc;
@@ -864,7 +929,8 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     if (rc != BO_OK)
         return rc;
     for (size_t k = 0; k < n_saves; ++k)
-        res->save_t[k] = rp.t0 + rp.settling + (double)k * rp.save_every;
+        res->save_t[k] = rp.save_at ? rp.t0 + rp.settling + rp.save_at[k]
+                                    : rp.t0 + rp.settling + (double)k * rp.save_every;
     res->write_counters = c->want_counters;
     if ((rc = rs_set_events(res, m, c->want_events ? (size_t)rp.event_records : 0, spares)) !=
         BO_OK) {
@@ -1008,4 +1074,24 @@ int sv_backend_info(const bo_solver *s, char **text)
         return cu_module_info(s->cu, text);
     *text = bo_strdup("backend: cpu\n");
     return *text ? BO_OK : BO_ERR_NOMEM;
+}
+
+int bo_solver_set_save_times(bo_solver *s, const double *times, size_t n)
+{
+    if (!s || (n > 0 && !times))
+        return BO_ERR_INVALID_ARG;
+    int rc = sv_save_times_check_order(s->ctx, "bo_solver_set_save_times", times, n);
+    if (rc != BO_OK)
+        return rc;
+    double *copy = NULL;
+    if (n > 0) {
+        copy = bo_malloc(n * sizeof *copy);
+        if (!copy)
+            return bo_error(s->ctx, BO_ERR_NOMEM, "out of memory");
+        memcpy(copy, times, n * sizeof *copy);
+    }
+    bo_free(s->api_times);
+    s->api_times = copy;
+    s->n_api_times = n;
+    return BO_OK;
 }

@@ -13,6 +13,7 @@
 #include "codegen/registry.h"
 #include "settings/settings.h"
 #include "solver_config.h"
+#include "methods/dense.h"
 #include "solver_internal.h"
 #include "util/strbuf.h"
 #include "codegen/summaries.h"
@@ -266,6 +267,34 @@ static int resolve_implicit(bo_context *ctx, const bo_settings *s, size_t n, pg_
     return BO_OK;
 }
 
+/* save_mode: interpolate needs the dense output (kernels/dense.h); auto interpolates where the
+ * interpolant is at least third order and the controller adaptive (a fixed step already ends
+ * on saves that are multiples of it). An explicit interpolate with a lower-order interpolant
+ * is honoured with a warning, since its saves can be less accurate than the steps. */
+static int resolve_save_mode(bo_context *ctx, const bo_settings *s, pg_config *c)
+{
+    const char *v;
+    int rc = st_get_choice(s, "save_mode", &v);
+    if (rc != BO_OK)
+        return rc;
+    pg_dense_info d = pg_dense_describe(c->tableau);
+    if (strcmp(v, "interpolate") == 0) {
+        c->interpolate = 1;
+        if (d.order < 3)
+            bo_warn(ctx,
+                    "save_mode=interpolate with %s: its interpolant has order %d, so saves "
+                    "between steps may be less accurate than the tolerance (save_mode=land "
+                    "lands on them)",
+                    c->tableau->name, d.order);
+    } else if (strcmp(v, "auto") == 0) {
+        c->interpolate = c->controller != PG_CTRL_FIXED && pg_dense_default_interpolate(c->tableau);
+    } else {
+        c->interpolate = 0;
+    }
+    c->dense = c->interpolate;
+    return BO_OK;
+}
+
 /* Resolve every code setting into a pg_config. */
 static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_config *c)
 {
@@ -348,6 +377,8 @@ static int resolve(bo_context *ctx, const bo_model *m, const bo_settings *s, pg_
         return rc;
     c->max_registers = (int)maxreg;
     if ((rc = resolve_implicit(ctx, s, n, c)) != BO_OK)
+        return rc;
+    if ((rc = resolve_save_mode(ctx, s, c)) != BO_OK)
         return rc;
     if ((rc = tolerance(ctx, s, "atol", n, &c->atol)) != BO_OK ||
         (rc = tolerance(ctx, s, "rtol", n, &c->rtol)) != BO_OK)

@@ -88,6 +88,8 @@ static void test_defaults(void)
         {"duration", "1.0"},
         {"settling", "0.0"},
         {"save_every", "0.0"},
+        {"save_at", ""},
+        {"save_mode", "auto"},
         {"outputs", "state"},
         {"save_variables", "all"},
         {"summarise_every", "0.0"},
@@ -122,6 +124,7 @@ static void test_defaults(void)
         {"radau_f0_location", "local"},
         {"radau_predictor_location", "local"},
         {"radau_eta_location", "local"},
+        {"dense_output_location", "local"},
         {"krylov_point_location", "local"},
         {"krylov_diag_location", "local"},
         {"krylov_precond_location", "local"},
@@ -569,6 +572,7 @@ static void test_fingerprint(void)
         {"radau_f0_location", "shared", 1},
         {"radau_predictor_location", "shared", 1},
         {"radau_eta_location", "shared", 1},
+        {"dense_output_location", "shared", 1},
         {"krylov_point_location", "shared", 1},
         {"krylov_diag_location", "shared", 1},
         {"krylov_precond_location", "shared", 1},
@@ -579,6 +583,8 @@ static void test_fingerprint(void)
         {"duration", "40", 0},
         {"settling", "5", 0},
         {"save_every", "0.1", 0},
+        {"save_at", "0,1", 0},
+        {"save_mode", "land", 1},
         {"grid", "verbatim", 0},
         {"max_events", "7", 0},    /* a kernel argument */
         {"event_records", "3", 0}, /* a kernel argument */

@@ -151,6 +151,7 @@ _PROTOTYPES = {
     "bo_solver_create": (c_int, [_ctx, _model, _settings, _pp]),
     "bo_solver_destroy": (None, [_solver]),
     "bo_solver_set": (c_int, [_solver, c_char_p, c_char_p]),
+    "bo_solver_set_save_times": (c_int, [_solver, c_void_p, c_size_t]),
     "bo_solver_set_progress": (None, [_solver, PROGRESS_FN, c_void_p]),
     "bo_solver_set_interrupt": (None, [_solver, INTERRUPT_FN, c_void_p]),
     "bo_solver_solve": (c_int, [_solver, _batch, _pp]),

@@ -246,6 +246,18 @@ class Solver:
 
     # ---- drivers --------------------------------------------------------------------------
 
+    def set_save_times(self, times):
+        """Save at these times (measured from the end of settling, shared by every run) for
+        every later solve: a 1-D sequence of finite, strictly increasing numbers inside
+        [0, duration]. The same as the setting save_at= (which takes a list too, or
+        "lin:a:b:n", "log:a:b:n" or a file), and exclusive with it and with save_every.
+        None or an empty sequence goes back to save_every."""
+        tt = np.ascontiguousarray(np.asarray([] if times is None else times,
+                                             dtype=np.float64).ravel())
+        with self._lock:
+            check(lib.bo_solver_set_save_times(self._h(), tt.ctypes.data if tt.size else None,
+                                               tt.size), self._ctx.handle)
+
     def _driver_options(self, interpolation, ends, slope_start, slope_end):
         opt = _lib.DriverOptions()
         lib.bo_driver_options_init(ctypes.byref(opt))
@@ -468,9 +480,10 @@ def solve_ivp(model, t_span, params=None, inits=None, *, method=None, t_eval=Non
 
     model: a Model, the path of a .ode file, or model text. t_span: (t0, t_end). method: the
     algorithm ("tsit5", "dp5" = "rk45", "radau5", "rodas5p", ...; case-insensitive).
-    t_eval: evenly spaced save times from t0 to t_end (batchode saves at a fixed interval;
-    or give save_every=). params, inits, runs, grid: as Solver.solve. Other keywords are
-    settings (rtol=, atol=, outputs=, precision=, backend=, ...). Returns Results.
+    t_eval: the save times, increasing, inside t_span (evenly spaced ones from t0 to t_end
+    become save_every=, others save_at=; or give either yourself). params, inits, runs,
+    grid: as Solver.solve. Other keywords are settings (rtol=, atol=, outputs=, precision=,
+    backend=, save_mode=, ...). Returns Results.
     """
     if not isinstance(model, Model):
         text = os.fspath(model)
@@ -485,12 +498,12 @@ def solve_ivp(model, t_span, params=None, inits=None, *, method=None, t_eval=Non
     if t_eval is not None:
         te = np.asarray(t_eval, dtype=float).ravel()
         h = (t1 - t0) / (te.size - 1) if te.size > 1 else 0.0
-        if (te.size < 2 or not np.allclose(te, t0 + h * np.arange(te.size), rtol=1e-12,
-                                           atol=1e-12 * max(abs(t0), abs(t1)))):
-            raise ValueError("t_eval: batchode saves at a fixed interval from t0 to t_end; "
-                             "give evenly spaced times from t_span[0] to t_span[1] (or "
-                             "save_every=)")
-        settings["save_every"] = h
+        if te.size >= 2 and np.allclose(te, t0 + h * np.arange(te.size), rtol=1e-12,
+                                        atol=1e-12 * max(abs(t0), abs(t1))):
+            settings["save_every"] = h
+        else:
+            # any other times: measured from t0 (no settling here); the library checks them
+            settings["save_at"] = te - t0
     if method is not None:
         settings["algorithm"] = method
     solver = Solver(model, progress=progress, **settings)

@@ -50,6 +50,7 @@ typedef struct {
     int (*while_running)(void *user);
     const void *driver_data;      /* host driver block (kernels/drivers.h), NULL when none */
     size_t driver_bytes;          /* its size: uploaded once per cu_run, shared by every run */
+    const double *save_times;     /* host [n_saves] save times after settling (save_at), or NULL */
     double *final_state, *series; /* host outputs, same layout; series may be NULL */
     double *summaries;            /* host [n_sum_rows][runs]; may be NULL */
     double *final_time;           /* host [runs] */

@@ -294,7 +294,8 @@ typedef struct {
     int block;
     size_t shared_per_thread;
     int64_t done;
-    CUdeviceptr drivers; /* the driver block on the device, 0 when none */
+    CUdeviceptr drivers;    /* the driver block and the save times on the device, 0: neither */
+    CUdeviceptr save_times; /* inside that allocation, after the driver block; 0 when none */
 } run_state;
 
 /* ---- results in pieces ------------------------------------------------------------------ */
@@ -443,7 +444,8 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
 #define DEV(T, k) ((T)(uintptr_t)(s->dev + (CUdeviceptr)lay.off[k]))
     a.init = DEV(const double *, A_INIT);
     a.params = DEV(const double *, A_PARAMS);
-    a.driver_data = (const void *)(uintptr_t)st->drivers;
+    a.driver_data = st->save_times != st->drivers ? (const void *)(uintptr_t)st->drivers : NULL;
+    a.save_times = (const double *)(uintptr_t)st->save_times;
     a.final_state = DEV(double *, A_FINAL);
     a.final_time = DEV(double *, A_TIME);
     a.series = st->series_rows ? DEV(double *, A_SERIES) : NULL;
@@ -633,6 +635,7 @@ static int drop_drivers(run_state *st, CUcontext saved, int rc)
         else
             cu_drv()->cuMemFree_v2(st->drivers);
         st->drivers = 0;
+        st->save_times = 0;
     }
     cu_leave(saved);
     return rc;
@@ -686,10 +689,17 @@ int cu_run(bo_context *ctx, cu_module *m, cu_launch *L)
     /* The driver block is read-only and shared by every run: one copy for the whole solve.
      * The synchronous copy from pageable memory may return before its DMA is done, and the
      * slots' streams do not wait for the legacy stream, so wait for that stream here. */
-    if (L->driver_bytes > 0) {
-        rc = CU_CALL(ctx, cuMemAlloc_v2, &st.drivers, L->driver_bytes);
-        if (rc == BO_OK)
+    /* The save times (save_at) follow it in the same allocation, 8-byte aligned. */
+    size_t drv_bytes = (L->driver_bytes + 7u) & ~(size_t)7u;
+    size_t times_bytes = L->save_times ? L->n_saves * sizeof(double) : 0;
+    if (drv_bytes + times_bytes > 0) {
+        rc = CU_CALL(ctx, cuMemAlloc_v2, &st.drivers, drv_bytes + times_bytes);
+        if (rc == BO_OK && L->driver_bytes > 0)
             rc = CU_CALL(ctx, cuMemcpyHtoD_v2, st.drivers, L->driver_data, L->driver_bytes);
+        if (rc == BO_OK && times_bytes > 0) {
+            st.save_times = st.drivers + (CUdeviceptr)drv_bytes;
+            rc = CU_CALL(ctx, cuMemcpyHtoD_v2, st.save_times, L->save_times, times_bytes);
+        }
         if (rc == BO_OK)
             rc = CU_CALL(ctx, cuStreamSynchronize, (CUstream)0);
         if (rc != BO_OK)
