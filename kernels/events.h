@@ -188,9 +188,10 @@ BO_DEVICE void bo_ev_note(bo_ev_run *ev, const bo_args *a, bo_i64 run, int k, bo
 /* After an accepted step from (t0, y0) to (t1, y1): find, count, record and apply the events
  * in it. *prepared becomes 1 when the step's interpolant was made ready (with dense output the
  * loop then reads its interpolated saves from it without preparing it again: preparing works
- * in place and must happen once per step). Returns BO_EV_CONTINUE, or BO_EV_RESTART / BO_EV_STOP with *t_ev and y1 the event's
- * time and state (after its assignments). One event more than max_events sets
- * BO_RUN_MAX_EVENTS in *status and returns BO_EV_STOP at that event, before it acts. */
+ * in place and must happen once per step). Returns BO_EV_CONTINUE, or BO_EV_RESTART / BO_EV_STOP
+ * with *t_ev and y1 the event's time and state (after its assignments). One event more than
+ * max_events sets BO_RUN_MAX_EVENTS in *status and returns BO_EV_STOP at that event, before it
+ * acts. */
 BO_DEVICE int bo_ev_step(bo_ev_run *ev, const bo_args *a, bo_i64 run, const bo_real *p,
                          bo_real *drv, bo_time t0, bo_time t1, bo_time t_start, const bo_real *y0,
                          bo_real *y1, bo_time *t_ev, bo_i32 *status, bo_real *alg_shared,
