@@ -35,6 +35,14 @@
         bo_args_i64 window_len;    /* summary samples per window */                                \
         bo_args_i64 *newton_iters; /* [run_stride] Newton iterations over all attempted steps */   \
         bo_args_i64 mask_failed;   /* 1: every value of a failed run is NaN (keep_failed=false) */ \
+        const double *spans;       /* [3][run_stride] per-run t0, settling, duration; NULL:     */ \
+                                   /* every run has t0, settling and duration above            */  \
     } NAME;
+
+/* Saves of a run of the given duration (the first at its start): the host sizes the series
+ * and the kernel stops a run's saves with the same expression, so the two agree exactly. */
+#define BO_SPAN_SAVES(duration, save_every) ((bo_args_i64)((duration) / (save_every) + 1e-9) + 1)
+/* Summary samples of a run after its first: a whole number of sample intervals. */
+#define BO_SPAN_SAMPLES(duration, sample_every) ((bo_args_i64)((duration) / (sample_every) + 0.5))
 
 #endif

@@ -116,6 +116,7 @@ static int check_block(bo_context *ctx, const loaded_mod *lm, int bs, size_t sha
 enum {
     A_INIT,
     A_PARAMS,
+    A_SPANS, /* per-run t0, settling, duration (double), when the runs have their own */
     A_FINAL,
     A_TIME,
     A_STATUS,
@@ -144,6 +145,7 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
     size_t p = (size_t)L->precision_bytes;
     b[A_INIT] = L->n_states * p;
     b[A_PARAMS] = L->n_params * p;
+    b[A_SPANS] = L->spans ? 3 * sizeof(double) : 0;
     b[A_FINAL] = L->n_states * p;
     b[A_TIME] = sizeof(double);
     b[A_STATUS] = sizeof(int32_t);
@@ -413,12 +415,21 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     if (L->fill_inputs) {
         rc = L->fill_inputs(L->user, f, rr, s->stage + lay.off[A_INIT],
                             s->stage + lay.off[A_PARAMS], (int)p);
+        if (L->spans) {
+            copy_list cl = copies_for(L);
+            copy_rows(&cl, s->stage, lay.off[A_SPANS], rr * 8, 8, L->spans, f * 8, runs * 8, 8, 3,
+                      rr);
+            copies_flush(&cl);
+        }
     } else {
         copy_list cl = copies_for(L);
         copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8,
                   L->n_states, rr);
         copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
                   L->n_params, rr);
+        if (L->spans)
+            copy_rows(&cl, s->stage, lay.off[A_SPANS], rr * 8, 8, L->spans, f * 8, runs * 8, 8, 3,
+                      rr);
         copies_flush(&cl);
     }
     L->host_ms[0] += cu_now_ms() - t_gather;
@@ -439,6 +450,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.steps = DEV(int64_t *, A_STEPS);
     a.rejections = DEV(int64_t *, A_REJ);
     a.newton_iters = DEV(int64_t *, A_NEWTON);
+    a.spans = L->spans ? DEV(const double *, A_SPANS) : NULL;
 #undef DEV
     a.t0 = L->t0;
     a.settling = L->settling;
@@ -455,7 +467,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.mask_failed = L->mask_failed;
 
     rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
-    size_t in_bytes = lay.off[A_PARAMS] + lay.bytes[A_PARAMS]; /* inputs: one contiguous range */
+    size_t in_bytes = lay.off[A_SPANS] + lay.bytes[A_SPANS]; /* inputs: one contiguous range */
     if (rc == BO_OK && in_bytes > 0)
         rc = CU_CALL(ctx, cuMemcpyHtoDAsync_v2, s->dev, s->stage, in_bytes, s->stream);
     /* Saves a run never writes read back as NaN (all-ones bytes are a NaN in both
@@ -596,7 +608,8 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
         L->n_sum_rows > lim / 16)
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
     size_t sum_rows = L->summaries ? L->n_sum_rows : 0;
-    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8;
+    *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8 +
+           (L->spans ? 3 * 8 : 0);
     return BO_OK;
 }
 
