@@ -38,7 +38,7 @@
 static const char *const known_files[] = {
     "final.csv",  "series.csv", "summaries.csv",  "counters.csv",     "final.npy", "final_t.npy",
     "status.npy", "steps.npy",  "rejections.npy", "newton_iters.npy", "init.npy",  "params.npy",
-    "save_t.npy", "series.npy", "summaries.npy",  "legend.json"};
+    "save_t.npy", "series.npy", "summaries.npy",  "legend.json",      "spans.npy"};
 #define WR_MAX_FILES (sizeof known_files / sizeof known_files[0])
 
 static int known_index(const char *name, size_t len)
@@ -433,7 +433,8 @@ typedef struct {
     size_t rows, fields, memos;
 } csv_table;
 
-/* final.csv: run,status,t,<params>,<state>_0...,<state>...; memos: params, t, init. */
+/* final.csv: run,status,t,[t0,settling,duration,]<params>,<state>_0...,<state>...; the spans
+ * when they vary per run; memos: params, t, init, spans. */
 static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
 {
     size_t R = r->runs;
@@ -441,6 +442,9 @@ static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
     *p++ = ',';
     p += nf_i64(p, r->status[i]);
     p = put_memo(p, r->final_t[i], &memo[r->n_params]);
+    if (r->spans)
+        for (size_t s = 0; s < 3; ++s)
+            p = put_memo(p, r->spans[s * R + i], &memo[r->n_params + 1 + r->n_states + s]);
     p = put_params(p, r, i, memo);
     for (size_t s = 0; s < r->n_states; ++s)
         p = put_memo(p, r->init[s * R + i], &memo[r->n_params + 1 + s]);
@@ -457,8 +461,11 @@ static char *row_series(const bo_results *r, size_t row, char *p, col_memo *memo
     size_t R = r->runs, i = row / r->n_saves, k = row % r->n_saves;
     p += nf_u64(p, i);
     p = put_params(p, r, i, memo);
-    p = k < MEMO_INDEXED ? put_memo(p, r->save_t[k], &memo[r->n_params + k])
-                         : put_num(p, r->save_t[k]);
+    if (r->spans) /* each run's own times */
+        p = put_num(p, r->spans[i] + r->spans[R + i] + r->save_t[k]);
+    else
+        p = k < MEMO_INDEXED ? put_memo(p, r->save_t[k], &memo[r->n_params + k])
+                             : put_num(p, r->save_t[k]);
     for (size_t v = 0; v < r->n_vars; ++v)
         p = put_num(p, r->series[(k * r->n_vars + v) * R + i]);
     *p++ = '\n';
@@ -474,7 +481,11 @@ static char *row_summaries(const bo_results *r, size_t row, char *p, col_memo *m
     p = put_params(p, r, i, memo);
     *p++ = ',';
     p += nf_u64(p, w);
-    if (w < MEMO_INDEXED) {
+    if (r->spans) { /* each run's own times */
+        double start = r->spans[i] + r->spans[R + i];
+        p = put_num(p, start + r->window_t[2 * w]);
+        p = put_num(p, start + r->window_t[2 * w + 1]);
+    } else if (w < MEMO_INDEXED) {
         p = put_memo(p, r->window_t[2 * w], &memo[r->n_params + 2 * w]);
         p = put_memo(p, r->window_t[2 * w + 1], &memo[r->n_params + 2 * w + 1]);
     } else {
@@ -640,17 +651,34 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     return job_close(j, fd, pp.err ? write_error(j, pp.err) : BO_OK);
 }
 
+/* ",t0,settling,duration": each as "span.NAME" when a state or parameter has its name, as a
+ * run file names them (docs/batches.md), so no two columns share a name. */
+static void span_names(sb_buf *h, const bo_results *r)
+{
+    static const char *const names[3] = {"t0", "settling", "duration"};
+    for (size_t s = 0; s < 3; ++s) {
+        int taken = 0;
+        for (size_t i = 0; i < r->n_params; ++i)
+            taken |= strcmp(r->param_names[i], names[s]) == 0;
+        for (size_t i = 0; i < r->n_states; ++i)
+            taken |= strcmp(r->state_names[i], names[s]) == 0;
+        sb_printf(h, ",%s%s", taken ? "span." : "", names[s]);
+    }
+}
+
 static int write_csv(const bo_results *r, wr_job *j)
 {
     sb_buf h;
     sb_init(&h);
     sb_append(&h, "run,status,t");
+    if (r->spans)
+        span_names(&h, r);
     csv_names(&h, r->param_names, r->n_params, "");
     csv_names(&h, r->state_names, r->n_states, "_0");
     csv_names(&h, r->state_names, r->n_states, "");
     sb_putc(&h, '\n');
-    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states,
-                   r->n_params + 1 + r->n_states};
+    csv_table t = {"final.csv", row_final, r->runs, 6 + r->n_params + 2 * r->n_states,
+                   r->n_params + 1 + r->n_states + 3};
     int rc = write_csv_file(r, j, &t, &h);
     if (rc == BO_OK && r->write_counters) {
         sb_free(&h);
@@ -802,6 +830,8 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
     sb_append(&b, "{\n  \"format\": \"batchode-npy-1\",\n  \"model\": ");
     json_string(&b, r->model_name);
     sb_printf(&b, ",\n  \"runs\": %zu,\n  \"saves\": %zu,\n", r->runs, r->n_saves);
+    /* "run": save and window times are offsets from each run's start (spans.npy). */
+    sb_printf(&b, "  \"time_origin\": \"%s\",\n", r->spans ? "run" : "absolute");
     json_names(&b, "states", r->state_names, r->n_states);
     json_names(&b, "parameters", r->param_names, r->n_params);
     json_names(&b, "variables", r->var_names, r->n_vars);
@@ -857,12 +887,13 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
 static int write_npy_all(const bo_results *r, wr_job *j)
 {
     size_t R = r->runs;
-    const void *data[] = {r->final,      r->final_t,      r->status,   r->steps,
-                          r->rejections, r->newton_iters, r->init,     r->params,
-                          r->save_t,     r->series,       r->summaries};
-    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8};
-    /* Which entries exist: always (0), only with saves (1), only with summary windows (2). */
-    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2};
+    const void *data[] = {r->final,      r->final_t,      r->status,    r->steps,
+                          r->rejections, r->newton_iters, r->init,      r->params,
+                          r->save_t,     r->series,       r->summaries, r->spans};
+    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    /* Which entries exist: always (0), only with saves (1), only with summary windows (2),
+     * only with per-run spans (3). */
+    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3};
     npy_entry e[] = {
         {"final.npy",
          "<f8",
@@ -887,7 +918,13 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "parameter values used",
          2,
          {r->n_params, R, 0}},
-        {"save_t.npy", "<f8", "\"save\"", "save times", 1, {r->n_saves, 0, 0}},
+        {"save_t.npy",
+         "<f8",
+         "\"save\"",
+         r->spans ? "save times, as offsets from each run's start (t0 + settling in spans.npy)"
+                  : "save times",
+         1,
+         {r->n_saves, 0, 0}},
         {"series.npy",
          "<f8",
          "\"save\", \"variable\", \"run\"",
@@ -900,11 +937,18 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "summary values (NaN for failed runs; columns in summaries.columns)",
          3,
          {r->n_windows, r->n_sum_cols, R}},
+        {"spans.npy",
+         "<f8",
+         "\"span\", \"run\"",
+         "each run's t0, settling, duration (rows in that order)",
+         2,
+         {3, R, 0}},
     };
     /* The series entries when there are saves, the summaries entry when there are windows. */
     size_t n = 0;
     for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
-        if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows))
+        if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows) ||
+            (only_with[i] == 3 && !r->spans))
             continue;
         int rc = write_npy(j, e[i].file, e[i].dtype, e[i].shape, e[i].ndim, data[i], sizes[i]);
         if (rc != BO_OK)
