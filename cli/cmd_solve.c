@@ -32,6 +32,7 @@ enum {
     OPT_SAMPLE_EVERY,
     OPT_PARAM,
     OPT_INIT,
+    OPT_SPAN,
     OPT_RUNS,
     OPT_DRIVER,
     OPT_GRID,
@@ -192,7 +193,40 @@ static void unknown_variable(const bo_model *m, bo_symbol_kind kind, const char 
         cli_error("solve: --%s: unknown %s '%s' (the model has no %ss)", opt, what, name, what);
 }
 
-/* Fill the batch from --param, --init and --runs, in command-line order. */
+/* One --span NAME=SPEC: the runs' own t0, settling or duration. */
+static int add_span(bo_context *ctx, bo_batch *batch, const cli_item *it)
+{
+    const char *spec = NULL;
+    char *name = split_assignment(it->value, &spec);
+    if (!name) {
+        cli_error("solve: --span '%s': expected NAME=SPEC with NAME one of t0, settling, "
+                  "duration (SPEC: a:b:n, log:a:b:n, v1,v2,... or v)",
+                  it->value);
+        cli_usage_hint(&cli_command_solve);
+        return CLI_EXIT_USAGE;
+    }
+    int span = -1;
+    for (int k = 0; k < BO_SPAN_COUNT; ++k)
+        if (strcmp(name, bo_span_name((bo_span)k)) == 0)
+            span = k;
+    int rc = CLI_EXIT_OK;
+    if (span < 0) {
+        cli_error("solve: --span %s: unknown span '%s' (spans: t0, settling, duration; model "
+                  "parameters go to --param)",
+                  it->value, name);
+        cli_usage_hint(&cli_command_solve);
+        rc = CLI_EXIT_USAGE;
+    } else if (bo_batch_set_span_spec(batch, (bo_span)span, spec) != BO_OK) {
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "--span %s", it->value);
+        cli_library_error(ctx, prefix);
+        rc = CLI_EXIT_USAGE;
+    }
+    free(name);
+    return rc;
+}
+
+/* Fill the batch from --param, --init, --span and --runs, in command-line order. */
 static int build_batch(bo_context *ctx, const bo_model *m, bo_batch *batch, const cli_args *args)
 {
     for (size_t i = 0; i < args->n_items; ++i) {
@@ -203,6 +237,12 @@ static int build_batch(bo_context *ctx, const bo_model *m, bo_batch *batch, cons
                 cli_library_error(ctx, NULL);
                 return CLI_EXIT_FAILURE;
             }
+            continue;
+        }
+        if (id == OPT_SPAN) {
+            int rc = add_span(ctx, batch, it);
+            if (rc != CLI_EXIT_OK)
+                return rc;
             continue;
         }
         if (id != OPT_PARAM && id != OPT_INIT)
@@ -377,7 +417,7 @@ static void end_progress(progress_state *p)
 /* ---- output ----------------------------------------------------------------------------- */
 
 /* The final-state table with the columns of final.csv:
- * run,status,t,<parameters>,<state>_0,<states>. */
+ * run,status,t,[t0,settling,duration,]<parameters>,<state>_0,<states>. */
 static int print_final_table(const bo_model *m, const bo_results *r)
 {
     size_t runs = bo_results_run_count(r);
@@ -386,6 +426,12 @@ static int print_final_table(const bo_model *m, const bo_results *r)
     const double *params = bo_results_param_array(r);
     char num[40];
     fputs("run,status,t", stdout);
+    for (int k = 0; bo_results_spans_vary(r) && k < BO_SPAN_COUNT; ++k) {
+        const char *name = bo_span_name((bo_span)k);
+        int taken =
+            bo_model_find(m, BO_STATE, name) >= 0 || bo_model_find(m, BO_PARAMETER, name) >= 0;
+        printf(",%s%s", taken ? "span." : "", name);
+    }
     for (size_t p = 0; p < np; ++p)
         printf(",%s", bo_model_symbol_name(m, BO_PARAMETER, p));
     for (size_t s = 0; s < ns; ++s)
@@ -396,6 +442,10 @@ static int print_final_table(const bo_model *m, const bo_results *r)
     for (size_t run = 0; run < runs; ++run) {
         cli_format_double(bo_results_final_time(r, run), num, sizeof num);
         printf("%zu,%ld,%s", run, (long)bo_results_status(r, run), num);
+        for (int k = 0; bo_results_spans_vary(r) && k < BO_SPAN_COUNT; ++k) {
+            cli_format_double(bo_results_span(r, run, (bo_span)k), num, sizeof num);
+            printf(",%s", num);
+        }
         for (size_t p = 0; p < np; ++p) {
             cli_format_double(params ? params[p * runs + run] : NAN, num, sizeof num);
             printf(",%s", num);
@@ -768,9 +818,17 @@ static const cli_option solve_options[] = {
      "Initial values of state NAME (SPEC as for --param); they win over an initial value the "
      "model writes with parameters, which otherwise follows each run's parameters. Repeatable.",
      OPT_INIT},
+    {"span", 0, "NAME=SPEC",
+     "Per-run time spans: NAME is t0, settling or duration, SPEC as for --param; the values "
+     "take part in the grid like a parameter's, and override the setting of that name for "
+     "every run. Each run's saves and summary windows start at its own t0 + settling; with "
+     "different durations the longest sets the number of saves, and a shorter run's later "
+     "saves are NaN (docs/batches.md). Repeatable.",
+     OPT_SPAN},
     {"runs", 0, "FILE.csv",
-     "Runs from a CSV file: a header naming states and/or parameters, one run per row. The "
-     "rows form one group of paired values.",
+     "Runs from a CSV file: a header naming states and/or parameters (and t0, settling, "
+     "duration for per-run spans; span.NAME, state.NAME or parameter.NAME when a model "
+     "symbol has a span's name), one run per row. The rows form one group of paired values.",
      OPT_RUNS},
     {"driver", 0, "NAME=FILE.csv",
      "Samples of driver NAME: rows of time,value (a header row is optional; a header names "
@@ -826,16 +884,18 @@ const cli_command cli_command_solve = {
     "solve",
     "Integrate a batch of runs of a model and write or print the results.",
     "MODEL.ode [options]",
-    "Integrate every run of a batch of MODEL.ode. The runs are built from --param, --init and\n"
-    "--runs (variables not given take the model's defaults; with none given there is one\n"
-    "run); a model with drivers takes their samples from --driver, shared by every run.\n"
+    "Integrate every run of a batch of MODEL.ode. The runs are built from --param, --init,\n"
+    "--span and --runs (variables not given take the model's defaults, spans the t0,\n"
+    "settling and duration settings; with none given there is one run); a model with\n"
+    "drivers takes their samples from --driver, shared by every run.\n"
     "The program is generated for the model and the settings, compiled (or taken from the\n"
     "compile cache) and run on the chosen backend.\n\n"
-    "Without -o, the final-state table (the columns of final.csv: run,status,t, the\n"
-    "parameters, each state's initial value <state>_0, then the final states) is printed to\n"
-    "standard output. A summary line goes to standard error, and a progress bar when\n"
-    "standard error is a terminal. Runs that fail are listed (up to 5) on standard error\n"
-    "and the exit status is 3; their values are nan and their status word is nonzero.\n"
+    "Without -o, the final-state table (the columns of final.csv: run,status,t, each\n"
+    "run's t0,settling,duration when they vary, the parameters, each state's initial\n"
+    "value <state>_0, then the final states) is printed to standard output. A summary\n"
+    "line goes to standard error, and a progress bar when standard error is a terminal.\n"
+    "Runs that fail are listed (up to 5) on standard error and the exit status is 3; their values "
+    "are nan and their status word is nonzero.\n"
     "Ctrl-C (SIGINT) or SIGTERM stops a running solve cleanly, writing nothing; a second\n"
     "one ends the tool at once.",
     "Exit status: 0 all runs succeeded; 1 nothing was computed or written (the model file,\n"
@@ -847,6 +907,7 @@ const cli_command cli_command_solve = {
     "  batchode solve decay.ode --param k=0.5:2:4\n"
     "  batchode solve lorenz.ode --param rho=10:40:1000 --init x=1,2 --duration 50 -o out\n"
     "  batchode solve decay.ode --grid verbatim --param k=1,2,3 --init y=4,5,6 --rtol 1e-9\n"
+    "  batchode solve decay.ode --param k=0.5,1 --span duration=1:10:10 --save-every 0.5\n"
     "  batchode solve lorenz.ode --runs runs.csv --save-every 0.1 -o out --format npy\n"
     "  batchode solve vanderpol.ode --outputs 'mean,std,peaks[3]' --summarise-every 10 "
     "--sample-every 0.01 -o out\n"

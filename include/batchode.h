@@ -223,7 +223,13 @@ BO_API int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *nam
 BO_API int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec);
 /* Runs from a CSV file: a header row naming states and/or parameters, then one run per row.
  * The rows form one block of paired columns: combined with other values as one variable
- * group (combinatorial) or paired with them (verbatim). Errors name file:line. */
+ * group (combinatorial) or paired with them (verbatim). Errors name file:line.
+ * Column names, here and in bo_batch_set_runs: a state or parameter; "t0", "settling" or
+ * "duration" for the runs' spans (see bo_span below); or a qualified name, which is never
+ * ambiguous: "state.NAME", "parameter.NAME", "span.t0", "span.settling", "span.duration". A
+ * plain t0, settling or duration when the model also has a state or parameter of that name is
+ * an error (BO_ERR_INVALID_ARG; BO_ERR_PARSE with file:line:col from a file) naming both
+ * qualified forms. */
 BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
 /* The same runs from arrays instead of a file (a table of runs in memory, such as a data
  * frame): n_cols columns, column c named names[c] (a state or a parameter) with the n_rows
@@ -234,6 +240,29 @@ BO_API int bo_batch_load_csv(bo_batch *b, const char *path);
  * On error the batch is unchanged. */
 BO_API int bo_batch_set_runs(bo_batch *b, size_t n_cols, const char *const *names,
                              const double *const *columns, size_t n_rows);
+/* Per-run time spans (docs/batches.md): a run may have its own start time t0, warm-up
+ * settling and recorded duration instead of the solver's settings of those names. Spans are
+ * given like values (a list, a spec, or columns "t0", "settling", "duration" of a run file or
+ * of bo_batch_set_runs) and take part in the grid like a variable: one more factor of a
+ * combinatorial grid, one more paired list of a verbatim one. A span the batch does not give
+ * is the setting's value for every run. */
+typedef enum {
+    BO_SPAN_T0 = 0,       /* start time */
+    BO_SPAN_SETTLING = 1, /* warm-up integrated before recording, >= 0 */
+    BO_SPAN_DURATION = 2, /* recorded time after settling, > 0 */
+    BO_SPAN_COUNT = 3
+} bo_span;
+
+/* "t0", "settling" or "duration"; NULL for another value. */
+BO_API const char *bo_span_name(bo_span span);
+/* Per-run values of a span, like bo_batch_set_values: they replace earlier values of that
+ * span. Values must be finite, durations > 0 and settling >= 0 (BO_ERR_INVALID_ARG naming
+ * the value's index otherwise). */
+BO_API int bo_batch_set_span(bo_batch *b, bo_span span, const double *values, size_t count);
+/* The same from a spec, as bo_batch_set_spec. */
+BO_API int bo_batch_set_span_spec(bo_batch *b, bo_span span, const char *spec);
+/* 1 when the batch gives span `span` per run, 0 when it does not (the setting applies). */
+BO_API int bo_batch_has_span(const bo_batch *b, bo_span span);
 /* Number of runs the batch describes (0 on an inconsistent verbatim batch: see
  * bo_batch_validate). */
 BO_API size_t bo_batch_run_count(const bo_batch *b);
@@ -243,6 +272,8 @@ BO_API int bo_batch_validate(const bo_batch *b);
  * parameter the batch does not give and whose model value is written with parameters is
  * evaluated from this run's parameters (docs/batches.md). */
 BO_API int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params);
+/* The spans of one run: span[BO_SPAN_COUNT], NaN for a span the batch does not give. */
+BO_API int bo_batch_get_span(const bo_batch *b, size_t run, double span[BO_SPAN_COUNT]);
 
 /* ---------------------------------------------------------------------------------------
  * Per-run status: bit flags (kernels/status.h). 0 means success; so does the flag
@@ -278,10 +309,25 @@ BO_API int64_t bo_results_rejections(const bo_results *r, size_t run);
 /* Newton iterations a run used, summed over its attempted steps (0 for explicit and
  * Rosenbrock methods, which solve no nonlinear systems). */
 BO_API int64_t bo_results_newton_iters(const bo_results *r, size_t run);
-/* Saved time series: save_count time points (shared by all runs), var_count variables
- * (the selected states, then the selected observables). */
+/* Each run's span (docs/loop.md): t0, settling, duration as the run used them (the settings'
+ * values, or the batch's per-run values: bo_batch_set_span). NaN out of range. */
+BO_API double bo_results_span(const bo_results *r, size_t run, bo_span span);
+/* 1 when the batch gave per-run spans (then the arrays below exist), else 0. */
+BO_API int bo_results_spans_vary(const bo_results *r);
+/* A span as an array of run_count values, run i at index i; NULL when the spans do not vary
+ * (every run has the settings' span: bo_results_span(r, 0, span)). Valid while r lives. */
+BO_API const double *bo_results_span_array(const bo_results *r, bo_span span);
+/* Where a run's recording starts: its t0 + settling. */
+BO_API double bo_results_run_start(const bo_results *r, size_t run);
+/* Saved time series: save_count time points, var_count variables (the selected states, then
+ * the selected observables). Save k of a run is at its start + k*save_every, so every run
+ * has the same save times when the spans do not vary, and bo_results_save_time(r, k) is that
+ * time. With per-run spans it is the offset k*save_every from each run's start (the time of
+ * save k of run i is bo_results_run_save_time(r, i, k)), and save_count is that of the
+ * longest duration: the saves past a shorter run's end are NaN. */
 BO_API size_t bo_results_save_count(const bo_results *r);
 BO_API double bo_results_save_time(const bo_results *r, size_t save);
+BO_API double bo_results_run_save_time(const bo_results *r, size_t run, size_t save);
 BO_API size_t bo_results_var_count(const bo_results *r);
 BO_API const char *bo_results_var_name(const bo_results *r, size_t var);
 BO_API double bo_results_value(const bo_results *r, size_t save, size_t var, size_t run);
@@ -306,7 +352,9 @@ BO_API const int64_t *bo_results_newton_iters_array(const bo_results *r);
  * named "<variable>.<metric>" or "<variable>.<metric>.<output>" for metrics with several
  * outputs ("x.mean", "x.extrema.max", "x.peaks.t1"). Out of range: 0, NaN or NULL. */
 BO_API size_t bo_results_window_count(const bo_results *r);
-/* Start and end time of a window: its first sample and the sample that closes it. */
+/* Start and end time of a window: its first sample and the sample that closes it. With
+ * per-run spans these are offsets from each run's start (bo_results_run_start), window_count
+ * is that of the longest duration, and the windows past a shorter run's end are NaN. */
 BO_API double bo_results_window_start(const bo_results *r, size_t window);
 BO_API double bo_results_window_end(const bo_results *r, size_t window);
 BO_API size_t bo_results_summary_count(const bo_results *r);

@@ -42,6 +42,14 @@
         bo_args_i64 event_records; /* occurrences recorded per run (0: none) */                    \
         bo_args_i64 max_events;    /* events allowed per run */                                    \
         const double *save_times;  /* [n_saves] times after settling (save_at); NULL: regular */   \
+        const double *spans;       /* [3][run_stride] per-run t0, settling, duration; NULL:     */ \
+                                   /* every run has t0, settling and duration above            */  \
     } NAME;
+
+/* Saves of a run of the given duration (the first at its start): the host sizes the series
+ * and the kernel stops a run's saves with the same expression, so the two agree exactly. */
+#define BO_SPAN_SAVES(duration, save_every) ((bo_args_i64)((duration) / (save_every) + 1e-9) + 1)
+/* Summary samples of a run after its first: a whole number of sample intervals. */
+#define BO_SPAN_SAMPLES(duration, sample_every) ((bo_args_i64)((duration) / (sample_every) + 0.5))
 
 #endif

@@ -226,8 +226,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     (void)sum_shared; /* one of the two is unused, depending on where the buffer lives */
     (void)sum_persistent;
     bo_i64 next_sample = 0; /* index of the next summary sample to take */
-    const bo_i64 n_samples =
-        (a->summaries && a->n_windows > 0) ? a->n_windows * a->window_len + 1 : 0;
+    bo_i64 n_samples = (a->summaries && a->n_windows > 0) ? a->n_windows * a->window_len + 1 : 0;
 #else
     const bo_i64 next_sample = 0, n_samples = 0; /* no summaries: no samples to take */
 #endif
@@ -246,20 +245,40 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         inputs_ok &= bo_isfinite(p[i]);
     }
     bo_controller_init(ctl_shared, ctl_persistent);
+
+    /* The run's span: the launch's, or its own (docs/loop.md, "Per-run spans"). A run of its
+     * own, shorter duration has fewer saves and summary windows than the launch holds; those
+     * past its end are NaN (written below), not failures. */
+    double t0 = a->t0, settling = a->settling, duration = a->duration;
+    const bo_i64 n_saves_all = a->series ? a->n_saves : 0;
+    bo_i64 n_saves = n_saves_all;
+    if (a->spans) {
+        t0 = a->spans[run];
+        settling = a->spans[S + run];
+        duration = a->spans[2 * S + run];
+        if (a->save_times) /* save_at: the given times within the run's duration */
+            while (n_saves > 0 && a->save_times[n_saves - 1] > duration * (1.0 + 1e-9))
+                --n_saves;
+        else if (n_saves > 0 && BO_SPAN_SAVES(duration, a->save_every) < n_saves)
+            n_saves = BO_SPAN_SAVES(duration, a->save_every);
+#if BO_SUM_ACTIVE
+        const bo_i64 own_windows = BO_SPAN_SAMPLES(duration, a->sample_every) / a->window_len;
+        if (n_samples > 0 && own_windows < a->n_windows)
+            n_samples = own_windows * a->window_len + 1;
+#endif
+    }
+    const bo_time t_start = t0 + settling;
+    const bo_time t_end = t_start + duration;
+    bo_time t = t0;
 #if BO_MODEL_NE > 0
     bo_ev_run evr;
-    bo_ev_begin(&evr, a, run, y, p, drv, a->t0);
+    bo_ev_begin(&evr, a, run, y, p, drv, t0);
     int stopped = 0; /* a terminal event ended the run */
 #else
     const int stopped = 0;
 #endif
-
-    const bo_time t_start = a->t0 + a->settling;
-    const bo_time t_end = t_start + a->duration;
-    bo_time t = a->t0;
     bo_i64 steps = 0, rejections = 0, newton = 0;
     bo_i64 next_save = 0; /* index of the next save to write */
-    const bo_i64 n_saves = a->series ? a->n_saves : 0;
 
     bo_real dt = (bo_real)a->dt0;
 #if BO_ADAPTIVE
@@ -276,17 +295,17 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         status |= BO_RUN_BAD_INPUT;
     /* A span that rounds away (t0 + settling + duration == t0 + settling in double) has no
      * time to integrate over: fail rather than report the initial state as the end. */
-    if (!(t_end > t_start) || (a->settling > 0.0 && !(t_start > a->t0)))
+    if (!(t_end > t_start) || (settling > 0.0 && !(t_start > t0)))
         status |= BO_RUN_STAGNATION;
 
     /* A save at the start itself (with save_at, the first time may come later). */
-    if (!status && n_saves > 0 && a->settling <= 0.0 && bo_loop_save_time(a, t_start, 0) <= t) {
+    if (!status && n_saves > 0 && settling <= 0.0 && bo_loop_save_time(a, t_start, 0) <= t) {
         bo_loop_save(a, run, 0, y, p, drv, obs, t);
         next_save = 1;
     }
 #if BO_SUM_ACTIVE
-    if (!status && n_samples > 0 && a->settling <= 0.0) {
-        bo_sum_take(a, run, 0, y, p, drv, obs, t, sum_acc);
+    if (!status && n_samples > 0 && settling <= 0.0) {
+        bo_sum_take(a, run, 0, y, p, drv, obs, t, t_start, sum_acc);
         next_sample = 1;
     }
 #endif
@@ -482,7 +501,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
                                   alg_persistent);
                     yo = yi;
                 }
-                bo_sum_take(a, run, next_sample, yo, p, drv, obs, tk, sum_acc);
+                bo_sum_take(a, run, next_sample, yo, p, drv, obs, tk, t_start, sum_acc);
                 ++next_sample;
             }
 #endif
@@ -523,7 +542,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 #if BO_SUM_ACTIVE
         if (lands && next_sample < n_samples && t >= t_start &&
             t_start + (bo_time)next_sample * a->sample_every <= t + 1e-9 * a->sample_every) {
-            bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
+            bo_sum_take(a, run, next_sample, y, p, drv, obs, t, t_start, sum_acc);
             ++next_sample;
         }
 #endif
@@ -538,14 +557,14 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
 
     /* A last save that coincides with the end up to rounding of its time is the end. */
     if (!status && !stopped && next_save < n_saves &&
-        bo_loop_save_time(a, t_start, next_save) <= t_end + 1e-9 * a->duration) {
+        bo_loop_save_time(a, t_start, next_save) <= t_end + 1e-9 * duration) {
         bo_loop_save(a, run, next_save, y, p, drv, obs, t);
         ++next_save;
     }
 #if BO_SUM_ACTIVE
     if (!status && !stopped && next_sample < n_samples &&
-        t_start + (bo_time)next_sample * a->sample_every <= t_end + 1e-9 * a->duration) {
-        bo_sum_take(a, run, next_sample, y, p, drv, obs, t, sum_acc);
+        t_start + (bo_time)next_sample * a->sample_every <= t_end + 1e-9 * duration) {
+        bo_sum_take(a, run, next_sample, y, p, drv, obs, t, t_start, sum_acc);
         ++next_sample;
     }
 #endif
@@ -560,15 +579,21 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
      * not complete. */
     if ((status || stopped) && n_samples > 0)
         bo_sum_fail(a, run, status && a->mask_failed ? 0 : next_sample);
+    else if (n_samples > 0 && n_samples < a->n_windows * a->window_len + 1)
+        bo_sum_fail(a, run, n_samples); /* the windows past a shorter span's end */
 #endif
     (void)saw_nonfinite;
+    /* Saves past the end of a run shorter than the launch's longest are NaN. */
+    for (bo_i64 k = status ? n_saves_all : n_saves; k < n_saves_all; ++k)
+        for (int v = 0; v < BO_N_VARS; ++v)
+            a->series[(k * (bo_i64)BO_N_VARS + v) * S + run] = BO_C(0) / BO_C(0);
     if (status || stopped) {
         /* A failed run's saves: with mask_failed (keep_failed=false) every one is NaN, and so
          * is its final state; otherwise the saves it never reached, which is also what a
          * stopped run leaves. Done here, by the run itself, so no pass over the whole batch
          * looks for failures afterwards. */
         const bo_real nan = BO_C(0) / BO_C(0);
-        for (bo_i64 k = status && a->mask_failed ? 0 : next_save; k < n_saves; ++k)
+        for (bo_i64 k = status && a->mask_failed ? 0 : next_save; k < n_saves_all; ++k)
             for (int v = 0; v < BO_N_VARS; ++v)
                 a->series[(k * (bo_i64)BO_N_VARS + v) * S + run] = nan;
         if (status && a->mask_failed) {

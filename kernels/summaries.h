@@ -383,10 +383,12 @@ BO_SUM_DIFF_METRIC(d2xdt2_extrema, 2, 0)
 #define BO_SUM_COLUMNS (BO_SUM_N_VARS * BO_SUM_OUT_PER_VAR)
 
 /* Take summary sample k of this run at time t (state y): add sample k-1 to its window, write
- * the window when k-1 was its last sample, and keep x[k], x[k-1] as history. acc: the run's
+ * the window when k-1 was its last sample, and keep x[k], x[k-1] as history. t_start: the
+ * run's first sample time (its t0 + settling). acc: the run's
  * BO_SUM_N_VARS * BO_SUM_ACC_PER_VAR accumulator elements. */
 BO_DEVICE void bo_sum_take(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real *y,
-                           const bo_real *p, bo_real *drv, bo_real *obs, bo_time t, bo_real *acc)
+                           const bo_real *p, bo_real *drv, bo_real *obs, bo_time t, bo_time t_start,
+                           bo_real *acc)
 {
     bo_real v[BO_SUM_N_VARS];
     BO_UNROLL
@@ -411,7 +413,7 @@ BO_DEVICE void bo_sum_take(const bo_args *a, bo_i64 run, bo_i64 k, const bo_real
         const bo_i64 w = j / M;
         bo_sum_sample s;
         s.n = j - w * M;
-        s.t = a->t0 + a->settling + (bo_time)j * a->sample_every;
+        s.t = t_start + (bo_time)j * a->sample_every;
         s.inv_dt = (bo_real)(1.0 / a->sample_every);
         s.has_prev = j > 0;
         bo_real *row = a->summaries + w * (bo_i64)BO_SUM_COLUMNS * S + run;

@@ -24,8 +24,11 @@
 #include "util/number.h"
 #include "util/strbuf.h"
 
+/* A batch variable: a state's initial value, a parameter, or one of the runs' time spans
+ * (kind BT_SPAN, index a bo_span). */
+enum { BT_SPAN = 2, BT_KINDS = 3 };
 typedef struct {
-    int kind;     /* BO_STATE or BO_PARAMETER */
+    int kind;     /* BO_STATE, BO_PARAMETER or BT_SPAN */
     size_t index; /* index within the kind */
 } bt_var;
 
@@ -45,8 +48,8 @@ typedef struct {
 struct bo_batch {
     bo_context *ctx;
     const bo_model *model;
-    size_t n_var[2];     /* states, parameters */
-    double *defaults[2]; /* model defaults per kind */
+    size_t n_var[BT_KINDS];     /* states, parameters, spans */
+    double *defaults[BT_KINDS]; /* model defaults per kind (NaN for spans: not given) */
     bo_grid grid;
     bt_group *group;
     size_t n_groups;
@@ -55,7 +58,14 @@ struct bo_batch {
 
 static const char *kind_word(int kind)
 {
-    return kind == BO_STATE ? "state" : "parameter";
+    return kind == BO_STATE ? "state" : kind == BO_PARAMETER ? "parameter" : "span";
+}
+
+static const char *const span_names[BO_SPAN_COUNT] = {"t0", "settling", "duration"};
+
+const char *bo_span_name(bo_span span)
+{
+    return (int)span >= 0 && span < BO_SPAN_COUNT ? span_names[span] : NULL;
 }
 
 static void group_free(bt_group *g)
@@ -77,8 +87,8 @@ void bo_batch_destroy(bo_batch *b)
     for (size_t i = 0; i < b->n_groups; ++i)
         group_free(&b->group[i]);
     bo_free(b->group);
-    bo_free(b->defaults[0]);
-    bo_free(b->defaults[1]);
+    for (int k = 0; k < BT_KINDS; ++k)
+        bo_free(b->defaults[k]);
     md_values_destroy(b->values);
     bo_free(b);
 }
@@ -93,9 +103,11 @@ static int plan_values(const bo_batch *b, const bt_var *extra, size_t n_extra, m
     if (given[0] && given[1]) {
         for (size_t g = 0; g < b->n_groups; ++g)
             for (size_t c = 0; c < b->group[g].n_cols; ++c)
-                given[b->group[g].var[c].kind][b->group[g].var[c].index] = 1;
+                if (b->group[g].var[c].kind != BT_SPAN)
+                    given[b->group[g].var[c].kind][b->group[g].var[c].index] = 1;
         for (size_t i = 0; i < n_extra; ++i)
-            given[extra[i].kind][extra[i].index] = 1;
+            if (extra[i].kind != BT_SPAN)
+                given[extra[i].kind][extra[i].index] = 1;
         rc = md_values_plan(b->model, given[0], given[1], out);
     }
     bo_free(given[0]);
@@ -116,16 +128,16 @@ int bo_batch_create(bo_context *ctx, const bo_model *model, bo_batch **out)
     b->ctx = ctx;
     b->model = model;
     b->grid = BO_GRID_COMBINATORIAL;
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < BT_KINDS; ++k) {
         bo_symbol_kind kind = k == 0 ? BO_STATE : BO_PARAMETER;
-        b->n_var[k] = bo_model_count(model, kind);
-        b->defaults[k] = bo_calloc(b->n_var[k], sizeof(double));
+        b->n_var[k] = k == BT_SPAN ? BO_SPAN_COUNT : bo_model_count(model, kind);
+        b->defaults[k] = bo_calloc(b->n_var[k] ? b->n_var[k] : 1, sizeof(double));
         if (!b->defaults[k]) {
             bo_batch_destroy(b);
             return bo_error(ctx, BO_ERR_NOMEM, "out of memory creating a batch");
         }
         for (size_t i = 0; i < b->n_var[k]; ++i)
-            b->defaults[k][i] = bo_model_symbol_default(model, kind, i);
+            b->defaults[k][i] = k == BT_SPAN ? NAN : bo_model_symbol_default(model, kind, i);
     }
     if (plan_values(b, NULL, 0, &b->values) != BO_OK) {
         bo_batch_destroy(b);
@@ -195,9 +207,70 @@ static int resolve(const bo_batch *b, int kind, const char *name, const char *wh
     return bo_error(b->ctx, BO_ERR_NOT_FOUND, "%sunknown %s '%s'", where, what, name);
 }
 
+/* The span named name (plain), or -1. */
+static int span_index(const char *name)
+{
+    for (int i = 0; i < BO_SPAN_COUNT; ++i)
+        if (strcmp(name, span_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Resolve a column name of a run table: a state or parameter, a span (t0, settling,
+ * duration), or a qualified name (state.NAME, parameter.NAME, span.NAME). A plain span name
+ * that is also a state or parameter of the model is ambiguous. */
+static int resolve_column(const bo_batch *b, const char *name, const char *where, int amb_code,
+                          bt_var *v)
+{
+    static const char *const prefix[] = {"state.", "parameter.", "span."};
+    for (int k = 0; k < BT_KINDS; ++k) {
+        size_t len = strlen(prefix[k]);
+        if (strncmp(name, prefix[k], len) != 0)
+            continue;
+        if (k < BT_SPAN)
+            return resolve(b, k, name + len, where, v);
+        int i = span_index(name + len);
+        if (i < 0)
+            return bo_error(b->ctx, BO_ERR_NOT_FOUND,
+                            "%sunknown span '%s' (spans: t0, settling, duration)", where,
+                            name + len);
+        v->kind = BT_SPAN;
+        v->index = (size_t)i;
+        return BO_OK;
+    }
+    int i = span_index(name);
+    if (i < 0)
+        return resolve(b, -1, name, where, v);
+    for (int k = 0; k < 2; ++k)
+        if (bo_model_find(b->model, k == 0 ? BO_STATE : BO_PARAMETER, name) >= 0)
+            return bo_error(b->ctx, amb_code,
+                            "%scolumn '%s' is ambiguous: the model has a %s '%s' and every run "
+                            "has a %s; name the column 'span.%s' for the run's %s or '%s.%s' "
+                            "for the %s",
+                            where, name, kind_word(k), name, name, name, name, kind_word(k), name,
+                            kind_word(k));
+    v->kind = BT_SPAN;
+    v->index = (size_t)i;
+    return BO_OK;
+}
+
 static const char *var_name(const bo_batch *b, bt_var v)
 {
+    if (v.kind == BT_SPAN)
+        return span_names[v.index];
     return bo_model_symbol_name(b->model, v.kind == 0 ? BO_STATE : BO_PARAMETER, v.index);
+}
+
+/* A span value's range: finite; settling >= 0; duration > 0. NULL when v fits, else why. */
+static const char *span_fault(size_t span, double v)
+{
+    if (!isfinite(v))
+        return "is not finite";
+    if (span == BO_SPAN_SETTLING && !(v >= 0.0))
+        return "is negative (settling must be >= 0)";
+    if (span == BO_SPAN_DURATION && !(v > 0.0))
+        return "is not positive (duration must be > 0)";
+    return NULL;
 }
 
 /* ---- groups ---------------------------------------------------------------------------- */
@@ -385,7 +458,88 @@ int bo_batch_set_values(bo_batch *b, bo_symbol_kind kind, const char *name, cons
     return put_single(b, v, copy, count);
 }
 
+static int check_span_arg(const bo_batch *b, bo_span span)
+{
+    if ((int)span < 0 || span >= BO_SPAN_COUNT)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG,
+                        "unknown span %d: use BO_SPAN_T0, BO_SPAN_SETTLING or BO_SPAN_DURATION",
+                        (int)span);
+    return BO_OK;
+}
+
+/* Check span values and install them as span's single-variable group (vals taken over). */
+static int put_span(bo_batch *b, bo_span span, double *vals, size_t count)
+{
+    for (size_t i = 0; i < count; ++i) {
+        const char *why = span_fault((size_t)span, vals[i]);
+        if (why) {
+            int rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "value %zu for span '%s' (%g) %s", i,
+                              span_names[span], vals[i], why);
+            bo_free(vals);
+            return rc;
+        }
+    }
+    bt_var v = {BT_SPAN, (size_t)span};
+    return put_single(b, v, vals, count);
+}
+
+int bo_batch_set_span(bo_batch *b, bo_span span, const double *values, size_t count)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    int rc = check_span_arg(b, span);
+    if (rc != BO_OK)
+        return rc;
+    if (!values || count == 0)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "no values given for span '%s'",
+                        span_names[span]);
+    double *copy = bo_array_realloc(NULL, count, sizeof *copy);
+    if (!copy)
+        return bo_error(b->ctx, BO_ERR_NOMEM, "out of memory storing %zu values for '%s'", count,
+                        span_names[span]);
+    memcpy(copy, values, count * sizeof *copy);
+    return put_span(b, span, copy, count);
+}
+
+int bo_batch_has_span(const bo_batch *b, bo_span span)
+{
+    size_t gi, ci;
+    if (!b || (int)span < 0 || span >= BO_SPAN_COUNT)
+        return 0;
+    bt_var v = {BT_SPAN, (size_t)span};
+    return find_var(b, v, &gi, &ci);
+}
+
 /* ---- specs ----------------------------------------------------------------------------- */
+
+/* Parse spec for the variable called name into *vals, *count; errors name both. */
+static int parse_spec(bo_batch *b, const char *name, const char *spec, double **vals, size_t *count)
+{
+    sb_buf why;
+    sb_init(&why);
+    int rc = num_spec(spec, vals, count, &why);
+    if (rc != BO_OK)
+        rc = bo_error(b->ctx, why.failed ? BO_ERR_NOMEM : rc, "spec '%s' for '%s': %s", spec, name,
+                      why.failed ? "out of memory" : sb_cstr(&why));
+    sb_free(&why);
+    return rc;
+}
+
+int bo_batch_set_span_spec(bo_batch *b, bo_span span, const char *spec)
+{
+    if (!b)
+        return BO_ERR_INVALID_ARG;
+    int rc = check_span_arg(b, span);
+    if (rc != BO_OK)
+        return rc;
+    if (!spec)
+        return bo_error(b->ctx, BO_ERR_INVALID_ARG, "spec for '%s' is NULL", span_names[span]);
+    double *vals = NULL;
+    size_t count = 0;
+    if ((rc = parse_spec(b, span_names[span], spec, &vals, &count)) != BO_OK)
+        return rc;
+    return put_span(b, span, vals, count);
+}
 
 int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const char *spec)
 {
@@ -401,16 +555,8 @@ int bo_batch_set_spec(bo_batch *b, bo_symbol_kind kind, const char *name, const 
         return rc;
     double *vals = NULL;
     size_t count = 0;
-    sb_buf why;
-    sb_init(&why);
-    rc = num_spec(spec, &vals, &count, &why);
-    if (rc != BO_OK) {
-        rc = bo_error(b->ctx, why.failed ? BO_ERR_NOMEM : rc, "spec '%s' for '%s': %s", spec, name,
-                      why.failed ? "out of memory" : sb_cstr(&why));
-        sb_free(&why);
+    if ((rc = parse_spec(b, name, spec, &vals, &count)) != BO_OK)
         return rc;
-    }
-    sb_free(&why);
     return put_single(b, v, vals, count);
 }
 
@@ -435,7 +581,7 @@ static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
         snprintf(where, sizeof where, "%s:%zu:%zu: ", src, h->line, h->col[c]);
         if (!*h->field[c])
             return bo_error(b->ctx, BO_ERR_PARSE, "%sempty column name", where);
-        int rc = resolve(b, -1, h->field[c], where, &g->var[c]);
+        int rc = resolve_column(b, h->field[c], where, BO_ERR_PARSE, &g->var[c]);
         if (rc != BO_OK)
             return rc;
         for (size_t d = 0; d < c; ++d)
@@ -463,6 +609,11 @@ static int load_table(bo_batch *b, const csv_table *t, bt_group *g)
                                 rc == NUM_NONFINITE ? "non-finite value" : "not a number:", f,
                                 h->field[c], *hint ? " (" : "", hint, *hint ? ")" : "");
             }
+            const char *why =
+                g->var[c].kind == BT_SPAN ? span_fault(g->var[c].index, g->col[c][r - 1]) : NULL;
+            if (why)
+                return bo_error(b->ctx, BO_ERR_PARSE, "%s:%zu:%zu: %s '%s' %s", src, row->line,
+                                row->col[c], h->field[c], f, why);
         }
     }
     return BO_OK;
@@ -541,18 +692,24 @@ int bo_batch_set_runs(bo_batch *b, size_t n_cols, const char *const *names,
             rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "bo_batch_set_runs: column %zu is NULL", c);
             break;
         }
-        if ((rc = resolve(b, -1, names[c], "", &g.var[c])) != BO_OK)
+        if ((rc = resolve_column(b, names[c], "", BO_ERR_INVALID_ARG, &g.var[c])) != BO_OK)
             break;
         for (size_t d = 0; d < c; ++d)
             if (g.var[d].kind == g.var[c].kind && g.var[d].index == g.var[c].index) {
                 rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "column '%s' appears twice", names[c]);
                 break;
             }
-        for (size_t r = 0; r < n_rows && rc == BO_OK; ++r)
+        for (size_t r = 0; r < n_rows && rc == BO_OK; ++r) {
             if (!isfinite(columns[c][r]))
                 rc = bo_error(b->ctx, BO_ERR_INVALID_ARG,
                               "run %zu: value for '%s' is not finite (%g)", r, names[c],
                               columns[c][r]);
+            const char *why =
+                g.var[c].kind == BT_SPAN ? span_fault(g.var[c].index, columns[c][r]) : NULL;
+            if (rc == BO_OK && why)
+                rc = bo_error(b->ctx, BO_ERR_INVALID_ARG, "run %zu: value for '%s' (%g) %s", r,
+                              names[c], columns[c][r], why);
+        }
         if (rc != BO_OK)
             break;
         g.col[c] = bo_array_realloc(NULL, n_rows, sizeof(double));
@@ -668,7 +825,7 @@ int bo_batch_validate(const bo_batch *b)
 
 static double *kind_out(int kind, double *init, double *params)
 {
-    return kind == 0 ? init : params;
+    return kind == BO_STATE ? init : kind == BO_PARAMETER ? params : NULL;
 }
 
 /* One run's values left to the model, from its parameters params[] (complete): written into
@@ -740,6 +897,39 @@ int bo_batch_get_run(const bo_batch *b, size_t run, double *init, double *params
     return rc;
 }
 
+static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run, size_t count,
+                     void *o, int elem);
+
+int bo_batch_get_span(const bo_batch *b, size_t run, double span[BO_SPAN_COUNT])
+{
+    if (!b || !span)
+        return BO_ERR_INVALID_ARG;
+    size_t runs;
+    int rc = bo_batch_validate(b);
+    if (rc != BO_OK)
+        return rc;
+    count_runs(b, &runs, NULL);
+    if (run >= runs)
+        return bo_error(b->ctx, BO_ERR_RANGE, "run %zu is out of range (the batch has %zu runs)",
+                        run, runs);
+    for (size_t i = 0; i < BO_SPAN_COUNT; ++i)
+        fill_row(b, BT_SPAN, i, run, 1, &span[i], 8);
+    return BO_OK;
+}
+
+int bt_fill_spans(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
+                  double *spans, const double fallback[BO_SPAN_COUNT])
+{
+    for (size_t i = 0; i < BO_SPAN_COUNT; ++i) {
+        double *row = spans + i * row_stride;
+        if (bo_batch_has_span(b, (bo_span)i))
+            fill_row(b, BT_SPAN, i, first_run, count, row, 8);
+        else
+            par_fill_value(row, count, fallback[i], 8);
+    }
+    return BO_OK;
+}
+
 int bt_fill(const bo_batch *b, size_t first_run, size_t count, double *init, double *params)
 {
     return bt_fill_rows(b, first_run, count, count, init, params);
@@ -792,7 +982,7 @@ static void fill_row(const bo_batch *b, int kind, size_t index, size_t first_run
         if (b->grid == BO_GRID_COMBINATORIAL)
             stride *= len;
     }
-    par_fill_value(o, count, b->defaults[kind == BO_STATE ? 0 : 1][index], elem);
+    par_fill_value(o, count, b->defaults[kind][index], elem);
 }
 
 /* Scratch of the per-run evaluation kept on the stack when it fits (32 KiB). */

@@ -24,6 +24,12 @@ int bt_fill_rows(const bo_batch *b, size_t first_run, size_t count, size_t strid
 int bt_fill_rows_as(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
                     void *init, void *params, int elem_bytes);
 
+/* The runs' spans, rows of row_stride values: spans[s * row_stride + i] is span s (a bo_span)
+ * of run first_run + i; a span the batch does not give is fallback[s] for every run. The
+ * batch must validate and the range be in it (not checked again: a pass of the solver). */
+int bt_fill_spans(const bo_batch *b, size_t first_run, size_t count, size_t row_stride,
+                  double *spans, const double fallback[BO_SPAN_COUNT]);
+
 /* The model the batch was made for. */
 const bo_model *bt_model(const bo_batch *b);
 

@@ -35,6 +35,7 @@ void bo_results_destroy(bo_results *r)
     bo_free(r->newton_iters);
     bo_free(r->save_t);
     bo_free(r->series);
+    bo_free(r->spans);
     free_names(r->sum_names, r->n_sum_cols);
     free_names(r->sum_vars, r->n_sum_cols);
     free_names(r->sum_metrics, r->n_sum_cols);
@@ -276,6 +277,48 @@ int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_save
     }
     *out = r;
     return BO_OK;
+}
+
+void rs_set_spans(bo_results *r, double *spans, double t0, double settling, double duration,
+                  double save_every)
+{
+    bo_free(r->spans);
+    r->spans = spans;
+    r->span[BO_SPAN_T0] = t0;
+    r->span[BO_SPAN_SETTLING] = settling;
+    r->span[BO_SPAN_DURATION] = duration;
+    r->save_every = save_every;
+}
+
+int bo_results_spans_vary(const bo_results *r)
+{
+    return r && r->spans ? 1 : 0;
+}
+
+double bo_results_span(const bo_results *r, size_t run, bo_span span)
+{
+    if (!r || run >= r->runs || (int)span < 0 || span >= BO_SPAN_COUNT)
+        return NAN;
+    return r->spans ? r->spans[(size_t)span * r->runs + run] : r->span[span];
+}
+
+const double *bo_results_span_array(const bo_results *r, bo_span span)
+{
+    if (!r || !r->spans || (int)span < 0 || span >= BO_SPAN_COUNT)
+        return NULL;
+    return r->spans + (size_t)span * r->runs;
+}
+
+double bo_results_run_start(const bo_results *r, size_t run)
+{
+    return bo_results_span(r, run, BO_SPAN_T0) + bo_results_span(r, run, BO_SPAN_SETTLING);
+}
+
+double bo_results_run_save_time(const bo_results *r, size_t run, size_t save)
+{
+    if (!r || run >= r->runs || save >= r->n_saves)
+        return NAN;
+    return r->spans ? bo_results_run_start(r, run) + r->save_t[save] : r->save_t[save];
 }
 
 void rs_swap(bo_results *a, bo_results *b)

@@ -28,7 +28,12 @@ struct bo_results {
     int64_t *steps;        /* [runs]: steps attempted */
     int64_t *rejections;   /* [runs]: steps rejected */
     int64_t *newton_iters; /* [runs]: Newton iterations over all attempted steps (0: explicit) */
-    double *save_t;        /* [n_saves]: save times, shared by all runs */
+    double *save_t;        /* [n_saves]: save times, shared by all runs; with per-run spans
+                              the offsets k*save_every from each run's start */
+    double *spans;         /* [3][runs]: each run's t0, settling, duration (bo_span order);
+                              NULL when every run has the solve's span[] */
+    double span[3];        /* the solve's t0, settling, duration (settings) */
+    double save_every;     /* interval between saves */
     double *series;        /* [n_saves][n_vars][runs] (NaN for failed runs) */
     int write_counters;    /* the CSV writer adds counters.csv (outputs includes counters) */
     int threads;           /* host threads the writers format with (0: every core) */
@@ -82,6 +87,11 @@ void rs_spares_free(rs_spares *sp);
  * reached), so it need not pay for zeroing. BO_ERR_RANGE when an array size overflows. */
 int rs_create(bo_context *ctx, const bo_model *model, size_t runs, size_t n_saves, size_t n_vars,
               const char *const *var_names, rs_spares *spares, bo_results **out);
+
+/* Give r the runs' spans (spans[3][runs], taken over; NULL: every run has t0, settling,
+ * duration) and the save interval. */
+void rs_set_spans(bo_results *r, double *spans, double t0, double settling, double duration,
+                  double save_every);
 
 /* Exchange the contents of two results objects (so a caller's pointer can receive new ones). */
 void rs_swap(bo_results *a, bo_results *b);

@@ -266,101 +266,151 @@ typedef struct {
     int keep_failed;   /* 0: the kernel sets every value of a failed run to NaN */
     double window, sample_every; /* summary window length and sample interval */
     size_t n_windows, window_samples;
+    int summaries;         /* the program has summary columns */
     const double *save_at; /* save times after settling (save_at), NULL for save_every */
     size_t n_save_at;
     double save_gap; /* the smallest gap between save_at's times (the duration for one) */
 } run_params;
 
+/* One run's time span, and how errors about it start: "" for the solve's settings, "run i
+ * (t0 = ..): " for a run's own span. */
+typedef struct {
+    double t0, settling, duration;
+    char who[160];
+} span_check;
+
 /* Summary windows: the window length (summarise_every, or the duration for 0) and the sample
- * interval must fit a whole number of samples into a window and into the duration, up to a
- * relative 1e-9 of rounding. */
-static int summary_timing(bo_solver *sv, run_params *r)
+ * interval must fit a whole number of samples into a window. duration: the runs' duration (one
+ * that is not shared by every run is NaN; then the window must be given). */
+static int summary_window(bo_solver *sv, run_params *r, double duration)
 {
     const bo_settings *s = sv->settings;
     r->n_windows = r->window_samples = 0;
     r->window = r->sample_every = 0.0;
-    if (!sv->cfg.n_sum_metrics || !(sv->cfg.n_sum_states + sv->cfg.n_sum_obs))
+    r->summaries = sv->cfg.n_sum_metrics && (sv->cfg.n_sum_states + sv->cfg.n_sum_obs);
+    if (!r->summaries)
         return BO_OK;
     double every = 0.0;
     int rc = st_get_real(s, "summarise_every", &every);
     if (rc != BO_OK)
         return rc;
-    if (every > r->duration * (1.0 + 1e-9))
+    if (!(every > 0.0) && isnan(duration))
         return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "summarise_every (%g) is longer than duration (%g): no window would fit "
-                        "(0 makes one window of the whole duration)",
-                        every, r->duration);
-    r->window = every > 0.0 ? every : r->duration;
+                        "summarise_every is 0 (one window of the whole duration) but the runs' "
+                        "durations differ: give summarise_every a window length shared by every "
+                        "run");
+    r->window = every > 0.0 ? every : duration;
     if (st_is_auto(s, "sample_summaries_every") == 1)
         r->sample_every = r->window / 100.0;
     else if ((rc = st_get_real(s, "sample_summaries_every", &r->sample_every)) != BO_OK)
         return rc;
     double per_window = floor(r->window / r->sample_every + 0.5);
-    double per_run = floor(r->duration / r->sample_every + 0.5);
     if (per_window < 1.0 || fabs(per_window * r->sample_every - r->window) > 1e-9 * r->window)
         return bo_error(sv->ctx, BO_ERR_SETTING,
                         "sample_summaries_every (%g) must divide the summary window "
                         "(summarise_every, or the duration when it is 0: %g) into a whole "
                         "number of samples",
                         r->sample_every, r->window);
-    if (fabs(per_run * r->sample_every - r->duration) > 1e-9 * r->duration)
-        return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "sample_summaries_every (%g) must divide duration (%g) into a whole "
-                        "number of samples",
-                        r->sample_every, r->duration);
-    if (per_run > 1e15)
-        return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "sample_summaries_every (%g) gives more than 1e15 samples over duration "
-                        "(%g)",
-                        r->sample_every, r->duration);
     r->window_samples = (size_t)per_window;
-    r->n_windows = (size_t)per_run / r->window_samples;
     return BO_OK;
 }
 
 /* The smallest spacing of output times (saves, summary samples) the run can tell apart: a few
  * units in the last place of the largest time of the run, in double (the loop keeps time in
  * double whatever the precision). */
-static double min_spacing(const run_params *r)
+static double min_spacing(const span_check *c)
 {
     double big =
-        fmax(fmax(fabs(r->t0), fabs(r->t0 + r->settling)), fabs(r->t0 + r->settling + r->duration));
+        fmax(fmax(fabs(c->t0), fabs(c->t0 + c->settling)), fabs(c->t0 + c->settling + c->duration));
     return 4.0 * (nextafter(big, INFINITY) - big);
 }
 
-/* The run's times must be representable: t0 + settling + duration must lie past t0 + settling
- * (and settling past t0), and saves must be far enough apart to have distinct times, or the
- * run would report its initial state as its end, or saves that were never reached. */
-static int time_resolution(bo_solver *sv, const run_params *r)
+/* A span's times must be representable: t0 + settling + duration must lie past t0 + settling
+ * (and settling past t0), and saves and summary samples must be far enough apart to have
+ * distinct times and fit the span, or the run would report its initial state as its end, or
+ * saves that were never reached. Its saves and summary windows go to *saves, *windows. */
+static int check_span(bo_solver *sv, const run_params *r, const span_check *c, size_t *saves,
+                      size_t *windows)
 {
-    double t_start = r->t0 + r->settling, t_end = t_start + r->duration;
-    if (r->settling > 0.0 && !(t_start > r->t0))
+    const char *who = c->who;
+    double t_start = c->t0 + c->settling, t_end = t_start + c->duration;
+    *saves = *windows = 0;
+    if (r->save_every > c->duration)
         return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "settling (%.17g) is below the resolution of time at t0 = %.17g: "
+                        "%ssave_every (%g) is longer than duration (%g): no save would fall "
+                        "inside the run",
+                        who, r->save_every, c->duration);
+    if (c->settling > 0.0 && !(t_start > c->t0))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%ssettling (%.17g) is below the resolution of time at t0 = %.17g: "
                         "t0 + settling rounds to t0 in double precision",
-                        r->settling, r->t0);
+                        who, c->settling, c->t0);
     if (!(t_end > t_start))
         return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "duration (%.17g) is below the resolution of time at t = %.17g: the "
+                        "%sduration (%.17g) is below the resolution of time at t = %.17g: the "
                         "end time rounds to the start time in double precision (shift the "
                         "time origin, e.g. t0 = 0)",
-                        r->duration, t_start);
+                        who, c->duration, t_start);
     if (r->save_every > 0.0) {
-        if (r->save_every < min_spacing(r))
+        if (r->save_every < min_spacing(c))
             return bo_error(sv->ctx, BO_ERR_SETTING,
-                            "save_every (%.17g) is below the resolution of the save times near "
+                            "%ssave_every (%.17g) is below the resolution of the save times near "
                             "t = %.17g (%.3g): saves would fall on the same time",
-                            r->save_every, t_end, min_spacing(r));
-        if (r->duration / r->save_every > 1e15)
+                            who, r->save_every, t_end, min_spacing(c));
+        if (c->duration / r->save_every > 1e15)
             return bo_error(sv->ctx, BO_ERR_SETTING,
-                            "save_every (%g) gives more than 1e15 saves over duration (%g)",
-                            r->save_every, r->duration);
+                            "%ssave_every (%g) gives more than 1e15 saves over duration (%g)", who,
+                            r->save_every, c->duration);
+        *saves = (size_t)BO_SPAN_SAVES(c->duration, r->save_every);
+    } else if (r->save_at) {
+        /* Save times: the settings' span must hold them all; a run's own span holds those up
+         * to its end (the later ones are NaN for it, as saves past a shorter run's end are),
+         * and solve_spans checks that some run reaches each. */
+        const char *what = sv->api_times ? "bo_solver_set_save_times" : "save_at";
+        int rc = sv_save_times_check_span(sv->ctx, what, r->save_at, r->n_save_at,
+                                          who[0] ? INFINITY : c->duration, min_spacing(c));
+        if (rc != BO_OK && who[0]) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", bo_errmsg(sv->ctx));
+            return bo_error(sv->ctx, BO_ERR_SETTING, "%s%s", who, msg);
+        }
+        if (rc != BO_OK)
+            return rc;
+        size_t k = r->n_save_at;
+        while (k > 0 && r->save_at[k - 1] > c->duration * (1.0 + 1e-9))
+            --k;
+        *saves = k;
     }
+    if (!r->summaries)
+        return BO_OK;
+    if (r->window > c->duration * (1.0 + 1e-9))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%ssummarise_every (%g) is longer than duration (%g): no window would fit "
+                        "(0 makes one window of the whole duration)",
+                        who, r->window, c->duration);
+    double per_run = floor(c->duration / r->sample_every + 0.5);
+    if (fabs(per_run * r->sample_every - c->duration) > 1e-9 * c->duration)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%ssample_summaries_every (%g) must divide duration (%g) into a whole "
+                        "number of samples",
+                        who, r->sample_every, c->duration);
+    if (per_run > 1e15)
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%ssample_summaries_every (%g) gives more than 1e15 samples over duration "
+                        "(%g)",
+                        who, r->sample_every, c->duration);
+    if (r->sample_every < min_spacing(c))
+        return bo_error(sv->ctx, BO_ERR_SETTING,
+                        "%ssample_summaries_every (%.17g) is below the resolution of the sample "
+                        "times near t = %.17g (%.3g): samples would fall on the same time",
+                        who, r->sample_every, t_end, min_spacing(c));
+    *windows = (size_t)BO_SPAN_SAMPLES(c->duration, r->sample_every) / r->window_samples;
     return BO_OK;
 }
 
 /* Save times chosen by the user: the setting save_at or bo_solver_set_save_times (one of
- * them), exclusive with save_every, strictly increasing inside [0, duration]. */
+ * them), exclusive with save_every, strictly increasing; check_span checks them against each span.
+ */
 static int save_times(bo_solver *sv, run_params *r)
 {
     r->save_at = NULL;
@@ -397,9 +447,6 @@ static int save_times(bo_solver *sv, run_params *r)
             return bo_error(sv->ctx, BO_ERR_NOMEM, "out of memory");
         memcpy(sv->save_times, sv->api_times, n * sizeof *sv->save_times);
     }
-    if ((rc = sv_save_times_check_span(sv->ctx, what, sv->save_times, n, r->duration,
-                                       min_spacing(r))) != BO_OK)
-        return rc;
     r->save_at = sv->save_times;
     r->n_save_at = n;
     r->save_gap = r->duration;
@@ -409,6 +456,7 @@ static int save_times(bo_solver *sv, run_params *r)
     return BO_OK;
 }
 
+/* The runtime settings of a solve; the span checks follow in solve_spans. */
 static int runtime(bo_solver *sv, run_params *r)
 {
     const bo_settings *s = sv->settings;
@@ -441,22 +489,51 @@ static int runtime(bo_solver *sv, run_params *r)
         r->dt0 = sv->cfg.controller == PG_CTRL_FIXED ? 1e-3 : 0.0;
     else if ((rc = st_get_real(s, "dt", &r->dt0)) != BO_OK)
         return rc;
-    if (r->save_every > r->duration)
+    return save_times(sv, r);
+}
+
+/* The spans of a solve: without per-run spans (spans NULL) the settings' span is checked;
+ * with them every run's (spans[3][runs], filled from the batch), a run's error naming it.
+ * Sets the summary windows and returns the saves and windows of the longest span, which size
+ * the results (a shorter run's later ones are NaN). */
+static int solve_spans(bo_solver *sv, run_params *r, const double *spans, size_t runs,
+                       size_t *n_saves, size_t *n_windows)
+{
+    span_check c = {r->t0, r->settling, r->duration, ""};
+    *n_saves = *n_windows = 0;
+    double shared_duration = spans && runs ? spans[2 * runs] : r->duration;
+    for (size_t i = 0; spans && i < runs; ++i)
+        if (spans[2 * runs + i] != shared_duration) {
+            shared_duration = NAN; /* durations differ */
+            break;
+        }
+    int rc = summary_window(sv, r, shared_duration);
+    if (rc != BO_OK || !spans)
+        return rc != BO_OK ? rc : check_span(sv, r, &c, n_saves, n_windows);
+    for (size_t i = 0; i < runs; ++i) {
+        double t0 = spans[i], settling = spans[runs + i], duration = spans[2 * runs + i];
+        /* Grids repeat spans from run to run: check each change only. */
+        if (i > 0 && t0 == c.t0 && settling == c.settling && duration == c.duration)
+            continue;
+        c.t0 = t0;
+        c.settling = settling;
+        c.duration = duration;
+        snprintf(c.who, sizeof c.who, "run %zu (t0 = %g, settling = %g, duration = %g): ", i, t0,
+                 settling, duration);
+        size_t saves, windows;
+        if ((rc = check_span(sv, r, &c, &saves, &windows)) != BO_OK)
+            return rc;
+        if (saves > *n_saves)
+            *n_saves = saves;
+        if (windows > *n_windows)
+            *n_windows = windows;
+    }
+    if (r->save_at && *n_saves < r->n_save_at)
         return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "save_every (%g) is longer than duration (%g): no save would fall "
-                        "inside the run",
-                        r->save_every, r->duration);
-    if ((rc = time_resolution(sv, r)) != BO_OK)
-        return rc;
-    if ((rc = save_times(sv, r)) != BO_OK)
-        return rc;
-    if ((rc = summary_timing(sv, r)) != BO_OK)
-        return rc;
-    if (r->sample_every > 0.0 && r->sample_every < min_spacing(r))
-        return bo_error(sv->ctx, BO_ERR_SETTING,
-                        "sample_summaries_every (%.17g) is below the resolution of the sample "
-                        "times near t = %.17g (%.3g): samples would fall on the same time",
-                        r->sample_every, r->t0 + r->settling + r->duration, min_spacing(r));
+                        "%s: save time %zu (%.17g) lies past the end of every run (times are "
+                        "measured from the end of each run's settling)",
+                        sv->api_times ? "bo_solver_set_save_times" : "save_at", *n_saves + 1,
+                        r->save_at[*n_saves]);
     return BO_OK;
 }
 
@@ -502,7 +579,9 @@ static int summary_columns(bo_solver *sv, const run_params *rp, bo_results *res,
             sb_free(&name);
         }
     }
-    int rc = rs_set_summaries(res, rp->n_windows, rp->t0 + rp->settling,
+    /* With per-run spans the window times are offsets from each run's start. */
+    double t_first = res->spans ? 0.0 : rp->t0 + rp->settling;
+    int rc = rs_set_summaries(res, rp->n_windows, t_first,
                               (double)rp->window_samples * rp->sample_every, n, cols, sp);
     free(cols);
     free(text);
@@ -672,6 +751,7 @@ static par_pool *host_pool(bo_solver *sv, int threads)
 typedef struct {
     run_params rp;
     size_t runs, n, np, nv, n_saves, n_cols;
+    const double *spans;     /* [3][runs] per-run t0, settling, duration; NULL: the settings' */
     const void *driver_data; /* the driver block, in the program's precision (NULL: none) */
     size_t driver_bytes;
     int host_threads;
@@ -704,6 +784,10 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.steps = res->steps;
     L.rejections = res->rejections;
     L.newton_iters = res->newton_iters;
+    L.t0 = rp->t0;
+    L.spans = pl->spans;
+    L.settling = rp->settling;
+    L.duration = rp->duration;
     L.n_events = res->n_events;
     L.event_records = res->n_records;
     L.event_counts = res->event_counts;
@@ -711,9 +795,6 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
     L.event_index = res->ev_index;
     L.event_state = res->ev_state;
     L.max_events = rp->max_events;
-    L.t0 = rp->t0;
-    L.settling = rp->settling;
-    L.duration = rp->duration;
     L.save_every = rp->save_at ? rp->save_gap : rp->save_every;
     L.save_times = rp->save_at;
     L.sample_every = rp->sample_every;
@@ -762,6 +843,7 @@ static int run_cuda(bo_solver *sv, const solve_plan *pl, bo_results *res, stagin
         (A).n_windows = (int64_t)(pl)->rp.n_windows;                                               \
         (A).window_len = (int64_t)(pl)->rp.window_samples;                                         \
         (A).mask_failed = !(pl)->rp.keep_failed;                                                   \
+        (A).spans = (pl)->spans;                                                                   \
         (A).event_counts = (res)->event_counts;                                                    \
         (A).event_time = (res)->ev_time;                                                           \
         (A).event_index = (res)->ev_index;                                                         \
@@ -835,13 +917,13 @@ static int run_cpu(bo_solver *sv, const solve_plan *pl, bo_results *res, staging
  * up front when it exceeds max_memory (auto: what the system has available), so a batch that
  * cannot fit fails at once with its size instead of being killed minutes later. */
 static int memory_check(bo_solver *sv, const run_params *rp, size_t runs, size_t n_saves, size_t nv,
-                        const rs_spares *spares)
+                        int spans, const rs_spares *spares)
 {
     if (rp->max_memory == 0.0)
         return BO_OK;
     const pg_config *c = &sv->cfg;
     double n = (double)sv->model->count[BO_STATE], np = (double)sv->model->count[BO_PARAMETER];
-    double per_run_vals = 2.0 * n + np + 1.0;
+    double per_run_vals = 2.0 * n + np + 1.0 + (spans ? 3.0 : 0.0);
     double series = (double)n_saves * (double)nv;
     double n_sum_cols = 0.0;
     for (size_t i = 0; i < c->n_sum_metrics; ++i)
@@ -895,6 +977,28 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     run_params rp;
     if ((rc = runtime(sv, &rp)) != BO_OK)
         return rc;
+    size_t runs = bo_batch_run_count(batch);
+    /* Per-run spans, when the batch gives any: filled first, for their checks size the
+     * results. */
+    double *spans = NULL;
+    int per_run_spans = 0;
+    for (int i = 0; i < BO_SPAN_COUNT; ++i)
+        per_run_spans |= bo_batch_has_span(batch, (bo_span)i);
+    if (per_run_spans) {
+        spans = bo_array_realloc(NULL, 3 * (runs ? runs : 1), sizeof *spans);
+        if (!spans)
+            return bo_error(ctx, BO_ERR_NOMEM, "out of memory for the runs' spans");
+        const double fallback[BO_SPAN_COUNT] = {rp.t0, rp.settling, rp.duration};
+        bt_fill_spans(batch, 0, runs, runs, spans, fallback);
+    }
+    size_t nv = sv->cfg.n_saved_states + sv->cfg.n_saved_obs;
+    size_t n_saves = 0;
+    if ((rc = solve_spans(sv, &rp, spans, runs, &n_saves, &rp.n_windows)) != BO_OK) {
+        bo_free(spans);
+        return rc;
+    }
+    if (!((rp.save_every > 0 || rp.save_at) && nv > 0))
+        n_saves = 0;
 
     const bo_model *m = sv->model;
     const pg_config *c = &sv->cfg;
@@ -902,23 +1006,19 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     const void *driver_data = NULL;
     size_t driver_bytes = 0;
     int d_interp, d_ends;
+    size_t n = m->count[BO_STATE], np = m->count[BO_PARAMETER];
     if ((rc = driver_defaults(sv, &d_interp, &d_ends)) != BO_OK ||
         (rc = dr_set_block(sv->drivers, d_interp, d_ends, c->precision == 32 ? 4 : 8, &driver_data,
-                           &driver_bytes)) != BO_OK)
+                           &driver_bytes)) != BO_OK ||
+        (rc = memory_check(sv, &rp, runs, n_saves, nv, spans != NULL, spares)) != BO_OK) {
+        bo_free(spans);
         return rc;
-    size_t runs = bo_batch_run_count(batch);
-    size_t n = m->count[BO_STATE], np = m->count[BO_PARAMETER];
-    size_t nv = c->n_saved_states + c->n_saved_obs;
-    size_t n_saves = 0;
-    if (rp.save_at && nv > 0)
-        n_saves = rp.n_save_at;
-    else if (rp.save_every > 0 && nv > 0)
-        n_saves = (size_t)floor(rp.duration / rp.save_every + 1e-9) + 1;
-    if ((rc = memory_check(sv, &rp, runs, n_saves, nv, spares)) != BO_OK)
-        return rc;
+    }
     const char **names = bo_calloc(nv ? nv : 1, sizeof *names);
-    if (!names)
+    if (!names) {
+        bo_free(spans);
         return BO_ERR_NOMEM;
+    }
     for (size_t i = 0; i < c->n_saved_states; ++i)
         names[i] = m->sym[BO_STATE][c->saved_states[i]].name;
     for (size_t i = 0; i < c->n_saved_obs; ++i)
@@ -926,11 +1026,14 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
     bo_results *res = NULL;
     rc = rs_create(ctx, m, runs, n_saves, nv, names, spares, &res);
     free(names);
-    if (rc != BO_OK)
+    if (rc != BO_OK) {
+        bo_free(spans);
         return rc;
+    }
+    rs_set_spans(res, spans, rp.t0, rp.settling, rp.duration, rp.save_every);
     for (size_t k = 0; k < n_saves; ++k)
-        res->save_t[k] = rp.save_at ? rp.t0 + rp.settling + rp.save_at[k]
-                                    : rp.t0 + rp.settling + (double)k * rp.save_every;
+        res->save_t[k] = (spans ? 0.0 : rp.t0 + rp.settling) +
+                         (rp.save_at ? rp.save_at[k] : (double)k * rp.save_every);
     res->write_counters = c->want_counters;
     if ((rc = rs_set_events(res, m, c->want_events ? (size_t)rp.event_records : 0, spares)) !=
         BO_OK) {
@@ -958,6 +1061,7 @@ static int solve(bo_solver *sv, const bo_batch *batch, rs_spares *spares, bo_res
                      .nv = nv,
                      .n_saves = n_saves,
                      .n_cols = n_cols,
+                     .spans = res->spans,
                      .driver_data = driver_data,
                      .driver_bytes = driver_bytes,
                      .host_threads = host_threads,

@@ -36,11 +36,11 @@
 /* Every file a write can produce, in either format. A write removes those of them it did not
  * produce (from an earlier write), and only those. */
 static const char *const known_files[] = {
-    "final.csv",       "series.csv", "summaries.csv", "counters.csv",    "final.npy",
-    "final_t.npy",     "status.npy", "steps.npy",     "rejections.npy",  "newton_iters.npy",
-    "init.npy",        "params.npy", "save_t.npy",    "series.npy",      "summaries.npy",
-    "legend.json",     "events.csv", "events.npy",    "event_index.npy", "event_state.npy",
-    "event_counts.npy"};
+    "final.csv",        "series.csv", "summaries.csv", "counters.csv",    "final.npy",
+    "final_t.npy",      "status.npy", "steps.npy",     "rejections.npy",  "newton_iters.npy",
+    "init.npy",         "params.npy", "save_t.npy",    "series.npy",      "summaries.npy",
+    "legend.json",      "events.csv", "events.npy",    "event_index.npy", "event_state.npy",
+    "event_counts.npy", "spans.npy"};
 #define WR_MAX_FILES (sizeof known_files / sizeof known_files[0])
 
 static int known_index(const char *name, size_t len)
@@ -435,8 +435,8 @@ typedef struct {
     size_t rows, fields, memos;
 } csv_table;
 
-/* final.csv: run,status,t,<params>,<state>_0...,<state>...,<event>.count...; memos: params, t,
- * init. */
+/* final.csv: run,status,t,[t0,settling,duration,]<params>,<state>_0...,<state>...,
+ * <event>.count...; the spans when they vary per run; memos: params, t, init, spans. */
 static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
 {
     size_t R = r->runs;
@@ -444,6 +444,9 @@ static char *row_final(const bo_results *r, size_t i, char *p, col_memo *memo)
     *p++ = ',';
     p += nf_i64(p, r->status[i]);
     p = put_memo(p, r->final_t[i], &memo[r->n_params]);
+    if (r->spans)
+        for (size_t s = 0; s < 3; ++s)
+            p = put_memo(p, r->spans[s * R + i], &memo[r->n_params + 1 + r->n_states + s]);
     p = put_params(p, r, i, memo);
     for (size_t s = 0; s < r->n_states; ++s)
         p = put_memo(p, r->init[s * R + i], &memo[r->n_params + 1 + s]);
@@ -487,8 +490,11 @@ static char *row_series(const bo_results *r, size_t row, char *p, col_memo *memo
     size_t R = r->runs, i = row / r->n_saves, k = row % r->n_saves;
     p += nf_u64(p, i);
     p = put_params(p, r, i, memo);
-    p = k < MEMO_INDEXED ? put_memo(p, r->save_t[k], &memo[r->n_params + k])
-                         : put_num(p, r->save_t[k]);
+    if (r->spans) /* each run's own times */
+        p = put_num(p, r->spans[i] + r->spans[R + i] + r->save_t[k]);
+    else
+        p = k < MEMO_INDEXED ? put_memo(p, r->save_t[k], &memo[r->n_params + k])
+                             : put_num(p, r->save_t[k]);
     for (size_t v = 0; v < r->n_vars; ++v)
         p = put_num(p, r->series[(k * r->n_vars + v) * R + i]);
     *p++ = '\n';
@@ -504,7 +510,11 @@ static char *row_summaries(const bo_results *r, size_t row, char *p, col_memo *m
     p = put_params(p, r, i, memo);
     *p++ = ',';
     p += nf_u64(p, w);
-    if (w < MEMO_INDEXED) {
+    if (r->spans) { /* each run's own times */
+        double start = r->spans[i] + r->spans[R + i];
+        p = put_num(p, start + r->window_t[2 * w]);
+        p = put_num(p, start + r->window_t[2 * w + 1]);
+    } else if (w < MEMO_INDEXED) {
         p = put_memo(p, r->window_t[2 * w], &memo[r->n_params + 2 * w]);
         p = put_memo(p, r->window_t[2 * w + 1], &memo[r->n_params + 2 * w + 1]);
     } else {
@@ -670,18 +680,35 @@ static int write_csv_file(const bo_results *r, wr_job *j, const csv_table *t, co
     return job_close(j, fd, pp.err ? write_error(j, pp.err) : BO_OK);
 }
 
+/* ",t0,settling,duration": each as "span.NAME" when a state or parameter has its name, as a
+ * run file names them (docs/batches.md), so no two columns share a name. */
+static void span_names(sb_buf *h, const bo_results *r)
+{
+    static const char *const names[3] = {"t0", "settling", "duration"};
+    for (size_t s = 0; s < 3; ++s) {
+        int taken = 0;
+        for (size_t i = 0; i < r->n_params; ++i)
+            taken |= strcmp(r->param_names[i], names[s]) == 0;
+        for (size_t i = 0; i < r->n_states; ++i)
+            taken |= strcmp(r->state_names[i], names[s]) == 0;
+        sb_printf(h, ",%s%s", taken ? "span." : "", names[s]);
+    }
+}
+
 static int write_csv(const bo_results *r, wr_job *j)
 {
     sb_buf h;
     sb_init(&h);
     sb_append(&h, "run,status,t");
+    if (r->spans)
+        span_names(&h, r);
     csv_names(&h, r->param_names, r->n_params, "");
     csv_names(&h, r->state_names, r->n_states, "_0");
     csv_names(&h, r->state_names, r->n_states, "");
     csv_names(&h, r->event_names, r->n_events, ".count");
     sb_putc(&h, '\n');
-    csv_table t = {"final.csv", row_final, r->runs, 3 + r->n_params + 2 * r->n_states + r->n_events,
-                   r->n_params + 1 + r->n_states};
+    csv_table t = {"final.csv", row_final, r->runs, 6 + r->n_params + 2 * r->n_states + r->n_events,
+                   r->n_params + 1 + r->n_states + 3};
     int rc = write_csv_file(r, j, &t, &h);
     if (rc == BO_OK && r->n_records > 0) {
         sb_free(&h);
@@ -853,6 +880,8 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
     sb_append(&b, "{\n  \"format\": \"batchode-npy-1\",\n  \"model\": ");
     json_string(&b, r->model_name);
     sb_printf(&b, ",\n  \"runs\": %zu,\n  \"saves\": %zu,\n", r->runs, r->n_saves);
+    /* "run": save and window times are offsets from each run's start (spans.npy). */
+    sb_printf(&b, "  \"time_origin\": \"%s\",\n", r->spans ? "run" : "absolute");
     json_names(&b, "states", r->state_names, r->n_states);
     json_names(&b, "parameters", r->param_names, r->n_params);
     json_names(&b, "variables", r->var_names, r->n_vars);
@@ -912,13 +941,14 @@ static char *legend_json(const bo_results *r, const npy_entry *e, size_t n)
 static int write_npy_all(const bo_results *r, wr_job *j)
 {
     size_t R = r->runs;
-    const void *data[] = {r->final,        r->final_t,      r->status,  r->steps,    r->rejections,
-                          r->newton_iters, r->init,         r->params,  r->save_t,   r->series,
-                          r->summaries,    r->event_counts, r->ev_time, r->ev_index, r->ev_state};
-    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8};
+    const void *data[] = {r->final,      r->final_t,      r->status,    r->steps,
+                          r->rejections, r->newton_iters, r->init,      r->params,
+                          r->save_t,     r->series,       r->summaries, r->event_counts,
+                          r->ev_time,    r->ev_index,     r->ev_state,  r->spans};
+    const size_t sizes[] = {8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8, 8};
     /* Which entries exist: always (0), only with saves (1), only with summary windows (2),
-     * only with events (3), only with event records (4). */
-    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 4, 4};
+     * only with events (3), only with event records (4), only with per-run spans (5). */
+    const int only_with[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 4, 4, 5};
     npy_entry e[] = {
         {"final.npy",
          "<f8",
@@ -943,7 +973,13 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "parameter values used",
          2,
          {r->n_params, R, 0}},
-        {"save_t.npy", "<f8", "\"save\"", "save times", 1, {r->n_saves, 0, 0}},
+        {"save_t.npy",
+         "<f8",
+         "\"save\"",
+         r->spans ? "save times, as offsets from each run's start (t0 + settling in spans.npy)"
+                  : "save times",
+         1,
+         {r->n_saves, 0, 0}},
         {"series.npy",
          "<f8",
          "\"save\", \"variable\", \"run\"",
@@ -980,12 +1016,19 @@ static int write_npy_all(const bo_results *r, wr_job *j)
          "the state at each recorded event, before its assignments",
          3,
          {r->n_records, r->n_states, R}},
+        {"spans.npy",
+         "<f8",
+         "\"span\", \"run\"",
+         "each run's t0, settling, duration (rows in that order)",
+         2,
+         {3, R, 0}},
     };
     /* The series entries when there are saves, the summaries entry when there are windows. */
     size_t n = 0;
     for (size_t i = 0; i < sizeof e / sizeof e[0]; ++i) {
         if ((only_with[i] == 1 && !r->n_saves) || (only_with[i] == 2 && !r->n_windows) ||
-            (only_with[i] == 3 && !r->n_events) || (only_with[i] == 4 && !r->n_records))
+            (only_with[i] == 3 && !r->n_events) || (only_with[i] == 4 && !r->n_records) ||
+            (only_with[i] == 5 && !r->spans))
             continue;
         int rc = write_npy(j, e[i].file, e[i].dtype, e[i].shape, e[i].ndim, data[i], sizes[i]);
         if (rc != BO_OK)

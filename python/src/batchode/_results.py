@@ -75,7 +75,11 @@ class Results:
     ``final_time``   (runs,)                   time each run reached (its end time on success)
     ``status``       (runs,) int32             status bit flags, 0 = success (``status_text``,
                                                ``RunStatus``); failed runs' values are NaN
-    ``time``         (saves,)                  save times, shared by all runs
+    ``time``         (saves,)                  save times: shared by all runs; with per-run
+                                               spans, offsets from each run's start
+    ``run_time``     (runs, saves)             each run's own save times (run_start + time)
+    ``t0``, ``settling``, ``duration``, ``run_start``  (runs,) each run's span; its start is
+                                               t0 + settling (``spans_vary``: given per run)
     ``series``       (runs, saves, variables)  saved values; ``variables`` names the last axis
     ``summaries``    (runs, windows, columns)  summary metrics; ``summary_names``, ``windows``
     ``inits``        (runs, states)            initial values each run used
@@ -109,6 +113,7 @@ class Results:
         self.events = tuple(lib.bo_results_event_name(h, i).decode()
                             for i in range(lib.bo_results_event_count(h)))
         self._nrec = lib.bo_results_event_record_count(h)
+        self.spans_vary = bool(lib.bo_results_spans_vary(h))
 
     def __len__(self):
         return self.runs
@@ -217,6 +222,53 @@ class Results:
         names = np.array([_status_text(c) for c in codes], dtype=object)
         return names[inverse.reshape(-1)]
 
+    def _span(self, which):
+        if self.spans_vary:
+            return _view(self, lib.bo_results_span_array(self._handle, which), np.float64,
+                         (self.runs,), (8,))
+        a = np.full(self.runs, lib.bo_results_span(self._handle, 0, which) if self.runs else
+                    np.nan)
+        a.flags.writeable = False
+        return a
+
+    @cached_property
+    def t0(self):
+        """(runs,) start time of each run."""
+        return self._span(0)
+
+    @cached_property
+    def settling(self):
+        """(runs,) warm-up time of each run."""
+        return self._span(1)
+
+    @cached_property
+    def duration(self):
+        """(runs,) recorded duration of each run (after its settling)."""
+        return self._span(2)
+
+    @cached_property
+    def run_start(self):
+        """(runs,) where each run's recording starts: t0 + settling."""
+        return self.t0 + self.settling
+
+    @cached_property
+    def run_time(self):
+        """(runs, saves) the time of each run's saves. Without per-run spans every row is
+        ``time``; with them row i is run_start[i] + time (saves past a shorter run's end
+        are NaN in ``series``)."""
+        if not self.spans_vary:
+            return np.broadcast_to(self.time, (self.runs, self._nsaves))
+        return self.run_start[:, None] + self.time[None, :]
+
+    def _span_names(self):
+        """{column: values} of the spans as final.csv names them (span.NAME when a model
+        symbol has the name), when they vary per run; else empty."""
+        if not self.spans_vary:
+            return {}
+        symbols = set(self.parameters) | set(self.states)
+        return {("span." + n if n in symbols else n): getattr(self, n)
+                for n in ("t0", "settling", "duration")}
+
     # ---- time series ----------------------------------------------------------------------
 
     @cached_property
@@ -311,7 +363,9 @@ class Results:
         """An xarray.Dataset: ``series`` (run, time, variable), ``final`` (run, state),
         ``summaries`` (run, window, summary), ``final_time``, ``status`` and the counters
         (run). Every parameter, and every initial value as ``<state>_0``, is a coordinate
-        along run; attrs hold every effective setting, the model name (``model``) and the
+        along run; with per-run spans so are t0, settling and duration, ``time`` holds the
+        offsets from each run's start and ``run_time`` (run, time) each run's own save times
+        (window_start/window_end are offsets likewise); attrs hold every effective setting, the model name (``model``) and the
         backend that ran (``backend_used``)."""
         try:
             import xarray as xr
@@ -325,6 +379,8 @@ class Results:
             coords[p if p not in taken else "param_" + p] = ("run", self.params[:, i])
         for i, s in enumerate(self.states):
             coords[s + "_0"] = ("run", self.inits[:, i])
+        for name, values in self._span_names().items():
+            coords[name] = ("run", values)
         data = {
             "final": (("run", "state"), self.final),
             "final_time": ("run", self.final_time),
@@ -335,6 +391,8 @@ class Results:
         }
         if self._nsaves:
             coords["time"] = self.time
+            if self.spans_vary:  # time: offsets from each run's start
+                coords["run_time"] = (("run", "time"), self.run_time)
             coords["variable"] = list(self.variables)
             data["series"] = (("run", "time", "variable"), self.series)
         if self._ncols:
@@ -357,9 +415,11 @@ class Results:
     def to_pandas(self, what="final"):
         """A pandas.DataFrame.
 
-        what="final" (default): one row per run (index ``run``): status, t, the parameters,
-        the initial values as ``<state>_0`` and the final states — the columns of final.csv.
-        what="series": one row per (run, time), one column per saved variable.
+        what="final" (default): one row per run (index ``run``): status, t, the spans (t0,
+        settling, duration) when they vary per run, the parameters, the initial values as
+        ``<state>_0`` and the final states — the columns of final.csv.
+        what="series": one row per (run, time), one column per saved variable; time is each
+        run's own.
         what="summaries": one row per (run, window), one column per summary column.
         what="events": one row per recorded event (run, record): t, event (its name) and the
         state there — the columns of events.csv.
@@ -372,6 +432,7 @@ class Results:
 
         if what == "final":
             cols = {"status": self.status, "t": self.final_time}
+            cols.update(self._span_names())
             for i, p in enumerate(self.parameters):
                 cols[p] = self.params[:, i]
             for i, s in enumerate(self.states):
@@ -392,8 +453,13 @@ class Results:
             idx = pd.MultiIndex.from_arrays([run, rec], names=["run", "record"])
             return pd.DataFrame(cols, index=idx)
         if what == "series":
-            idx = pd.MultiIndex.from_product([np.arange(self.runs), self.time],
-                                             names=["run", "time"])
+            if self.spans_vary:  # each run's own times
+                idx = pd.MultiIndex.from_arrays(
+                    [np.repeat(np.arange(self.runs), self._nsaves), self.run_time.reshape(-1)],
+                    names=["run", "time"])
+            else:
+                idx = pd.MultiIndex.from_product([np.arange(self.runs), self.time],
+                                                 names=["run", "time"])
             return pd.DataFrame(self.series.reshape(-1, self._nvars), index=idx,
                                 columns=list(self.variables))
         if what == "summaries":

@@ -22,6 +22,7 @@ from ._model import Context, Model
 from ._results import Results
 
 _CANCELLED = -15
+_SPANS = {"t0": 0, "settling": 1, "duration": 2}  # bo_span
 _GRIDS = {"combinatorial": _lib.GRID_COMBINATORIAL, "verbatim": _lib.GRID_VERBATIM}
 _INTERPOLATIONS = {"linear": 0, "natural": 1, "clamped": 2, "not_a_knot": 3, "periodic": 4}
 _ENDS = {"hold": 0, "wrap": 1}
@@ -339,7 +340,32 @@ class Solver:
             check(lib.bo_batch_set_values(b, kind, key, arr.ctypes.data, arr.size), ctx,
                   f"{what}: ")
 
-    def _make_batch(self, params, inits, runs, grid=None):
+    def _set_spans(self, b, spans):
+        ctx = self._ctx.handle
+        if spans is None:
+            return
+        if _is_frame(spans):
+            self._set_block(b, spans)
+            return
+        if not isinstance(spans, Mapping):
+            raise TypeError(f"spans: a dict of t0/settling/duration -> values or a pandas "
+                            f"DataFrame, not {type(spans).__name__}")
+        for name, v in spans.items():
+            if name not in _SPANS:
+                raise ValueError(f"spans: unknown span {name!r} (spans: t0, settling, "
+                                 f"duration)")
+            which = _SPANS[name]
+            if isinstance(v, str):
+                check(lib.bo_batch_set_span_spec(b, which, v.encode()), ctx, "spans: ")
+                continue
+            arr = np.ascontiguousarray(v, dtype=np.float64)
+            if arr.ndim > 1:
+                raise ValueError(f"spans['{name}']: a scalar or 1-D sequence of values, not "
+                                 f"an array of shape {arr.shape}")
+            arr = arr.reshape(-1)
+            check(lib.bo_batch_set_span(b, which, arr.ctypes.data, arr.size), ctx, "spans: ")
+
+    def _make_batch(self, params, inits, runs, grid=None, spans=None):
         ctx = self._ctx.handle
         b = ctypes.c_void_p()
         check(lib.bo_batch_create(ctx, self.model.handle, ctypes.byref(b)), ctx)
@@ -352,18 +378,19 @@ class Solver:
                     check(lib.bo_batch_load_csv(b, os.fsencode(runs)), ctx)
             self._set_values(b, _lib.PARAMETER, params, "params")
             self._set_values(b, _lib.STATE, inits, "inits")
+            self._set_spans(b, spans)
             check(lib.bo_batch_validate(b), ctx)
         except BaseException:
             lib.bo_batch_destroy(b)
             raise
         return b
 
-    def run_count(self, params=None, inits=None, *, runs=None, grid=None):
+    def run_count(self, params=None, inits=None, *, runs=None, grid=None, spans=None):
         """How many runs solve() would integrate for these inputs."""
         if grid is not None and grid not in _GRIDS:
             raise SettingError(f"grid={grid!r}: must be 'combinatorial' or 'verbatim'")
         with self._lock:
-            b = self._make_batch(params, inits, runs, grid)
+            b = self._make_batch(params, inits, runs, grid, spans)
             n = lib.bo_batch_run_count(b)
             lib.bo_batch_destroy(b)
             return n
@@ -383,8 +410,8 @@ class Solver:
         bar = _TqdmProgress(tqdm, self.model.name)
         return bar, bar
 
-    def solve(self, params=None, inits=None, *, runs=None, grid=None, progress=None,
-              **settings):
+    def solve(self, params=None, inits=None, *, runs=None, grid=None, spans=None,
+              progress=None, **settings):
         """Integrate a batch of runs; returns :class:`Results`.
 
         params, inits: {name: values} where values is a number, a 1-D sequence or a spec
@@ -394,6 +421,13 @@ class Solver:
         grid: "combinatorial" (every combination of the value lists, the last given varying
         fastest; params before inits) or "verbatim" (lists paired element-wise, single values
         broadcast). Whatever is not given takes the model's value.
+        spans: per-run time spans, {"t0"|"settling"|"duration": values} (values as for
+        params) or a DataFrame of those columns; they take part in the grid like parameters
+        (given after params and inits). A DataFrame given as runs, params or inits may hold
+        t0, settling and duration columns too ("span.duration" when the model has a symbol
+        of that name). Each run's saves start at its own t0 + settling; with different
+        durations the longest sets the number of saves and a shorter run's later saves are
+        NaN (docs/python.md).
         Other keywords are settings (duration=, save_every=, outputs=, t0=, ...) for this
         solve only; set() changes settings for every later solve. (A code setting given here,
         such as outputs=, switches the program for this solve and back after it: put it in
@@ -405,10 +439,14 @@ class Solver:
                 if grid not in _GRIDS:
                     raise SettingError(f"grid={grid!r}: must be 'combinatorial' or 'verbatim'")
                 settings["grid"] = grid
+            for key in _SPANS:
+                if key in settings and np.ndim(settings[key]) > 0:
+                    raise TypeError(f"{key}=: a setting takes one value for every run; give "
+                                    f"per-run values as spans={{'{key}': [...]}}")
             before = self.settings
             try:
                 self._set(settings)
-                batch = self._make_batch(params, inits, runs)
+                batch = self._make_batch(params, inits, runs, spans=spans)
                 fn, closer = self._progress_fn(progress)
                 try:
                     self._flags.progress = fn

@@ -66,7 +66,8 @@ typedef struct {
     double *event_state;   /* host [event_records][n_states][runs] */
     int64_t max_events;
     double t0, settling, duration, save_every, dt0;
-    double sample_every;               /* summary sample interval */
+    const double *spans; /* host [3][runs]: per-run t0, settling, duration; NULL: the above */
+    double sample_every; /* summary sample interval */
     int64_t n_windows, window_samples; /* summary windows and samples per window */
     int64_t max_steps;
     int mask_failed;        /* 1: every value of a failed run is NaN (keep_failed=false) */

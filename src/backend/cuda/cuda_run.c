@@ -116,6 +116,7 @@ static int check_block(bo_context *ctx, const loaded_mod *lm, int bs, size_t sha
 enum {
     A_INIT,
     A_PARAMS,
+    A_SPANS, /* per-run t0, settling, duration (double), when the runs have their own */
     A_FINAL,
     A_TIME,
     A_STATUS,
@@ -148,6 +149,7 @@ static void per_run_bytes(const cu_launch *L, size_t series_rows, size_t b[A_COU
     size_t p = (size_t)L->precision_bytes;
     b[A_INIT] = L->n_states * p;
     b[A_PARAMS] = L->n_params * p;
+    b[A_SPANS] = L->spans ? 3 * sizeof(double) : 0;
     b[A_FINAL] = L->n_states * p;
     b[A_TIME] = sizeof(double);
     b[A_STATUS] = sizeof(int32_t);
@@ -427,12 +429,21 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     if (L->fill_inputs) {
         rc = L->fill_inputs(L->user, f, rr, s->stage + lay.off[A_INIT],
                             s->stage + lay.off[A_PARAMS], (int)p);
+        if (L->spans) {
+            copy_list cl = copies_for(L);
+            copy_rows(&cl, s->stage, lay.off[A_SPANS], rr * 8, 8, L->spans, f * 8, runs * 8, 8, 3,
+                      rr);
+            copies_flush(&cl);
+        }
     } else {
         copy_list cl = copies_for(L);
         copy_rows(&cl, s->stage, lay.off[A_INIT], rr * p, p, L->init, f * 8, runs * 8, 8,
                   L->n_states, rr);
         copy_rows(&cl, s->stage, lay.off[A_PARAMS], rr * p, p, L->params, f * 8, runs * 8, 8,
                   L->n_params, rr);
+        if (L->spans)
+            copy_rows(&cl, s->stage, lay.off[A_SPANS], rr * 8, 8, L->spans, f * 8, runs * 8, 8, 3,
+                      rr);
         copies_flush(&cl);
     }
     L->host_ms[0] += cu_now_ms() - t_gather;
@@ -458,6 +469,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.event_time = lay.bytes[A_ETIME] ? DEV(double *, A_ETIME) : NULL;
     a.event_index = lay.bytes[A_EINDEX] ? DEV(int32_t *, A_EINDEX) : NULL;
     a.event_state = lay.bytes[A_ESTATE] ? DEV(double *, A_ESTATE) : NULL;
+    a.spans = L->spans ? DEV(const double *, A_SPANS) : NULL;
 #undef DEV
     a.t0 = L->t0;
     a.settling = L->settling;
@@ -476,7 +488,7 @@ static int submit(run_state *st, slot *s, int64_t first, int64_t r)
     a.max_events = L->max_events;
 
     rc = CU_CALL(ctx, cuEventRecord, s->copy_in, s->stream);
-    size_t in_bytes = lay.off[A_PARAMS] + lay.bytes[A_PARAMS]; /* inputs: one contiguous range */
+    size_t in_bytes = lay.off[A_SPANS] + lay.bytes[A_SPANS]; /* inputs: one contiguous range */
     if (rc == BO_OK && in_bytes > 0)
         rc = CU_CALL(ctx, cuMemcpyHtoDAsync_v2, s->dev, s->stage, in_bytes, s->stream);
     /* Saves a run never writes read back as NaN (all-ones bytes are a NaN in both
@@ -621,7 +633,8 @@ static int sum_per_run(bo_context *ctx, const cu_launch *L, size_t series_rows, 
         return bo_error(ctx, BO_ERR_RANGE, "cu_run: a run's arrays are too large to address");
     size_t k = L->event_time ? L->event_records : 0;
     *out = p * (2 * L->n_states + L->n_params + series_rows + sum_rows) + 8 + 4 + 8 + 8 + 8 +
-           (L->event_counts ? 8 * L->n_events : 0) + k * (8 + 4 + p * L->n_states);
+           (L->event_counts ? 8 * L->n_events : 0) + k * (8 + 4 + p * L->n_states) +
+           (L->spans ? 3 * 8 : 0);
     return BO_OK;
 }
 
