@@ -217,7 +217,17 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
     bo_real *alg_persistent = BO_CHILD_PERSISTENT_loop_algorithm(persistent);
     bo_real *ctl_shared = BO_CHILD_SHARED_loop_controller(shared);
     bo_real *ctl_persistent = BO_CHILD_PERSISTENT_loop_controller(persistent);
-    (void)err;
+    /* Every method writes the proposed state and the error estimate of each step it takes;
+     * zeroed once per run so that no compiler has to prove it (a run that fails before its
+     * first step never reads them). */
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        y_new[i] = BO_C(0);
+#if BO_ADAPTIVE /* a fixed-step program has no error estimate: its buffer holds one value */
+    BO_UNROLL
+    for (int i = 0; i < BO_N; ++i)
+        err[i] = BO_C(0);
+#endif
     (void)obs;
 #if BO_SUM_ACTIVE
     bo_real *sum_shared = BO_CHILD_SHARED_loop_summaries(shared);
@@ -394,6 +404,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
             lands = 1;
             truncated = dt_eff < dt;
         }
+        (void)truncated; /* read only by an adaptive controller */
         if (!(dt_eff > BO_C(0)) || t + (bo_time)dt_eff == t) {
             status |= BO_RUN_STAGNATION;
             break;
@@ -583,6 +594,7 @@ BO_DEVICE void bo_integrate_run(const bo_args *a, bo_i64 run, bo_real *shared)
         bo_sum_fail(a, run, n_samples); /* the windows past a shorter span's end */
 #endif
     (void)saw_nonfinite;
+    (void)step_failures; /* read only with an adaptive controller */
     /* Saves past the end of a run shorter than the launch's longest are NaN. */
     for (bo_i64 k = status ? n_saves_all : n_saves; k < n_saves_all; ++k)
         for (int v = 0; v < BO_N_VARS; ++v)

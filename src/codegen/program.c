@@ -204,7 +204,8 @@ int pg_emit(bo_context *ctx, const bo_model *model, const pg_config *cfg, reg_re
     sb_printf(out, "#define BO_N_SAVED_STATES %zu\n#define BO_N_SAVED_OBS %zu\n",
               cfg->n_saved_states, cfg->n_saved_obs);
     emit_int_array(out, "bo_saved_states", cfg->saved_states, cfg->n_saved_states);
-    emit_int_array(out, "bo_saved_obs", cfg->saved_obs, cfg->n_saved_obs);
+    if (cfg->n_saved_obs) /* read only when there are some: no unused array otherwise */
+        emit_int_array(out, "bo_saved_obs", cfg->saved_obs, cfg->n_saved_obs);
     sm_emit(out, cfg->sum_metrics, cfg->n_sum_metrics, cfg->sum_states, cfg->n_sum_states,
             cfg->sum_obs, cfg->n_sum_obs);
 
