@@ -23,8 +23,10 @@ static int run_import(const cli_command *cmd, const cli_args *args)
     int st = bo_model_import_cellml(ctx, path, &text);
     if (st != BO_OK) {
         const char *msg = bo_errmsg(ctx);
-        if (*msg && strstr(msg, path))
-            cli_print_raw(msg);
+        if ((st == BO_ERR_PARSE || st == BO_ERR_MODEL) && *msg)
+            cli_print_raw(msg); /* already "file:line: message" */
+        else if (*msg && strstr(msg, path))
+            cli_error("%s", msg);
         else if (*msg)
             cli_error("%s: %s", path, msg);
         else

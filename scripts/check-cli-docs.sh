@@ -81,10 +81,13 @@ done
 vars=$(grep -rhoE '(getenv|env_nonempty)\("[A-Z_][A-Z0-9_]*"\)' "$src/src" "$src/cli" |
     grep -oE '"[A-Z0-9_]+"' | tr -d '"' | sort -u)
 [ -n "$vars" ] || fail "found no environment variable in src/ (the search is broken)"
+# The help is read whole first: 'grep -q' on a pipe stops reading at its match, and the tool
+# writing the rest would then die of SIGPIPE, a failure under pipefail.
+general_help=$("$cli" --help)
 for var in $vars; do
     awk '/ENVIRONMENT/ {on = 1} /SEE ALSO/ {on = 0} on' "$rendered" | grep -Eq "^( +|\.B )$var( |$)" ||
         fail "man page ENVIRONMENT lacks $var (read by the library)"
-    "$cli" --help | grep -q "^  $var " || fail "--help Environment lacks $var"
+    grep -q "^  $var " <<<"$general_help" || fail "--help Environment lacks $var"
 done
 
 # ---- bash completion -----------------------------------------------------------------------
