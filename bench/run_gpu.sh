@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU Lorenz ensemble benchmark (bench/README.md, "GPU"): builds bench_gpu_lorenz (batchode's
-# CUDA backend) and the hand-written kernels of bench/lorenz_kernels.cu, runs both, times
+# CUDA backend) and the hand-written kernels of bench/lorenz_kernels.cu, runs both, runs an
+# imported CellML model through stiff methods (bench_cellml, docs/cellml.md), times
 # torchdiffeq and diffrax on the same ensemble when they are installed, and prints one Markdown
 # report: kernel times and their ratio, wall times, runs/s, accuracy and steps per run, then
 # compile and cache-hit times and each configuration's bo_solver_info report.
@@ -31,7 +32,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
 # ---- build --------------------------------------------------------------------------------
 say "building bench_gpu_lorenz"
 if ! { cmake --preset default -DBO_BUILD_TESTS=OFF -DBO_BUILD_BENCH=ON >"$RES/build.log" 2>&1 &&
-    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz >>"$RES/build.log" 2>&1; }; then
+    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz bench_cellml >>"$RES/build.log" 2>&1; }; then
     tail -30 "$RES/build.log" >&2
     say "build failed (log: $RES/build.log)"
     exit 1
@@ -66,6 +67,16 @@ if [ "$rc" -eq 77 ]; then
     exit 77
 fi
 [ "$rc" -eq 0 ] || say "bench_gpu_lorenz exited with $rc"
+
+# ---- an imported CellML model: the 8-compartment Hodgkin-Huxley ring of bench/cellml.c (32
+# states), 2^16 runs, stiff methods, float64 (needs libxml2-dev where this is built) ----------
+: >"$RES/cellml.txt"
+for alg in rodas5p kvaerno5; do
+    say "running bench_cellml solve 8 16 cuda $alg"
+    "$BUILD/bench/bench_cellml" solve 8 16 cuda "$alg" | tee -a "$RES/cellml.txt"
+    rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || say "bench_cellml exited with $rc (77: no GPU or no libxml2)"
+done
 
 # ---- peers: torchdiffeq and diffrax at N = 2^20, float32, the ensemble as one (N, 3) system --
 cat >"$RES/peers.py" <<'EOF'
@@ -262,4 +273,14 @@ END {
     for (i = 1; i <= ni; i++) { s = info[i]; sub(/^info /, "", s); print s }
     print "```"
 }' "$RES/hand.txt" "$RES/batchode.txt" "$RES/peers.txt" | tee "$RES/report.md"
+if [ -s "$RES/cellml.txt" ]; then
+    {
+        printf '\n## Imported CellML model (bench/cellml.c: 8-compartment HH ring, 32 states, 2^16 runs, float64)\n\n'
+        printf '| algorithm | runs | s (median of 3) | runs/s | failed |\n|---|---|---|---|---|\n'
+        awk '$1 == "solve" { printf "| %s | %s | %s | %s | %s |\n", $6, $4, $7, $8, $9 }' "$RES/cellml.txt"
+        printf '\nbo_solver_info (the registry placement):\n\n```\n'
+        grep -v '^solve ' "$RES/cellml.txt"
+        printf '```\n'
+    } | tee -a "$RES/report.md"
+fi
 say "raw outputs and report.md in $RES"

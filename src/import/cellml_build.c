@@ -17,6 +17,13 @@
 
 static int name_is(const xmlNode *n, const char *attr, const char *name)
 {
+    /* Without copying the value: these lookups run for every component of large models. A
+     * value that is not one plain text node (entity references) takes the slow path. */
+    xmlAttrPtr a = xmlHasProp(n, (const xmlChar *)attr);
+    if (!a || !a->children)
+        return 0;
+    if (!a->children->next && a->children->type == XML_TEXT_NODE && a->children->content)
+        return strcmp((const char *)a->children->content, name) == 0;
     xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)attr);
     int hit = v && strcmp((const char *)v, name) == 0;
     xmlFree(v);
@@ -495,7 +502,7 @@ double cm_var_factor(const cm_state *st, int v)
     if (x->cls < 0 || !st->cls)
         return 1;
     int s = st->cls[x->cls].src;
-    if (s == v)
+    if (s == v || s < 0)
         return 1;
     return cm_units_factor(&st->vars[s].units, &x->units);
 }
@@ -511,6 +518,15 @@ static const cm_node *definition(const cm_state *st, int c)
 {
     int e = st->cls[c].eq;
     return e >= 0 ? st->eqs[e].rhs : NULL;
+}
+
+/* The number of variable references in e: room enough for its dependency list. */
+static size_t count_vars(const cm_node *e)
+{
+    size_t n = e->op == CN_VAR;
+    for (int i = 0; i < e->nkid; ++i)
+        n += count_vars(e->kid[i]);
+    return n;
 }
 
 static void collect(const cm_state *st, const cm_node *e, int *out, size_t *n, size_t cap)
@@ -569,7 +585,7 @@ static int visit(cm_state *st, int c, dfs *d)
     k->mark = 1;
     d->stack[d->depth++] = c;
     const cm_node *def = definition(st, c);
-    size_t cap = st->ncls, n = 0;
+    size_t cap = count_vars(def), n = 0;
     int *deps = bo_calloc(cap ? cap : 1, sizeof *deps);
     if (!deps)
         return cm_nomem(st);
@@ -758,15 +774,25 @@ int cm_classify(cm_state *st)
             k->src = (int)v;
         }
     }
-    /* Every class that is used has a value; one that nothing uses is left out. */
-    unsigned char *used = bo_calloc(st->ncls ? st->ncls : 1, 1);
+    /* Initial values of states and constants; in CellML 2.0 one may name another variable. */
+    for (size_t c = 0; !rc && c < st->ncls; ++c) {
+        cm_class *k = &st->cls[c];
+        if ((k->kind == CK_STATE || k->kind == CK_CONST) && init_var[c] >= 0)
+            rc = init_value(st, init_var[c], &init[c]);
+    }
+    /* Every class that is used (by an equation or an initial value) has a value; one that
+     * nothing uses is left out. */
+    unsigned char *used = rc ? NULL : bo_calloc(st->ncls ? st->ncls : 1, 1);
     if (!used) {
         free(init);
         free(init_var);
-        return cm_nomem(st);
+        return rc ? rc : cm_nomem(st);
     }
     for (size_t i = 0; i < st->neq; ++i)
         mark_used(st, st->eqs[i].rhs, used);
+    for (size_t c = 0; c < st->ncls; ++c)
+        if (init[c])
+            mark_used(st, init[c], used);
     for (size_t c = 0; !rc && c < st->ncls; ++c) {
         if (st->cls[c].kind != CK_UNSET)
             continue;
@@ -795,14 +821,12 @@ int cm_classify(cm_state *st)
                       cm_qual(st, v, q1, sizeof q1), "");
     }
     free(used);
-    /* States need an initial value; constants' values may name another variable (2.0). */
+    /* States need an initial value. */
     for (size_t c = 0; !rc && c < st->ncls; ++c) {
         cm_class *k = &st->cls[c];
         if (k->kind == CK_STATE && init_var[c] < 0)
             rc = var_fail(st, k->src, BO_ERR_MODEL, "state %s has no initial value%s",
                           cm_qual(st, k->src, q1, sizeof q1), "");
-        else if ((k->kind == CK_STATE || k->kind == CK_CONST) && init_var[c] >= 0)
-            rc = init_value(st, init_var[c], &init[c]);
     }
     if (rc) {
         free(init);
@@ -864,7 +888,7 @@ int cm_classify(cm_state *st)
             cm_class *k = &st->cls[c];
             if (k->kind != CK_ALGEBRAIC)
                 continue;
-            size_t n = 0, cap = st->ncls;
+            size_t n = 0, cap = count_vars(st->eqs[k->eq].rhs);
             int *deps = bo_calloc(cap ? cap : 1, sizeof *deps);
             if (!deps)
                 return cm_nomem(st);

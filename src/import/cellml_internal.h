@@ -33,12 +33,17 @@ enum { CM_MAX_DEPTH = 200, CM_MAX_IMPORT_DEPTH = 32, CM_MAX_DIMS = 16 };
 
 /* One CellML document (the file given, or one it imports). */
 typedef struct cm_doc {
-    char *path;       /* as opened (for messages) */
-    char *dir;        /* its directory, for its imports ("" for a string) */
-    xmlDocPtr xml;    /* owned */
-    xmlNodePtr model; /* the root <model> */
-    int version;      /* 10, 11 or 20 */
-    int depth;        /* import depth: 0 for the file given */
+    char *path;        /* as opened (for messages) */
+    char *dir;         /* its directory, for its imports ("" for a string) */
+    xmlDocPtr xml;     /* owned */
+    xmlNodePtr model;  /* the root <model> */
+    int version;       /* 10, 11 or 20 */
+    int depth;         /* import depth: 0 for the file given */
+    xmlNodePtr *units; /* the model's own <units> and its <import>s, indexed once: units */
+    size_t nunits;     /* are looked up for every variable */
+    xmlNodePtr *imports;
+    size_t nimports;
+    int indexed;
     struct cm_doc *importer;
     struct cm_doc *next; /* every document, for freeing */
 } cm_doc;

@@ -981,8 +981,9 @@ static void print_at(const cm_state *st, const cm_node *e, int need, sb_buf *b);
 /* Does e print starting with a '-'? */
 static int signed_node(const cm_node *e)
 {
+    /* A left operand printed in parentheses does not start with its own sign. */
     if (e->op == CN_MUL || e->op == CN_DIV || e->op == CN_ADD || e->op == CN_SUB)
-        return signed_node(e->kid[0]);
+        return prec(e->kid[0]) >= prec(e) && signed_node(e->kid[0]);
     return e->op == CN_NEG || (e->op == CN_NUM && (e->num < 0 || (e->num == 0 && signbit(e->num))));
 }
 

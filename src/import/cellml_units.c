@@ -193,21 +193,58 @@ static xmlNodePtr find_units(cm_doc *doc, xmlNodePtr parent, const char *name)
     return NULL;
 }
 
+/* Index the model-level <units> and <import> elements of doc (once). */
+static int index_doc(cm_state *st, cm_doc *doc)
+{
+    if (doc->indexed)
+        return BO_OK;
+    size_t n = 0;
+    for (xmlNodePtr c = doc->model->children; c; c = c->next)
+        ++n;
+    doc->units = bo_calloc(n + 1, sizeof *doc->units);
+    doc->imports = bo_calloc(n + 1, sizeof *doc->imports);
+    if (!doc->units || !doc->imports)
+        return cm_nomem(st);
+    for (xmlNodePtr c = doc->model->children; c; c = c->next) {
+        if (cm_is(doc, c, "units"))
+            doc->units[doc->nunits++] = c;
+        else if (cm_is(doc, c, "import"))
+            doc->imports[doc->nimports++] = c;
+    }
+    doc->indexed = 1;
+    return BO_OK;
+}
+
+static xmlNodePtr find_model_units(cm_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < doc->nunits; ++i) {
+        xmlAttrPtr a = xmlHasProp(doc->units[i], (const xmlChar *)"name");
+        xmlChar *n = a ? xmlNodeListGetString(doc->xml, a->children, 1) : NULL;
+        int hit = n && strcmp((const char *)n, name) == 0;
+        xmlFree(n);
+        if (hit)
+            return doc->units[i];
+    }
+    return NULL;
+}
+
 static int lookup(cm_state *st, cm_doc *doc, xmlNodePtr comp, const char *name, xmlNodePtr where,
                   int depth, cm_units *out)
 {
+    int rc = index_doc(st, doc);
+    if (rc)
+        return rc;
     if (depth > MAX_UNITS_DEPTH)
         return cm_fail(st, doc, where, BO_ERR_MODEL,
                        "units '%s' are defined in terms of themselves (a cycle)", name);
     xmlNodePtr def = find_units(doc, comp, name);
     if (def)
         return reduce(st, doc, comp, def, name, depth, out);
-    if ((def = find_units(doc, doc->model, name)))
+    if ((def = find_model_units(doc, name)))
         return reduce(st, doc, NULL, def, name, depth, out);
     /* Imported units: <import xlink:href><units name units_ref/></import>. */
-    for (xmlNodePtr im = doc->model->children; im; im = im->next) {
-        if (!cm_is(doc, im, "import"))
-            continue;
+    for (size_t ii = 0; ii < doc->nimports; ++ii) {
+        xmlNodePtr im = doc->imports[ii];
         for (xmlNodePtr u = im->children; u; u = u->next) {
             if (!cm_is(doc, u, "units"))
                 continue;
@@ -223,7 +260,7 @@ static int lookup(cm_state *st, cm_doc *doc, xmlNodePtr comp, const char *name, 
                 return cm_fail(st, doc, u, BO_ERR_MODEL, "imported units '%s' without units_ref",
                                name);
             cm_doc *other;
-            int rc = cm_load_import(st, doc, im, &other);
+            rc = cm_load_import(st, doc, im, &other);
             if (rc == BO_OK)
                 rc = lookup(st, other, NULL, ref, u, depth + 1, out);
             free(ref);

@@ -397,6 +397,8 @@ void cm_free_docs(cm_state *st)
         cm_doc *n = d->next;
         if (d->xml)
             xmlFreeDoc(d->xml);
+        free(d->units);
+        free(d->imports);
         free(d->path);
         free(d->dir);
         free(d);

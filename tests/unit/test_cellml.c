@@ -406,6 +406,14 @@ static void test_errors(void)
                  BO_ERR_MODEL,
                  "bad.cellml:6: c.k has no value: no equation defines it and it has no "
                  "initial_value");
+    /* CellML 2.0: an initial value naming a variable that has no value itself. */
+    expect_error("initial value without a value",
+                 "<model xmlns='http://www.cellml.org/cellml/2.0#' name='m'>\n"
+                 "<component name='c'>\n<variable name='t' units='dimensionless'/>\n"
+                 "<variable name='x' units='dimensionless' initial_value='x0'/>\n"
+                 "<variable name='x0' units='dimensionless'/>\n" MATH DXDT
+                 "</math></component></model>\n",
+                 BO_ERR_MODEL, "bad.cellml:5: c.x0 has no value");
     expect_error("state without initial value",
                  HEAD COMP_T "<variable name='x' units='dimensionless'/>\n" MATH DXDT
                              "</math></component></model>\n",
