@@ -175,18 +175,6 @@ static const cm_eq *init_eq(const cm_state *st, int c)
     return NULL;
 }
 
-static int is_constant(const cm_state *st, const cm_node *e)
-{
-    if (e->op == CN_VAR) {
-        cm_kind k = st->cls[st->vars[e->var].cls].kind;
-        return k == CK_CONST || k == CK_COMPUTED;
-    }
-    for (int i = 0; i < e->nkid; ++i)
-        if (!is_constant(st, e->kid[i]))
-            return 0;
-    return 1;
-}
-
 static int emit(cm_state *st, sb_buf *b)
 {
     char q[512];
@@ -267,7 +255,7 @@ static int emit(cm_state *st, sb_buf *b)
         if (k->kind != CK_STATE)
             continue;
         const cm_eq *ie = init_eq(st, (int)c);
-        if (!is_constant(st, ie->rhs)) {
+        if (!cm_is_constant(st, ie->rhs)) {
             free(order);
             return cm_fail(st, ie->doc, ie->node, BO_ERR_MODEL,
                            "the initial value of %s is not a constant",

@@ -4,8 +4,8 @@
  * solved (docs/cellml.md). The work is split by stage:
  *   cellml_xml.c    reading files safely, the documents and their imports, errors
  *   cellml_units.c  units: definitions reduced to base dimensions, conversion factors
- *   cellml_math.c   MathML content -> expression trees; evaluating and printing them;
- *                   removable singularities
+ *   cellml_math.c   MathML content -> expression trees, and printing them
+ *   cellml_eval.c   evaluating trees; removable singularities
  *   cellml_build.c  components, variables, connections, equations; what each variable is
  *   cellml_emit.c   names, ordering and the model text; the public entry points
  * Everything here is built only with libxml2 (BO_HAVE_CELLML); without it cellml_emit.c
@@ -195,21 +195,30 @@ double cm_units_factor(const cm_units *a, const cm_units *b);
 /* ---- cellml_math.c ---- */
 cm_node *cm_node_new(cm_state *st, cm_op op, int nkid);
 cm_node *cm_num(cm_state *st, double v);
+/* Nodes of one and two operands and a call of a one-argument function (NULL operands give
+ * NULL: out of memory passes through). */
+cm_node *cm_mk1(cm_state *st, cm_op op, cm_node *a);
+cm_node *cm_mk2(cm_state *st, cm_op op, cm_node *a, cm_node *b);
+cm_node *cm_call1(cm_state *st, const char *fn, cm_node *a);
+/* Does e hold numbers only (no variable)? */
+int cm_const_tree(const cm_node *e);
 /* Read one <math> element's equations into st->eqs (comp: the component's index). */
 int cm_math_read(cm_state *st, int comp, xmlNodePtr math);
-/* The value of e when every variable is a constant whose class value is known (NaN else). */
-double cm_eval(const cm_state *st, const cm_node *e);
-/* Does e use the class (through any variable of it)? */
-int cm_uses_class(const cm_state *st, const cm_node *e, int cls);
-/* Replace removable singularities of the form N/(c*(exp(L) - 1)) with N and L vanishing at
- * the same point by a linear interpolation in a small window around it (docs/cellml.md).
- * Returns the (possibly new) tree. */
-cm_node *cm_fix_singularities(cm_state *st, cm_node *e);
 /* Print e in the model language; a variable v is printed as its class's identifier times the
  * conversion factor from the class's units to v's units. */
 void cm_print(const cm_state *st, const cm_node *e, sb_buf *b);
 /* Print a number so that it reads back exactly. */
 void cm_print_num(double v, sb_buf *b);
+
+/* ---- cellml_eval.c ---- */
+/* The value of e when every variable is a constant whose class value is known (NaN else). */
+double cm_eval(const cm_state *st, const cm_node *e);
+/* Is e constant: numbers and variables of constant and computed-constant classes only? */
+int cm_is_constant(const cm_state *st, const cm_node *e);
+/* Replace removable singularities of the form N/(c*(exp(L) - 1)) with N and L vanishing at
+ * the same point by a linear interpolation in a small window around it (docs/cellml.md).
+ * Returns the (possibly new) tree. */
+cm_node *cm_fix_singularities(cm_state *st, cm_node *e);
 
 /* ---- cellml_build.c ---- */
 /* Instantiate components (imports resolved), read variables, connections and math. */

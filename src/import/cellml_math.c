@@ -1,6 +1,6 @@
 /* MathML content in CellML: equations read into expression trees whose operations are the
- * model language's (cm_node), so printing them is direct; evaluation of constant trees; and
- * the removal of the 0/0 singularities of Hodgkin-Huxley-type rates. Every MathML element
+ * model language's (cm_node), and those trees printed in the model language (evaluation and
+ * the removable singularities are in cellml_eval.c). Every MathML element
  * not listed in docs/cellml.md is an error naming it and its line: a model is never imported
  * with a part silently dropped or changed. */
 #ifdef BO_HAVE_CELLML
@@ -53,7 +53,7 @@ cm_node *cm_num(cm_state *st, double v)
     return n;
 }
 
-static cm_node *mk1(cm_state *st, cm_op op, cm_node *a)
+cm_node *cm_mk1(cm_state *st, cm_op op, cm_node *a)
 {
     if (!a)
         return NULL;
@@ -63,7 +63,7 @@ static cm_node *mk1(cm_state *st, cm_op op, cm_node *a)
     return n;
 }
 
-static cm_node *mk2(cm_state *st, cm_op op, cm_node *a, cm_node *b)
+cm_node *cm_mk2(cm_state *st, cm_op op, cm_node *a, cm_node *b)
 {
     if (!a || !b)
         return NULL;
@@ -75,9 +75,9 @@ static cm_node *mk2(cm_state *st, cm_op op, cm_node *a, cm_node *b)
     return n;
 }
 
-static cm_node *call1(cm_state *st, const char *fn, cm_node *a)
+cm_node *cm_call1(cm_state *st, const char *fn, cm_node *a)
 {
-    cm_node *n = mk1(st, CN_CALL, a);
+    cm_node *n = cm_mk1(st, CN_CALL, a);
     if (n)
         n->fn = fn;
     return n;
@@ -298,12 +298,12 @@ static double factorial(double x)
     return f;
 }
 
-static int is_const_tree(const cm_node *e)
+int cm_const_tree(const cm_node *e)
 {
     if (e->op == CN_VAR)
         return 0;
     for (int i = 0; i < e->nkid; ++i)
-        if (!is_const_tree(e->kid[i]))
+        if (!cm_const_tree(e->kid[i]))
             return 0;
     return 1;
 }
@@ -352,16 +352,16 @@ static cm_node *read_apply(reader *r, xmlNodePtr n, int depth)
         NEED(na >= 1, "at least one argument");
         cm_node *e = args[0];
         for (int i = 1; i < na; ++i)
-            e = mk2(st, op[0] == 'p' ? CN_ADD : CN_MUL, e, args[i]);
+            e = cm_mk2(st, op[0] == 'p' ? CN_ADD : CN_MUL, e, args[i]);
         return e;
     }
     if (strcmp(op, "minus") == 0) {
         NEED(na == 1 || na == 2, "one or two arguments");
-        return na == 1 ? mk1(st, CN_NEG, args[0]) : mk2(st, CN_SUB, args[0], args[1]);
+        return na == 1 ? cm_mk1(st, CN_NEG, args[0]) : cm_mk2(st, CN_SUB, args[0], args[1]);
     }
     if (strcmp(op, "divide") == 0 || strcmp(op, "power") == 0) {
         NEED(na == 2, "two arguments");
-        return mk2(st, op[0] == 'd' ? CN_DIV : CN_POW, args[0], args[1]);
+        return cm_mk2(st, op[0] == 'd' ? CN_DIV : CN_POW, args[0], args[1]);
     }
     if (strcmp(op, "root") == 0) {
         NEED(na == 1, "one argument (and an optional degree)");
@@ -369,10 +369,10 @@ static cm_node *read_apply(reader *r, xmlNodePtr n, int depth)
         if (degree && !deg)
             return NULL;
         if (!deg || (deg->op == CN_NUM && deg->num == 2))
-            return call1(st, "sqrt", args[0]);
+            return cm_call1(st, "sqrt", args[0]);
         if (deg->op == CN_NUM && deg->num == 3)
-            return call1(st, "cbrt", args[0]);
-        return mk2(st, CN_POW, args[0], mk2(st, CN_DIV, cm_num(st, 1), deg));
+            return cm_call1(st, "cbrt", args[0]);
+        return cm_mk2(st, CN_POW, args[0], cm_mk2(st, CN_DIV, cm_num(st, 1), deg));
     }
     if (strcmp(op, "log") == 0) {
         NEED(na == 1, "one argument (and an optional logbase)");
@@ -380,16 +380,16 @@ static cm_node *read_apply(reader *r, xmlNodePtr n, int depth)
         if (logbase && !base)
             return NULL;
         if (!base || (base->op == CN_NUM && base->num == 10))
-            return call1(st, "log10", args[0]);
+            return cm_call1(st, "log10", args[0]);
         if (base->op == CN_NUM && base->num == 2)
-            return call1(st, "log2", args[0]);
-        return mk2(st, CN_DIV, call1(st, "log", args[0]), call1(st, "log", base));
+            return cm_call1(st, "log2", args[0]);
+        return cm_mk2(st, CN_DIV, cm_call1(st, "log", args[0]), cm_call1(st, "log", base));
     }
     if (strcmp(op, "min") == 0 || strcmp(op, "max") == 0) {
         NEED(na >= 1, "at least one argument");
         cm_node *e = args[0];
         for (int i = 1; i < na && e; ++i) {
-            cm_node *m = mk2(st, CN_CALL, e, args[i]);
+            cm_node *m = cm_mk2(st, CN_CALL, e, args[i]);
             if (m)
                 m->fn = op[1] == 'i' ? "min" : "max";
             e = m;
@@ -399,20 +399,20 @@ static cm_node *read_apply(reader *r, xmlNodePtr n, int depth)
     if (strcmp(op, "rem") == 0) {
         /* a - b*trunc(a/b): the remainder with the sign of a, as C's fmod. */
         NEED(na == 2, "two arguments");
-        cm_node *q = mk2(st, CN_DIV, args[0], args[1]);
+        cm_node *q = cm_mk2(st, CN_DIV, args[0], args[1]);
         cm_node *tr = cm_node_new(st, CN_PW, 3);
         if (!tr || !q)
             return NULL;
-        tr->kid[0] = mk2(st, CN_GE, q, cm_num(st, 0));
-        tr->kid[1] = call1(st, "floor", q);
-        tr->kid[2] = call1(st, "ceil", q);
+        tr->kid[0] = cm_mk2(st, CN_GE, q, cm_num(st, 0));
+        tr->kid[1] = cm_call1(st, "floor", q);
+        tr->kid[2] = cm_call1(st, "ceil", q);
         if (!tr->kid[0] || !tr->kid[1] || !tr->kid[2])
             return NULL;
-        return mk2(st, CN_SUB, args[0], mk2(st, CN_MUL, args[1], tr));
+        return cm_mk2(st, CN_SUB, args[0], cm_mk2(st, CN_MUL, args[1], tr));
     }
     if (strcmp(op, "factorial") == 0) {
         NEED(na == 1, "one argument");
-        double x = is_const_tree(args[0]) ? cm_eval(st, args[0]) : NAN;
+        double x = cm_const_tree(args[0]) ? cm_eval(st, args[0]) : NAN;
         if (!(x >= 0 && x <= 170 && x == floor(x)))
             return fail(r, opn, BO_ERR_PARSE,
                         "factorial is supported only of a constant whole number from 0 to 170%s",
@@ -424,37 +424,37 @@ static cm_node *read_apply(reader *r, xmlNodePtr n, int depth)
             continue;
         NEED(na == 1, "one argument");
         if (FUNCS[i].how == F_PLAIN)
-            return call1(st, FUNCS[i].fn, args[0]);
+            return cm_call1(st, FUNCS[i].fn, args[0]);
         if (FUNCS[i].how == F_RECIP_OF)
-            return mk2(st, CN_DIV, cm_num(st, 1), call1(st, FUNCS[i].fn, args[0]));
-        return call1(st, FUNCS[i].fn, mk2(st, CN_DIV, cm_num(st, 1), args[0]));
+            return cm_mk2(st, CN_DIV, cm_num(st, 1), cm_call1(st, FUNCS[i].fn, args[0]));
+        return cm_call1(st, FUNCS[i].fn, cm_mk2(st, CN_DIV, cm_num(st, 1), args[0]));
     }
     for (size_t i = 0; i < sizeof RELATIONS / sizeof RELATIONS[0]; ++i) {
         if (strcmp(op, RELATIONS[i].mathml) != 0)
             continue;
         NEED(na >= 2, "at least two arguments");
         /* a < b < c means a < b and b < c. */
-        cm_node *e = mk2(st, RELATIONS[i].op, args[0], args[1]);
+        cm_node *e = cm_mk2(st, RELATIONS[i].op, args[0], args[1]);
         for (int k = 2; k < na; ++k)
-            e = mk2(st, CN_AND, e, mk2(st, RELATIONS[i].op, args[k - 1], args[k]));
+            e = cm_mk2(st, CN_AND, e, cm_mk2(st, RELATIONS[i].op, args[k - 1], args[k]));
         return e;
     }
     if (strcmp(op, "and") == 0 || strcmp(op, "or") == 0 || strcmp(op, "xor") == 0) {
         NEED(na >= 1, "at least one argument");
-        cm_node *e = op[0] == 'x' ? mk2(st, CN_NE, args[0], cm_num(st, 0)) : args[0];
+        cm_node *e = op[0] == 'x' ? cm_mk2(st, CN_NE, args[0], cm_num(st, 0)) : args[0];
         for (int i = 1; i < na && e; ++i) {
             if (op[0] == 'a')
-                e = mk2(st, CN_AND, e, args[i]);
+                e = cm_mk2(st, CN_AND, e, args[i]);
             else if (op[0] == 'o')
-                e = mk2(st, CN_OR, e, args[i]);
+                e = cm_mk2(st, CN_OR, e, args[i]);
             else /* exactly one of two true: (a != 0) != (b != 0) */
-                e = mk2(st, CN_NE, e, mk2(st, CN_NE, args[i], cm_num(st, 0)));
+                e = cm_mk2(st, CN_NE, e, cm_mk2(st, CN_NE, args[i], cm_num(st, 0)));
         }
         return e;
     }
     if (strcmp(op, "not") == 0) {
         NEED(na == 1, "one argument");
-        return mk1(st, CN_NOT, args[0]);
+        return cm_mk1(st, CN_NOT, args[0]);
     }
 #undef NEED
     if (strcmp(op, "diff") == 0)
@@ -500,7 +500,7 @@ static cm_node *read_piecewise(reader *r, xmlNodePtr n, int depth)
         e->kid[k] = read_expr(r, v, depth + 1);
     } else {
         /* No otherwise: the value is undefined there (NaN), as in CellML. */
-        e->kid[k] = mk2(r->st, CN_DIV, cm_num(r->st, 0), cm_num(r->st, 0));
+        e->kid[k] = cm_mk2(r->st, CN_DIV, cm_num(r->st, 0), cm_num(r->st, 0));
     }
     if (!e->kid[k])
         return NULL;
@@ -541,9 +541,9 @@ static cm_node *read_expr(reader *r, xmlNodePtr n, int depth)
     if (strcmp(name, "false") == 0)
         return cm_num(st, 0);
     if (strcmp(name, "infinity") == 0)
-        return mk2(st, CN_DIV, cm_num(st, 1), cm_num(st, 0));
+        return cm_mk2(st, CN_DIV, cm_num(st, 1), cm_num(st, 0));
     if (strcmp(name, "notanumber") == 0)
-        return mk2(st, CN_DIV, cm_num(st, 0), cm_num(st, 0));
+        return cm_mk2(st, CN_DIV, cm_num(st, 0), cm_num(st, 0));
     return fail(r, n, BO_ERR_PARSE, "unsupported MathML element '%s'", name);
 }
 
@@ -628,290 +628,6 @@ int cm_math_read(cm_state *st, int comp, xmlNodePtr math)
         st->eqs[st->neq++] = (cm_eq){comp, var, bvar, e, r.doc, ap};
     }
     return BO_OK;
-}
-
-/* ---- evaluation ----------------------------------------------------------------------- */
-
-static double eval_at(const cm_state *st, const cm_node *e, int cls, double at)
-{
-    double a = e->nkid > 0 ? eval_at(st, e->kid[0], cls, at) : 0;
-    double b = e->nkid > 1 ? eval_at(st, e->kid[1], cls, at) : 0;
-    switch (e->op) {
-    case CN_NUM:
-        return e->num;
-    case CN_VAR: {
-        int c = st->vars[e->var].cls;
-        if (c < 0 || !st->cls)
-            return NAN;
-        double x = c == cls ? at : st->cls[c].value;
-        return x * cm_var_factor(st, e->var);
-    }
-    case CN_ADD:
-        return a + b;
-    case CN_SUB:
-        return a - b;
-    case CN_MUL:
-        return a * b;
-    case CN_DIV:
-        return a / b;
-    case CN_NEG:
-        return -a;
-    case CN_POW:
-        return pow(a, b);
-    case CN_NOT:
-        return isnan(a) ? NAN : a == 0;
-    case CN_AND:
-        return isnan(a) || isnan(b) ? NAN : (a != 0 && b != 0);
-    case CN_OR:
-        return isnan(a) || isnan(b) ? NAN : (a != 0 || b != 0);
-    case CN_EQ:
-        return a == b;
-    case CN_NE:
-        return a != b;
-    case CN_LT:
-        return a < b;
-    case CN_LE:
-        return a <= b;
-    case CN_GT:
-        return a > b;
-    case CN_GE:
-        return a >= b;
-    case CN_PW:
-        for (int i = 0; i + 1 < e->nkid; i += 2) {
-            double c = eval_at(st, e->kid[i], cls, at);
-            if (isnan(c))
-                return NAN;
-            if (c != 0)
-                return eval_at(st, e->kid[i + 1], cls, at);
-        }
-        return eval_at(st, e->kid[e->nkid - 1], cls, at);
-    case CN_CALL: {
-        const char *f = e->fn;
-        static const struct {
-            const char *name;
-            double (*fn)(double);
-        } F1[] = {{"abs", fabs},   {"exp", exp},   {"log", log},     {"log10", log10},
-                  {"log2", log2},  {"sqrt", sqrt}, {"cbrt", cbrt},   {"floor", floor},
-                  {"ceil", ceil},  {"sin", sin},   {"cos", cos},     {"tan", tan},
-                  {"asin", asin},  {"acos", acos}, {"atan", atan},   {"sinh", sinh},
-                  {"cosh", cosh},  {"tanh", tanh}, {"asinh", asinh}, {"acosh", acosh},
-                  {"atanh", atanh}};
-        for (size_t i = 0; i < sizeof F1 / sizeof F1[0]; ++i)
-            if (strcmp(f, F1[i].name) == 0)
-                return F1[i].fn(a);
-        if (strcmp(f, "min") == 0)
-            return isnan(a) || isnan(b) ? NAN : fmin(a, b);
-        if (strcmp(f, "max") == 0)
-            return isnan(a) || isnan(b) ? NAN : fmax(a, b);
-        return NAN;
-    }
-    }
-    return NAN;
-}
-
-double cm_eval(const cm_state *st, const cm_node *e)
-{
-    return eval_at(st, e, -1, 0);
-}
-
-int cm_uses_class(const cm_state *st, const cm_node *e, int cls)
-{
-    if (e->op == CN_VAR)
-        return st->vars[e->var].cls == cls;
-    for (int i = 0; i < e->nkid; ++i)
-        if (cm_uses_class(st, e->kid[i], cls))
-            return 1;
-    return 0;
-}
-
-/* ---- removable singularities ---------------------------------------------------------- */
-
-static int is_constant(const cm_state *st, const cm_node *e)
-{
-    if (e->op == CN_VAR) {
-        cm_kind k = st->cls[st->vars[e->var].cls].kind;
-        return k == CK_CONST || k == CK_COMPUTED;
-    }
-    for (int i = 0; i < e->nkid; ++i)
-        if (!is_constant(st, e->kid[i]))
-            return 0;
-    return 1;
-}
-
-/* Write e = a*X + b, X the value of one non-constant class (*cls), a and b constant trees
- * (NULL for zero). Returns 0 when e is not of that form. */
-static int linear(cm_state *st, const cm_node *e, int *cls, cm_node **a, cm_node **b)
-{
-    *a = *b = NULL;
-    if (is_constant(st, e)) {
-        *b = (cm_node *)e;
-        return 1;
-    }
-    cm_node *a1, *b1, *a2, *b2;
-    switch (e->op) {
-    case CN_VAR: {
-        int c = st->vars[e->var].cls;
-        if (*cls >= 0 && *cls != c)
-            return 0;
-        *cls = c;
-        *a = cm_num(st, cm_var_factor(st, e->var));
-        return *a != NULL;
-    }
-    case CN_NEG:
-        if (!linear(st, e->kid[0], cls, &a1, &b1))
-            return 0;
-        *a = a1 ? mk1(st, CN_NEG, a1) : NULL;
-        *b = b1 ? mk1(st, CN_NEG, b1) : NULL;
-        return 1;
-    case CN_ADD:
-    case CN_SUB:
-        if (!linear(st, e->kid[0], cls, &a1, &b1) || !linear(st, e->kid[1], cls, &a2, &b2))
-            return 0;
-        if (e->op == CN_SUB) {
-            a2 = a2 ? mk1(st, CN_NEG, a2) : NULL;
-            b2 = b2 ? mk1(st, CN_NEG, b2) : NULL;
-        }
-        *a = a1 && a2 ? mk2(st, CN_ADD, a1, a2) : (a1 ? a1 : a2);
-        *b = b1 && b2 ? mk2(st, CN_ADD, b1, b2) : (b1 ? b1 : b2);
-        return 1;
-    case CN_MUL:
-    case CN_DIV: {
-        int kc = e->op == CN_DIV || is_constant(st, e->kid[0]) ? 1 : 0; /* the constant side */
-        if (e->op == CN_MUL && !is_constant(st, e->kid[kc]))
-            return 0;
-        if (e->op == CN_DIV && !is_constant(st, e->kid[1]))
-            return 0;
-        const cm_node *c = e->kid[kc];
-        if (!linear(st, e->kid[1 - kc], cls, &a1, &b1))
-            return 0;
-        cm_op op = e->op;
-        *a = a1 ? mk2(st, op, a1, (cm_node *)c) : NULL;
-        *b = b1 ? mk2(st, op, b1, (cm_node *)c) : NULL;
-        return 1;
-    }
-    default:
-        return 0;
-    }
-}
-
-/* The exponent L of a denominator c*(exp(L) - 1) (or c*(1 - exp(L)), -(...), (...)/c). */
-static const cm_node *exp_minus_one(cm_state *st, const cm_node *d)
-{
-    for (;;) {
-        if (d->op == CN_NEG)
-            d = d->kid[0];
-        else if (d->op == CN_MUL && is_constant(st, d->kid[0]))
-            d = d->kid[1];
-        else if ((d->op == CN_MUL || d->op == CN_DIV) && is_constant(st, d->kid[1]))
-            d = d->kid[0];
-        else
-            break;
-    }
-    if (d->op != CN_SUB && d->op != CN_ADD)
-        return NULL;
-    for (int i = 0; i < 2; ++i) {
-        const cm_node *x = d->kid[i], *k = d->kid[1 - i];
-        if (x->op != CN_CALL || strcmp(x->fn, "exp") != 0 || !is_constant(st, k))
-            continue;
-        double kv = cm_eval(st, k);
-        /* exp(L) - 1, 1 - exp(L), exp(L) + (-1), (-1) + exp(L) */
-        if ((d->op == CN_SUB && kv == 1) || (d->op == CN_ADD && kv == -1))
-            return x->kid[0];
-    }
-    return NULL;
-}
-
-/* Does n vanish at X = x0 (X the value of class cls)? A product vanishes when a factor does. */
-static int vanishes(const cm_state *st, const cm_node *n, int cls, double x0, double unit)
-{
-    if (n->op == CN_MUL)
-        return vanishes(st, n->kid[0], cls, x0, unit) || vanishes(st, n->kid[1], cls, x0, unit);
-    if (n->op == CN_DIV || n->op == CN_NEG)
-        return vanishes(st, n->kid[0], cls, x0, unit);
-    double v0 = eval_at(st, n, cls, x0), v1 = eval_at(st, n, cls, x0 + unit);
-    if (!isfinite(v0) || !isfinite(v1))
-        return 0;
-    return v0 == 0 || fabs(v0) <= 1e-9 * fabs(v1);
-}
-
-/* A copy of e with every variable of class cls replaced by the tree x (times its factor). */
-static cm_node *subst(cm_state *st, const cm_node *e, int cls, cm_node *x)
-{
-    if (e->op == CN_VAR && st->vars[e->var].cls == cls) {
-        double f = cm_var_factor(st, e->var);
-        return f == 1 ? x : mk2(st, CN_MUL, cm_num(st, f), x);
-    }
-    if (e->nkid == 0)
-        return (cm_node *)e;
-    cm_node *n = cm_node_new(st, e->op, e->nkid);
-    if (!n)
-        return NULL;
-    n->fn = e->fn;
-    for (int i = 0; i < e->nkid; ++i)
-        if (!(n->kid[i] = subst(st, e->kid[i], cls, x)))
-            return NULL;
-    return n;
-}
-
-/* A tree of numbers only, as one number. */
-static cm_node *fold(cm_state *st, cm_node *e)
-{
-    if (!e || e->op == CN_NUM || !is_const_tree(e))
-        return e;
-    double v = cm_eval(st, e);
-    return isfinite(v) ? cm_num(st, v) : e;
-}
-
-static cm_node *fix_division(cm_state *st, cm_node *e)
-{
-    const cm_node *L = exp_minus_one(st, e->kid[1]);
-    if (!L)
-        return e;
-    int cls = -1;
-    cm_node *a, *b;
-    if (!linear(st, L, &cls, &a, &b) || cls < 0 || !a)
-        return e;
-    double av = cm_eval(st, a), bv = b ? cm_eval(st, b) : 0;
-    if (!isfinite(av) || !isfinite(bv) || av == 0)
-        return e;
-    double x0 = -bv / av;
-    if (!vanishes(st, e->kid[0], cls, x0, 1 / fabs(av)))
-        return e;
-    /* X at L = -w and L = +w: (+-w - b)/a; the rate there; linear in L between them. */
-    const double w = CM_SINGULAR_WINDOW;
-    cm_node *bb = b ? b : cm_num(st, 0);
-    cm_node *xm = mk2(st, CN_DIV, mk2(st, CN_SUB, cm_num(st, -w), bb), a);
-    cm_node *xp = mk2(st, CN_DIV, mk2(st, CN_SUB, cm_num(st, w), bb), a);
-    if (!xm || !xp)
-        return NULL;
-    cm_node *fm = fold(st, subst(st, e, cls, fold(st, xm)));
-    cm_node *fp = fold(st, subst(st, e, cls, fold(st, xp)));
-    /* ((w - L)*fm + (L + w)*fp)/(2w) */
-    cm_node *interp =
-        mk2(st, CN_DIV,
-            mk2(st, CN_ADD, mk2(st, CN_MUL, mk2(st, CN_SUB, cm_num(st, w), (cm_node *)L), fm),
-                mk2(st, CN_MUL, mk2(st, CN_ADD, (cm_node *)L, cm_num(st, w)), fp)),
-            cm_num(st, 2 * w));
-    cm_node *cond = mk2(st, CN_LT, call1(st, "abs", (cm_node *)L), cm_num(st, w));
-    cm_node *pw = cm_node_new(st, CN_PW, 3);
-    if (!pw || !cond || !interp)
-        return NULL;
-    pw->kid[0] = cond;
-    pw->kid[1] = interp;
-    pw->kid[2] = e;
-    return pw;
-}
-
-cm_node *cm_fix_singularities(cm_state *st, cm_node *e)
-{
-    if (!e)
-        return NULL;
-    for (int i = 0; i < e->nkid; ++i)
-        if (!(e->kid[i] = cm_fix_singularities(st, e->kid[i])))
-            return NULL;
-    if (e->op == CN_DIV)
-        return fix_division(st, e);
-    return e;
 }
 
 /* ---- printing ------------------------------------------------------------------------- */
