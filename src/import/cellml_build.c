@@ -5,8 +5,6 @@
  * out: the variable of integration, a state, a constant, a constant computed from constants,
  * or an algebraic variable, with conversion factors wherever a member's units differ from
  * those of the variable that defines the class. */
-#ifdef BO_HAVE_CELLML
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -924,5 +922,3 @@ int cm_order(cm_state *st, int *order, size_t *n)
     *n = d.n;
     return rc;
 }
-
-#endif /* BO_HAVE_CELLML */

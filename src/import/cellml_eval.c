@@ -2,8 +2,6 @@
  * singularity's interpolation needs), and the removal of the 0/0 singularities of
  * Hodgkin-Huxley-type rates N/(c*(exp(L) - 1)) by a linear interpolation across a small window
  * around the point where N and L vanish (docs/cellml.md). */
-#ifdef BO_HAVE_CELLML
-
 #include <math.h>
 #include <string.h>
 
@@ -282,5 +280,3 @@ cm_node *cm_fix_singularities(cm_state *st, cm_node *e)
         return fix_division(st, e);
     return e;
 }
-
-#endif /* BO_HAVE_CELLML */

@@ -8,8 +8,9 @@
  *   cellml_eval.c   evaluating trees; removable singularities
  *   cellml_build.c  components, variables, connections, equations; what each variable is
  *   cellml_emit.c   names, ordering and the model text; the public entry points
- * Everything here is built only with libxml2 (BO_HAVE_CELLML); without it cellml_emit.c
- * provides the public functions, which refuse CellML with a message. */
+ * Everything but cellml_emit.c is built only with libxml2 (BO_HAVE_CELLML: CMakeLists.txt
+ * leaves the other files out without it); cellml_emit.c then provides the public functions,
+ * which refuse CellML with a message. */
 #ifndef BO_CELLML_INTERNAL_H
 #define BO_CELLML_INTERNAL_H
 

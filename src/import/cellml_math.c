@@ -3,8 +3,6 @@
  * the removable singularities are in cellml_eval.c). Every MathML element
  * not listed in docs/cellml.md is an error naming it and its line: a model is never imported
  * with a part silently dropped or changed. */
-#ifdef BO_HAVE_CELLML
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -784,5 +782,3 @@ void cm_print(const cm_state *st, const cm_node *e, sb_buf *b)
 {
     print_at(st, e, 0, b);
 }
-
-#endif /* BO_HAVE_CELLML */

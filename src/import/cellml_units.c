@@ -4,8 +4,6 @@
  * are looked up as CellML scopes them: the component's own definitions, then the model's
  * (imported units included), then the standard units of the CellML specification (section
  * 5.2.2 of CellML 1.1; the same list in CellML 2.0). */
-#ifdef BO_HAVE_CELLML
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,5 +296,3 @@ double cm_units_factor(const cm_units *a, const cm_units *b)
 {
     return a->mult / b->mult;
 }
-
-#endif /* BO_HAVE_CELLML */

@@ -3,8 +3,6 @@
  * expansion bombs get in), the root <model> and its version, imports of other files (local
  * relative paths inside the model's directory only, each file loaded once, cycles refused),
  * and error messages that name the file and line. */
-#ifdef BO_HAVE_CELLML
-
 /* realpath (POSIX XSI). */
 #define _XOPEN_SOURCE 700
 
@@ -407,5 +405,3 @@ void cm_free_docs(cm_state *st)
     st->docs = NULL;
     st->root = NULL;
 }
-
-#endif /* BO_HAVE_CELLML */
