@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU Lorenz ensemble benchmark (bench/README.md, "GPU"): builds bench_gpu_lorenz (batchode's
-# CUDA backend) and the hand-written kernels of bench/lorenz_kernels.cu, runs both, times
+# CUDA backend) and the hand-written kernels of bench/lorenz_kernels.cu, runs both, runs an
+# imported CellML model through stiff methods (bench_cellml, docs/cellml.md), times
 # torchdiffeq and diffrax on the same ensemble when they are installed, and prints one Markdown
 # report: kernel times and their ratio, wall times, runs/s, accuracy and steps per run, then
 # compile and cache-hit times and each configuration's bo_solver_info report.
@@ -31,7 +32,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
 # ---- build --------------------------------------------------------------------------------
 say "building bench_gpu_lorenz"
 if ! { cmake --preset default -DBO_BUILD_TESTS=OFF -DBO_BUILD_BENCH=ON >"$RES/build.log" 2>&1 &&
-    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz bench_events \
+    cmake --build --preset default -j"$JOBS" --target bench_gpu_lorenz bench_events bench_cellml \
         >>"$RES/build.log" 2>&1; }; then
     tail -30 "$RES/build.log" >&2
     say "build failed (log: $RES/build.log)"
@@ -77,6 +78,15 @@ if cmake --build --preset default -j"$JOBS" --target bench_dense_saves >>"$RES/b
 else
     say "bench_dense_saves did not build (see build.log)"
 fi
+# ---- an imported CellML model: the 8-compartment Hodgkin-Huxley ring of bench/cellml.c (32
+# states), 2^16 runs, stiff methods, float64 (needs libxml2-dev where this is built) ----------
+: >"$RES/cellml.txt"
+for alg in rodas5p kvaerno5; do
+    say "running bench_cellml solve 8 16 cuda $alg"
+    "$BUILD/bench/bench_cellml" solve 8 16 cuda "$alg" | tee -a "$RES/cellml.txt"
+    rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || say "bench_cellml exited with $rc (77: no GPU or no libxml2)"
+done
 
 # ---- peers: torchdiffeq and diffrax at N = 2^20, float32, the ensemble as one (N, 3) system --
 cat >"$RES/peers.py" <<'EOF'
@@ -281,4 +291,14 @@ say "running bench_events (event overhead, kernel time)"
         "$BUILD/bench/bench_events" "$n" cuda "$REPS" | { [ "$n" = 16 ] && cat || tail -1; }
     done
 } | tee -a "$RES/report.md"
+if [ -s "$RES/cellml.txt" ]; then
+    {
+        printf '\n## Imported CellML model (bench/cellml.c: 8-compartment HH ring, 32 states, 2^16 runs, float64)\n\n'
+        printf '| algorithm | runs | s (median of 3) | runs/s | failed |\n|---|---|---|---|---|\n'
+        awk '$1 == "solve" { printf "| %s | %s | %s | %s | %s |\n", $6, $4, $7, $8, $9 }' "$RES/cellml.txt"
+        printf '\nbo_solver_info (the registry placement):\n\n```\n'
+        grep -v '^solve ' "$RES/cellml.txt"
+        printf '```\n'
+    } | tee -a "$RES/report.md"
+fi
 say "raw outputs and report.md in $RES"

@@ -53,6 +53,7 @@ struct cli_command {
 
 extern const cli_command cli_command_check;
 extern const cli_command cli_command_codegen;
+extern const cli_command cli_command_import;
 extern const cli_command cli_command_solve;
 extern const cli_command cli_command_settings;
 

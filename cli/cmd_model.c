@@ -218,7 +218,8 @@ const cli_command cli_command_check = {
     "'*' (may be nonzero) and '.' (identically zero) with its nonzero count. Matrices of\n"
     "more than 100 states are summarised by the count only.\n\n"
     "An invalid model is reported as file:line:col: message, the source line and a caret,\n"
-    "and the exit status is 1.",
+    "and the exit status is 1. MODEL may also be a CellML file (a name ending in .cellml, or\n"
+    "XML text), imported as 'batchode import' shows (its errors: file:line: message).",
     "Example:\n  batchode check lorenz.ode",
     check_options,
     0,
@@ -237,7 +238,8 @@ const cli_command cli_command_codegen = {
     "MODEL.ode [-o FILE]",
     "Print the C source the library generates for MODEL.ode: the derivative function, the\n"
     "observables, the Jacobian, Jacobian-vector product and the partial derivatives with\n"
-    "respect to time and drivers. The output is deterministic.",
+    "respect to time and drivers. The output is deterministic. MODEL may also be a CellML\n"
+    "file, imported as 'batchode import' shows.",
     "Examples:\n  batchode codegen lorenz.ode\n  batchode codegen lorenz.ode -o lorenz.c",
     codegen_options,
     sizeof codegen_options / sizeof codegen_options[0],

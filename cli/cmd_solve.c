@@ -897,7 +897,9 @@ const cli_command cli_command_solve = {
     "Runs that fail are listed (up to 5) on standard error and the exit status is 3; their values "
     "are nan and their status word is nonzero.\n"
     "Ctrl-C (SIGINT) or SIGTERM stops a running solve cleanly, writing nothing; a second\n"
-    "one ends the tool at once.",
+    "one ends the tool at once.\n\n"
+    "MODEL may also be a CellML file (a name ending in .cellml, or XML text): it is imported\n"
+    "as 'batchode import' shows, and its variables may be named component.variable.",
     "Exit status: 0 all runs succeeded; 1 nothing was computed or written (the model file,\n"
     "run file, compilation, memory or output failed); 2 the command line is wrong (unknown\n"
     "option, bad setting value or combination, unknown variable or driver, bad SPEC, a\n"

@@ -1,6 +1,6 @@
 /* The batchode command-line tool: `batchode <command> [options]`. This file holds the table
  * of commands and of the global options, and dispatches to the commands (check, codegen,
- * solve, settings, help) and the global options (--help, --version, --man-page,
+ * import, solve, settings, help) and the global options (--help, --version, --man-page,
  * --bash-completion). Each command lives in its own file and sees only the public header;
  * the general help and the man page are in manual.c, the completion script in completion.c. */
 #include <stdio.h>
@@ -9,10 +9,8 @@
 #include "cli.h"
 
 const cli_command *const cli_commands[] = {
-    &cli_command_check,
-    &cli_command_codegen,
-    &cli_command_solve,
-    &cli_command_settings,
+    &cli_command_check, &cli_command_codegen,  &cli_command_import,
+    &cli_command_solve, &cli_command_settings,
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
 enum { N_COMMANDS = (int)(sizeof cli_commands / sizeof cli_commands[0]) };

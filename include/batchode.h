@@ -110,12 +110,26 @@ typedef enum {
 /* Load a model from a file. On a parse or model error returns BO_ERR_PARSE / BO_ERR_MODEL and
  * bo_errmsg(ctx) holds "file:line:col: message" followed by the source line and a caret.
  * BO_ERR_IO when the file cannot be read, BO_ERR_RANGE when it holds more than
- * BO_MODEL_MAX_BYTES. */
+ * BO_MODEL_MAX_BYTES.
+ * A CellML file (docs/cellml.md) is recognised by its name ending in ".cellml" (any case) or
+ * by its text starting with '<' (after blanks and a byte order mark), and is imported: the
+ * model is the one bo_model_import_cellml's text describes; its errors are
+ * "file:line: message" with the CellML file's line. */
 BO_API int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out);
 /* Load a model from text. source_name is used in error messages (NULL: "<string>").
- * BO_ERR_RANGE when the text is longer than BO_MODEL_MAX_BYTES. */
+ * BO_ERR_RANGE when the text is longer than BO_MODEL_MAX_BYTES. Text that starts with '<'
+ * is read as CellML (imports of other files are refused: a string has no directory). */
 BO_API int bo_model_load_string(bo_context *ctx, const char *text, const char *source_name,
                                 bo_model **out);
+/* Translate the CellML 1.0, 1.1 or 2.0 file at path into model-language text (*out, a new
+ * NUL-terminated string, free with bo_free): the exact text bo_model_load_file compiles for
+ * that file, with comments naming each variable's component and units (docs/cellml.md).
+ * Errors: BO_ERR_IO (unreadable file or import), BO_ERR_PARSE (not well-formed XML, not
+ * CellML, unsupported MathML), BO_ERR_MODEL (missing variables, unit mismatches, cycles, ...),
+ * each with "file:line: message"; BO_ERR_BACKEND when batchode was built without libxml2. */
+BO_API int bo_model_import_cellml(bo_context *ctx, const char *path, char **out);
+/* 1 when this build imports CellML (it was built with libxml2), else 0. */
+BO_API int bo_cellml_supported(void);
 BO_API void bo_model_destroy(bo_model *model);
 
 /* The model's name (from its `model` line, else the file name without extension). */
@@ -129,7 +143,8 @@ BO_API const char *bo_model_symbol_unit(const bo_model *model, bo_symbol_kind ki
 /* Default value of symbol i: initial value (states), default (parameters), value (constants).
  * NaN for kinds without a value. */
 BO_API double bo_model_symbol_default(const bo_model *model, bo_symbol_kind kind, size_t i);
-/* Index of a symbol by name within a kind; -1 when absent. */
+/* Index of a symbol by name within a kind; -1 when absent. A model imported from CellML also
+ * finds each variable by its "component.variable" name (docs/cellml.md). */
 BO_API long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name);
 
 /* Events (docs/model-language.md#events), in declaration order: `event NAME when EXPR

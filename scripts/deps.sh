@@ -11,9 +11,10 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 # the man page rendered. clang with its runtimes (libclang-rt-dev) builds the model front end
 # under clang's UBSan in a unit test, and the fuzz targets. python3-venv for the Python
 # package's tests (scripts/test-python.sh makes a virtual environment; its packages come from
-# PyPI). The build itself needs none of these.
+# PyPI). The build itself needs none of these. libxml2-dev gives the library CellML import
+# (optional: without it the library builds and refuses .cellml input), which the tests cover.
 pkgs=(build-essential cmake libgsl-dev libsundials-dev python3-numpy pkg-config man-db clang
-    libclang-rt-dev python3-venv)
+    libclang-rt-dev python3-venv libxml2-dev)
 for extra in "$@"; do
     case "$extra" in
     fuzz) ;;

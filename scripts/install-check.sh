@@ -5,8 +5,9 @@
 # Environment: CC (default cc), BO_JOBS (parallel build jobs, default 2).
 # 1. cmake --install: the layout (libraries, SONAME link, headers, pkg-config file, CMake
 #    package, CLI, man page, bash completion, docs); the shared library's SONAME, the
-#    libraries it needs (libc, libm, libdl, libpthread only) and its exported symbols (bo_*
-#    only); a DESTDIR install and a Runtime-only install.
+#    libraries it needs (libc, libm, libdl, libpthread, and libxml2 in a build with CellML
+#    import, only) and its exported symbols (bo_* only); a DESTDIR install and a Runtime-only
+#    install.
 # 2. examples/lorenz_sweep.c and a version check built against the installed copy three ways,
 #    each with the shared and the static library, and run: pkg-config; find_package with
 #    CMAKE_PREFIX_PATH (which must also refuse an incompatible version); add_subdirectory of
@@ -85,7 +86,8 @@ needed=$(readelf -d "$shared" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n'
 for lib in $needed; do
     case $lib in
     libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | ld-linux*) ;;
-    *) fail "libbatchode.so needs $lib (only libc, libm, libdl, libpthread expected)" ;;
+    libxml2.so.*) ;; # CellML import, in a build with libxml2 (docs/cellml.md)
+    *) fail "libbatchode.so needs $lib (only libc, libm, libdl, libpthread, libxml2 expected)" ;;
     esac
 done
 exported=$(nm -D --defined-only "$shared" | awk '{print $3}' | grep -v '^bo_' | tr '\n' ' ' || true)

@@ -1,5 +1,6 @@
 /* The public model API: loading a model from a file or a string (the parsing itself is in
- * parser.c), destroying it, and reading its symbols by kind and index. */
+ * parser.c; CellML is imported by src/import/ first), destroying it, and reading its symbols
+ * by kind and index. */
 #include <errno.h>
 #include <stdint.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 
 #include "util/internal.h"
 #include "model_internal.h"
+#include "import/cellml_internal.h"
 
 static const char *errno_text(int err, char *buf, size_t size)
 {
@@ -94,7 +96,8 @@ int bo_model_load_file(bo_context *ctx, const char *path, bo_model **out)
         return bo_error(ctx, BO_ERR_IO, "cannot read '%s': %s", path,
                         errno_text(err, ebuf, sizeof ebuf));
     }
-    int rc = md_parse(ctx, text, len, path, out);
+    int rc = cm_looks_like_cellml(path, text, len) ? cm_load_model(ctx, path, text, len, NULL, out)
+                                                   : md_parse(ctx, text, len, path, out);
     free(text);
     return rc;
 }
@@ -109,6 +112,8 @@ int bo_model_load_string(bo_context *ctx, const char *text, const char *source_n
     size_t len = strnlen(text, BO_MODEL_MAX_BYTES + 1);
     if (len > BO_MODEL_MAX_BYTES)
         return too_large(ctx, NULL);
+    if (cm_looks_like_cellml(NULL, text, len))
+        return cm_load_model(ctx, NULL, text, len, source_name, out);
     return md_parse(ctx, text, len, source_name, out);
 }
 
@@ -120,6 +125,7 @@ void bo_model_destroy(bo_model *model)
         for (size_t i = 0; model->sym[k] && i < model->count[k]; ++i) {
             free(model->sym[k][i].name);
             free(model->sym[k][i].unit);
+            free(model->sym[k][i].alias);
         }
         free(model->sym[k]);
     }
@@ -179,6 +185,9 @@ long bo_model_find(const bo_model *model, bo_symbol_kind kind, const char *name)
         return -1;
     for (size_t i = 0; i < model->count[kind]; ++i)
         if (strcmp(model->sym[kind][i].name, name) == 0)
+            return (long)i;
+    for (size_t i = 0; i < model->count[kind]; ++i)
+        if (model->sym[kind][i].alias && strcmp(model->sym[kind][i].alias, name) == 0)
             return (long)i;
     return -1;
 }

@@ -17,6 +17,8 @@ typedef struct {
                          parameter; else EX_NONE (value is then all there is). Read only
                          when vg is not NULL */
     int line, col;    /* where declared (1-based) */
+    char *alias;      /* a second name bo_model_find accepts (an imported CellML variable's
+                         "component.variable"); NULL for none */
 } md_symbol;
 
 /* An event (docs/model-language.md#events): a sign change of `cond` in the direction asked

@@ -16,7 +16,7 @@ from ._errors import (BackendError, BatchodeError, BatchodeIOError, BatchodeMemo
                       BatchodeWarning, CancelledError, CompileError, DeviceError,
                       InvalidArgumentError, ModelError, NotFoundError, SettingError, StateError,
                       UnknownSettingError)
-from ._model import Model
+from ._model import Model, cellml_supported, import_cellml
 from ._results import Results, RunStatus, status_string
 from ._solver import Solver, default_settings, settings_doc, solve_ivp
 from . import _nvrtc
@@ -32,7 +32,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Model", "Solver", "Results", "RunStatus", "solve_ivp", "default_settings", "settings_doc",
+    "Model", "import_cellml", "cellml_supported", "Solver", "Results", "RunStatus", "solve_ivp", "default_settings", "settings_doc",
     "status_string", "BatchodeError", "ModelError", "SettingError", "UnknownSettingError",
     "InvalidArgumentError", "NotFoundError", "BatchodeIOError", "BatchodeMemoryError",
     "CompileError", "BackendError", "DeviceError", "StateError", "CancelledError",

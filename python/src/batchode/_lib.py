@@ -87,6 +87,8 @@ _PROTOTYPES = {
     "bo_model_find": (c_long, [_model, c_int, c_char_p]),
     "bo_model_jacobian_pattern": (c_int, [_model, POINTER(c_ubyte)]),
     "bo_model_emit_c": (c_int, [_ctx, _model, _pp]),
+    "bo_model_import_cellml": (c_int, [_ctx, c_char_p, _pp]),
+    "bo_cellml_supported": (c_int, []),
     "bo_settings_create": (c_int, [_ctx, _pp]),
     "bo_settings_destroy": (None, [_settings]),
     "bo_settings_set": (c_int, [_settings, c_char_p, c_char_p]),

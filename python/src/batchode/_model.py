@@ -36,7 +36,8 @@ _KINDS = {
 
 
 class Model:
-    """A model in batchode's model language (docs/model-language.md).
+    """A model in batchode's model language (docs/model-language.md), or imported from
+    CellML (docs/cellml.md).
 
     Make one with :meth:`Model.from_file` or :meth:`Model.from_string`; a model error raises
     :class:`ModelError` whose message is ``file:line:col: message`` followed by the source
@@ -68,7 +69,9 @@ class Model:
 
     @classmethod
     def from_file(cls, path):
-        """Load a model from a .ode file."""
+        """Load a model from a .ode file, or a CellML file (a name ending in .cellml, or XML
+        text), which is imported as :func:`batchode.import_cellml` shows (docs/cellml.md);
+        its variables are also found by their ``component.variable`` names."""
         p = os.fsencode(path)
         return cls._make(lambda ctx, h: lib.bo_model_load_file(ctx, p, ctypes.byref(h)))
 
@@ -140,3 +143,22 @@ class Model:
     def __repr__(self):
         return (f"<batchode.Model {self.name!r}: states {list(self._states)}, "
                 f"parameters {list(self._parameters)}>")
+
+
+def import_cellml(path):
+    """The model-language text of the CellML 1.0, 1.1 or 2.0 model at path (docs/cellml.md):
+    the model that :meth:`Model.from_file` loads for that file, with comments naming each
+    variable's component and units. Raises ModelError (with ``file:line: message``) for an
+    invalid model, BatchodeIOError for a file that cannot be read, BackendError when the
+    library was built without libxml2."""
+    ctx = Context()
+    out = ctypes.c_void_p()
+    check(lib.bo_model_import_cellml(ctx.handle, os.fsencode(path), ctypes.byref(out)),
+          ctx.handle)
+    emit_warnings(ctx.handle, stacklevel=2)
+    return _lib.take_string(out)
+
+
+def cellml_supported():
+    """True when the library imports CellML (it was built with libxml2)."""
+    return bool(lib.bo_cellml_supported())
