@@ -29,4 +29,5 @@ defines=()
     -C build-dir="$PWD/build-py/skbuild" "${defines[@]}" ./python
 # Run from outside the source tree so the installed package is the one imported.
 cd python/tests
-../../"$venv"/bin/python -m pytest -q -p no:cacheprovider .
+# -X faulthandler: a crash prints every thread's Python stack instead of only "exit 139".
+../../"$venv"/bin/python -X faulthandler -m pytest -q -p no:cacheprovider .
