@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import batchode
+from conftest import EXAMPLES
 
 
 def test_unknown_setting_says_did_you_mean(lorenz):
@@ -213,3 +214,65 @@ def test_closed_solver_and_context_manager(decay):
         s.solve()
     assert r.final[0, 0] > 0  # results outlive their solver
     assert "closed" in repr(s)
+
+
+def test_ctrl_c_while_the_solve_thread_starts_stops_that_solve():
+    """A Ctrl-C that lands while the solving thread is being started (Thread.start waits for
+    it) stops and waits for the solve it began: the solve must not run on unowned, with its
+    solver freed under it once the caller lets go of it (that crashed the process)."""
+    script = textwrap.dedent(f"""
+        import gc, threading, time
+        import numpy as np, batchode
+        start = threading.Thread.start
+        armed = [False]
+        def start_then_ctrl_c(self):
+            start(self)
+            if armed[0] and self.name == "batchode-solve":
+                armed[0] = False
+                raise KeyboardInterrupt
+        threading.Thread.start = start_then_ctrl_c
+        m = batchode.Model.from_file({str(EXAMPLES / "lorenz.ode")!r})
+        s = batchode.Solver(m, algorithm="rk4", dt=1e-5, backend="cpu", progress=False)
+        s.solve(params={{"rho": [1.0]}}, duration=1e-3)
+        armed[0] = True
+        t0 = time.monotonic()
+        try:
+            s.solve(params={{"rho": np.linspace(0, 21, 10**5)}})
+        except KeyboardInterrupt:
+            print("interrupted after %.2f s" % (time.monotonic() - t0))
+        names = [t.name for t in threading.enumerate()]
+        print("solve threads left:", names.count("batchode-solve"))
+        del s
+        gc.collect()
+        time.sleep(1.0)
+        print("exiting")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "interrupted after" in out.stdout and "solve threads left: 0" in out.stdout
+    assert "exiting" in out.stdout
+
+
+def test_exit_while_a_solve_runs_in_a_daemon_thread():
+    """An interpreter that exits while a solve runs in a daemon thread stops that solve and
+    waits for it: the compiled program must not run on while the interpreter and the solver
+    are torn down (that crashed the process at exit)."""
+    script = textwrap.dedent(f"""
+        import threading, time
+        import numpy as np, batchode
+        m = batchode.Model.from_file({str(EXAMPLES / "lorenz.ode")!r})
+        s = batchode.Solver(m, algorithm="rk4", dt=1e-5, backend="cpu", progress=False)
+        s.solve(params={{"rho": [1.0]}}, duration=1e-3)
+        threading.Thread(target=lambda: s.solve(params={{"rho": np.linspace(0, 21, 10**5)}}),
+                         daemon=True).start()
+        time.sleep(0.5)
+        print("exiting")
+    """)
+    for _ in range(3):
+        t0 = time.monotonic()
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+        assert "exiting" in out.stdout
+        assert time.monotonic() - t0 < 60  # the solve was stopped, not run to its end

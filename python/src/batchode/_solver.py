@@ -6,6 +6,7 @@ the solver's interrupt hook (bo_solver_set_interrupt) then answers 1, the librar
 starting runs, the runs in flight finish, the worker returns BO_ERR_CANCELLED, and the
 KeyboardInterrupt is re-raised with nothing left behind.
 """
+import atexit
 import ctypes
 import os
 import threading
@@ -79,6 +80,24 @@ def settings_doc(markdown=False):
     out = ctypes.c_void_p()
     check(lib.bo_settings_doc(1 if markdown else 0, ctypes.byref(out)), None)
     return _lib.take_string(out)
+
+
+# Solves in flight, as (flags, done event) pairs. A solve runs in a daemon thread; one still running
+# when the interpreter exits would run the compiled program while the interpreter and the
+# solver are torn down around it. So at exit every solve in flight is asked to stop, and
+# waited for (the runs in flight finish: about 10 ms of work a thread).
+_in_flight = set()
+_in_flight_lock = threading.Lock()
+
+
+@atexit.register
+def _stop_solves_at_exit():
+    with _in_flight_lock:
+        solves = list(_in_flight)
+    for flags, _ in solves:
+        flags.stop = True
+    for _, done in solves:
+        done.wait()
 
 
 class _Flags:
@@ -474,30 +493,52 @@ class Solver:
         rc = [None]
         flags = self._flags
         flags.stop = False
+        # Set by the solving thread when the library returns. Completion is read from this
+        # event, not from Thread.join/is_alive: on CPython 3.11 a join interrupted by Ctrl-C
+        # can mark a thread that is still running as stopped, which left solves running
+        # unowned (and a later solve on the same solver cleared their stop flag).
+        done = threading.Event()
+        began = threading.Event()
 
-        def work():
+        def work(owner=self):
+            # owner: the solver stays alive while its solve runs, whoever lets go of it.
             # The collector may run here inside the progress or interrupt callback: its
             # finalizers must not call the library now (_handles.py).
-            with InLibrary():
-                rc[0] = lib.bo_solver_solve(h, batch, ctypes.byref(out))
+            began.set()
+            try:
+                with InLibrary():
+                    rc[0] = lib.bo_solver_solve(h, batch, ctypes.byref(out))
+            finally:
+                done.set()
 
         worker = threading.Thread(target=work, name="batchode-solve", daemon=True)
-        worker.start()
+        entry = (flags, done)
+        with _in_flight_lock:
+            _in_flight.add(entry)
         try:
-            worker.join()
+            # start() waits for the thread to begin, and a Ctrl-C in that wait raises here too:
+            # inside the try, so the solve it began is stopped and waited for like any other.
+            worker.start()
+            done.wait()
         except BaseException:
             # Ctrl-C (or another exception raised in this thread): ask the library to stop,
             # wait for the runs in flight, drop what was computed, and re-raise.
             flags.stop = True
-            while worker.is_alive():
+            # A Ctrl-C can also land before start() made the thread: then nothing began and
+            # nothing will, which `began` tells within moments of a thread that was made.
+            made_by = time.monotonic() + 1.0
+            while not done.is_set() and (began.is_set() or time.monotonic() < made_by):
                 try:
-                    worker.join()
+                    done.wait(0.05)
                 except KeyboardInterrupt:
                     pass
             if rc[0] == 0:
                 lib.bo_results_destroy(out)
             drain()
             raise
+        finally:
+            with _in_flight_lock:
+                _in_flight.discard(entry)
         drain()
         if rc[0] == _CANCELLED and flags.stop:
             raise KeyboardInterrupt
