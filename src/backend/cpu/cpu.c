@@ -228,7 +228,8 @@ typedef struct {
     run_range_fn fn;
     const void *args;
     int64_t total;
-    int64_t chunk;
+    int64_t cap;           /* the largest chunk */
+    _Atomic int64_t chunk; /* runs the next chunk takes (run_chunk adapts it) */
     _Atomic int64_t next;
     _Atomic int64_t done;
     /* Workers that have not finished yet, and the signal the last one gives (a caller that
@@ -238,17 +239,40 @@ typedef struct {
     int running;
 } work_queue;
 
+static double seconds_since(const struct timespec *a)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - a->tv_sec) + 1e-9 * (double)(now.tv_nsec - a->tv_nsec);
+}
+
+/* Takes the next chunk of runs and integrates it; 0 when none is left. Chunks follow what a
+ * run costs: each chunk sizes the next to about 10 ms of work (from 1 run up to the cap), so
+ * a request to stop waits about that long per thread however long a run takes, while cheap
+ * runs still go in large chunks that amortise the atomics. */
+static int run_chunk(work_queue *q)
+{
+    int64_t size = atomic_load(&q->chunk);
+    int64_t begin = atomic_fetch_add(&q->next, size);
+    if (begin >= q->total)
+        return 0;
+    int64_t end = begin + size < q->total ? begin + size : q->total;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    q->fn(q->args, begin, end);
+    double per_run = seconds_since(&t0) / (double)(end - begin);
+    atomic_fetch_add(&q->done, end - begin);
+    int64_t next =
+        per_run > 0.0 && 0.01 / per_run < (double)q->cap ? (int64_t)(0.01 / per_run) : q->cap;
+    atomic_store(&q->chunk, next > 0 ? next : 1);
+    return 1;
+}
+
 static void *worker(void *p)
 {
     work_queue *q = p;
-    for (;;) {
-        int64_t begin = atomic_fetch_add(&q->next, q->chunk);
-        if (begin >= q->total)
-            break;
-        int64_t end = begin + q->chunk < q->total ? begin + q->chunk : q->total;
-        q->fn(q->args, begin, end);
-        atomic_fetch_add(&q->done, end - begin);
-    }
+    while (run_chunk(q))
+        ;
     pthread_mutex_lock(&q->lock);
     if (--q->running == 0)
         pthread_cond_signal(&q->finished);
@@ -281,21 +305,8 @@ static int stack_attr(pthread_attr_t *attr, size_t need)
 /* The caller's share of the runs, taken like a worker's but without the finishing signal. */
 static void worker_share(work_queue *q)
 {
-    for (;;) {
-        int64_t begin = atomic_fetch_add(&q->next, q->chunk);
-        if (begin >= q->total)
-            break;
-        int64_t end = begin + q->chunk < q->total ? begin + q->chunk : q->total;
-        q->fn(q->args, begin, end);
-        atomic_fetch_add(&q->done, end - begin);
-    }
-}
-
-static double seconds_since(const struct timespec *a)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - a->tv_sec) + 1e-9 * (double)(now.tv_nsec - a->tv_nsec);
+    while (run_chunk(q))
+        ;
 }
 
 /* The calling thread reports progress and asks whether to stop, first after its first chunk
@@ -307,12 +318,8 @@ static int caller_loop(bo_context *ctx, work_queue *q, int works, cpu_progress_f
     struct timespec last = {0, 0};
     for (;;) {
         if (works) {
-            int64_t begin = atomic_fetch_add(&q->next, q->chunk);
-            if (begin >= q->total)
+            if (!run_chunk(q))
                 return BO_OK;
-            int64_t end = begin + q->chunk < q->total ? begin + q->chunk : q->total;
-            q->fn(q->args, begin, end);
-            atomic_fetch_add(&q->done, end - begin);
             if (seconds_since(&last) < 0.1)
                 continue;
         } else {
@@ -350,9 +357,8 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
         return BO_ERR_INVALID_ARG;
     if (threads <= 0)
         threads = par_cores();
-    /* Chunks small enough to balance load and to stop promptly on an interrupt (the caller
-     * asks between its chunks), large enough to amortise the atomics: a run costs at least
-     * microseconds, a chunk of 512 runs hundreds of them, an atomic add tens of nanoseconds. */
+    /* The largest chunk: small enough to balance the load (16 chunks a thread at least) and
+     * to keep a chunk of cheap runs short; run_chunk sizes chunks below it by their cost. */
     int64_t chunk = run_count / ((int64_t)threads * 16);
     if (chunk < 1)
         chunk = 1;
@@ -369,7 +375,8 @@ int cpu_run(bo_context *ctx, cpu_module *m, const void *args, int64_t run_count,
     q.fn = m->so->run_range;
     q.args = args;
     q.total = run_count;
-    q.chunk = chunk;
+    q.cap = chunk;
+    atomic_init(&q.chunk, 1); /* the first chunks measure what a run costs */
     atomic_init(&q.next, 0);
     atomic_init(&q.done, 0);
     pthread_mutex_init(&q.lock, NULL);
