@@ -105,6 +105,21 @@ static inline char *ccu_compile_run(const char *source, const char *flags, int *
     return ccu_compile_run_libs(source, flags, NULL, exit_code);
 }
 
+/* 1 when source compiles to an object file under flags (e.g. CCU_STRICT), else 0; the
+ * compiler's messages go to the test's output. */
+static inline int ccu_compiles(const char *source, const char *flags)
+{
+    char *path = ccu_write_temp(source, ".c");
+    if (!path)
+        return 0;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s -c -o /dev/null %s 2>&1", ccu_cc(), flags ? flags : "", path);
+    int ok = system(cmd) == 0;
+    unlink(path);
+    free(path);
+    return ok;
+}
+
 /* Compile source into a shared object and dlopen it; returns the handle or NULL. */
 static inline void *ccu_compile_so(const char *source, const char *flags)
 {

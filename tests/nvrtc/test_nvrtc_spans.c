@@ -9,6 +9,7 @@
 #include "batchode.h"
 #include "ccutil.h"
 #include "harness.h"
+#include "nvrtctest.h"
 #include "solve/solver_internal.h"
 
 static const char *const text = "model spans\n"
@@ -42,21 +43,12 @@ int main(void)
             T_CONTAINS(src, "BO_SPAN_SAVES(duration, a->save_every)");
             T_CONTAINS(src, "#define BO_SUM_ACTIVE 1");
             {
-                char *path = ccu_write_temp(src, ".c");
-                char cmd[512];
-                snprintf(cmd, sizeof cmd, "%s " CCU_STRICT " -c -o /dev/null %s 2>&1", ccu_cc(),
-                         path);
-                T_CHECKF(system(cmd) == 0, "%s: the generated C does not compile", conf[c][1]);
-                unlink(path);
-                free(path);
+                T_CHECKF(ccu_compiles(src, CCU_STRICT), "%s: the generated C does not compile",
+                         conf[c][1]);
             }
             if (nvrtc) {
-                char *out = NULL;
-                size_t size = 0;
-                rc = cu_nvrtc_compile(ctx, src, "batchode.cu", 90, 1, &out, &size);
-                T_CHECKF(rc == BO_OK && out && size > 16 && memcmp(out, "\177ELF", 4) == 0,
-                         "%s: NVRTC: %s\n%s", conf[c][1], bo_errmsg(ctx), bo_errlog(ctx));
-                bo_free(out);
+                T_CHECKF(nvt_compiles(ctx, src), "%s: NVRTC: %s\n%s", conf[c][1], bo_errmsg(ctx),
+                         bo_errlog(ctx));
             }
         }
         bo_free(src);

@@ -9,6 +9,7 @@
 #include "batchode.h"
 #include "ccutil.h"
 #include "harness.h"
+#include "nvrtctest.h"
 #include "solve/solver_internal.h"
 
 static const char *const vdp_text = "model vanderpol\n"
@@ -44,22 +45,11 @@ int main(void)
             if (src) {
                 T_CONTAINS(src, "#define BO_SUM_ACTIVE 1");
                 T_CONTAINS(src, "bo_sum_peaks_update((acc) + 13, 4, (smp))");
-                char *path = ccu_write_temp(src, ".c");
-                char cmd[512];
-                snprintf(cmd, sizeof cmd, "%s " CCU_STRICT " -c -o /dev/null %s 2>&1", ccu_cc(),
-                         path);
-                T_CHECKF(system(cmd) == 0, "%s %s: the generated C does not compile", precisions[p],
-                         memories[mem]);
-                unlink(path);
-                free(path);
+                T_CHECKF(ccu_compiles(src, CCU_STRICT), "%s %s: the generated C does not compile",
+                         precisions[p], memories[mem]);
                 if (nvrtc) {
-                    char *out = NULL;
-                    size_t size = 0;
-                    rc = cu_nvrtc_compile(ctx, src, "batchode.cu", 90, 1, &out, &size);
-                    T_CHECKF(rc == BO_OK && out && size > 16 && memcmp(out, "\177ELF", 4) == 0,
-                             "%s %s: NVRTC: %s\n%s", precisions[p], memories[mem], bo_errmsg(ctx),
-                             bo_errlog(ctx));
-                    bo_free(out);
+                    T_CHECKF(nvt_compiles(ctx, src), "%s %s: NVRTC: %s\n%s", precisions[p],
+                             memories[mem], bo_errmsg(ctx), bo_errlog(ctx));
                 }
             }
             bo_free(src);

@@ -56,14 +56,9 @@ int main(void)
             int rc = sv_generate(ctx, m, s, &src, NULL, NULL);
             T_CHECKF(rc == BO_OK, "%s: sv_generate: %s", methods[i], bo_errmsg(ctx));
             if (src) {
-                char *path = ccu_write_temp(src, ".c");
-                char cmd[512];
-                snprintf(cmd, sizeof cmd, "%s " CCU_STRICT " -c -o /dev/null %s 2>&1", ccu_cc(),
-                         path);
-                T_CHECKF(system(cmd) == 0, "%s (%s): the generated C does not compile strictly",
-                         methods[i], prec ? "float32" : "float64");
-                unlink(path);
-                free(path);
+                T_CHECKF(ccu_compiles(src, CCU_STRICT),
+                         "%s (%s): the generated C does not compile strictly", methods[i],
+                         prec ? "float32" : "float64");
             }
             bo_free(src);
             bo_settings_destroy(s);
