@@ -651,7 +651,9 @@ const unsigned long long bo_stack_bytes =
 void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end);
 void bo_run_range(const bo_args *a, bo_i64 begin, bo_i64 end)
 {
-    bo_real shared[BO_SHARED_STRIDE > 0 ? BO_SHARED_STRIDE : 1];
+    /* Zeroed once per call, so no compiler has to prove that a buffer placed here (a method's
+     * dense output, say) is written before it is read. */
+    bo_real shared[BO_SHARED_STRIDE > 0 ? BO_SHARED_STRIDE : 1] = {0};
     for (bo_i64 run = begin; run < end; ++run)
         bo_integrate_run(a, run, shared);
 }

@@ -1,5 +1,5 @@
 /* Programs with dense output (kernels/dense.h) compile with NVRTC into an sm_90 cubin (no GPU
- * needed), and the explicit ones also with the host compiler under the strict flags of
+ * needed), and with the host compiler under the strict flags of
  * generated code: one method of each interpolant (tsit5 and dp5: their own; bs3: Hermite with the
  * FSAL derivative; rk4 and kvaerno5: Hermite evaluating f; rodas4 and rodas5p: their own; radau5:
  * the collocation polynomial) with save_mode=interpolate and summaries (interpolated samples too),
@@ -12,6 +12,7 @@
 #include "batchode.h"
 #include "ccutil.h"
 #include "harness.h"
+#include "nvrtctest.h"
 #include "solve/solver_internal.h"
 
 static const char *const vdp_text = "model vanderpol\n"
@@ -59,30 +60,12 @@ int main(void)
                 T_CONTAINS(src, "#define BO_DENSE_INTERPOLATE 1");
                 T_CONTAINS(src, "bo_dense_prepare(y, y_new");
                 T_CONTAINS(src, "a->save_times");
-                /* The host compile under the strict flags covers the explicit methods (the
-                 * implicit and fixed-step programs have warnings of their own there, with or
-                 * without dense output). gcc cannot see that bo_dense_prepare reads only
-                 * stages the same step recorded, so a dense_output in the (uninitialised)
-                 * shared slice draws maybe-uninitialized. */
-                if (strcmp(cases[c].controller, "fixed") != 0 && c < 3) {
-                    char *path = ccu_write_temp(src, ".c");
-                    char cmd[512];
-                    snprintf(cmd, sizeof cmd,
-                             "%s " CCU_STRICT " -Wno-maybe-uninitialized -c -o /dev/null %s 2>&1",
-                             ccu_cc(), path);
-                    T_CHECKF(system(cmd) == 0, "%s %s %s: the generated C does not compile",
-                             cases[c].algorithm, precisions[p], memories[mem]);
-                    unlink(path);
-                    free(path);
-                }
+                T_CHECKF(ccu_compiles(src, CCU_STRICT),
+                         "%s %s %s: the generated C does not compile", cases[c].algorithm,
+                         precisions[p], memories[mem]);
                 if (nvrtc) {
-                    char *out = NULL;
-                    size_t size = 0;
-                    rc = cu_nvrtc_compile(ctx, src, "batchode.cu", 90, 1, &out, &size);
-                    T_CHECKF(rc == BO_OK && out && size > 16 && memcmp(out, "\177ELF", 4) == 0,
-                             "%s %s %s: NVRTC: %s\n%s", cases[c].algorithm, precisions[p],
-                             memories[mem], bo_errmsg(ctx), bo_errlog(ctx));
-                    bo_free(out);
+                    T_CHECKF(nvt_compiles(ctx, src), "%s %s %s: NVRTC: %s\n%s", cases[c].algorithm,
+                             precisions[p], memories[mem], bo_errmsg(ctx), bo_errlog(ctx));
                 }
             }
             bo_free(src);

@@ -10,6 +10,7 @@
 #include "batchode.h"
 #include "ccutil.h"
 #include "harness.h"
+#include "nvrtctest.h"
 #include "solve/solver_internal.h"
 
 static const char *const models[] = {
@@ -59,27 +60,11 @@ int main(void)
             if (src) {
                 T_CONTAINS(src, "bo_ev_step(");
                 T_CONTAINS(src, "BO_CONST_ARRAY int bo_event_direction");
-                char *path = ccu_write_temp(src, ".c");
-                char cmd[512];
-                /* The device library itself warns under these flags in some configurations
-                 * (saved observables a model does not have, the fixed controller's unused
-                 * step bookkeeping, implicit methods' scratch), so only the explicit adaptive
-                 * programs, which compile clean without events, are held to them. */
-                snprintf(cmd, sizeof cmd,
-                         "%s " CCU_STRICT " -Wno-unused-const-variable %s -c -o /dev/null %s 2>&1",
-                         ccu_cc(), ci < 2 ? "" : "-Wno-error", path);
-                T_CHECKF(system(cmd) == 0, "model %zu, %s: the generated C does not compile", mi,
-                         configs[ci]);
-                unlink(path);
-                free(path);
+                T_CHECKF(ccu_compiles(src, CCU_STRICT),
+                         "model %zu, %s: the generated C does not compile", mi, configs[ci]);
                 if (nvrtc) {
-                    char *out = NULL;
-                    size_t size = 0;
-                    rc = cu_nvrtc_compile(ctx, src, "batchode.cu", 90, 1, &out, &size);
-                    T_CHECKF(rc == BO_OK && out && size > 16 && memcmp(out, "\177ELF", 4) == 0,
-                             "model %zu, %s: NVRTC: %s\n%s", mi, configs[ci], bo_errmsg(ctx),
-                             bo_errlog(ctx));
-                    bo_free(out);
+                    T_CHECKF(nvt_compiles(ctx, src), "model %zu, %s: NVRTC: %s\n%s", mi,
+                             configs[ci], bo_errmsg(ctx), bo_errlog(ctx));
                 }
             }
             bo_free(src);
